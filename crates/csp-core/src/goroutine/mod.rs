@@ -1,0 +1,5 @@
+//! Goroutines: spawning, the registry of live goroutines and their wait reasons.
+
+mod park;
+
+pub use park::{begin_poll, end_poll, record_park, ParkRecord, WaitReason};

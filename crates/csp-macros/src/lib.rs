@@ -1,0 +1,1 @@
+//! csp-macros: `select!`, `#[csp::main]` and `#[csp::test]`, thin syntax over csp-core.

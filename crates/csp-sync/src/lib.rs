@@ -1,0 +1,1 @@
+//! csp-sync: Go's `sync` package for csp.

@@ -1,0 +1,2 @@
+//! csp: Go's concurrency model for async Rust.
+pub use csp_core::*;

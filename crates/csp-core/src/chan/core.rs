@@ -1,0 +1,169 @@
+//! The shared channel object: the lock, the state it protects, and the
+//! handle counts. [`Sender`](super::Sender) and [`Receiver`](super::Receiver)
+//! each hold an `Arc<Chan<T>>`.
+//!
+//! # Invariants
+//! - `state` is accessed only while `lock` is held: through a [`Locked`]
+//!   guard for single-channel operations, or through [`Chan::state_locked`]
+//!   by the select engine after it took the lock with [`Chan::raw_lock`].
+//! - `senders` and `receivers` count live handles; the drop of the last
+//!   sender, or of the last receiver, closes the channel.
+//!
+//! # Locking
+//! The lock is held for one short critical section per operation. Nobody is
+//! woken, and no user code (`Drop` of a `T` included) runs, while it is held:
+//! values to drop and hooks to wake are carried out of the critical section.
+
+use std::ops::{Deref, DerefMut};
+
+use super::state::State;
+use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
+
+pub(crate) struct Chan<T> {
+    lock: RawLock,
+    state: UnsafeCell<State<T>>,
+    pub(crate) senders: AtomicUsize,
+    pub(crate) receivers: AtomicUsize,
+}
+
+// SAFETY: `state` is only reached under `lock` (module invariant), so sharing a
+// `Chan<T>` between threads moves `T` values between threads but never shares a
+// `&T`: `T: Send` suffices, as for `std::sync::Mutex<T>`.
+unsafe impl<T: Send> Sync for Chan<T> {}
+// SAFETY: as above; owning a `Chan<T>` owns `T` values.
+unsafe impl<T: Send> Send for Chan<T> {}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            lock: RawLock::new(),
+            state: UnsafeCell::new(State::new(cap)),
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }
+    }
+
+    /// Locks the channel for one operation.
+    #[inline]
+    pub(crate) fn lock(&self) -> Locked<'_, T> {
+        self.lock.lock();
+        Locked {
+            chan: self,
+            state: self.state.get_mut(),
+        }
+    }
+
+    /// Takes the lock without a guard (select engine, several channels at once).
+    #[inline]
+    pub(crate) fn raw_lock(&self) {
+        self.lock.lock();
+    }
+
+    /// Releases a lock taken with [`Chan::raw_lock`].
+    ///
+    /// # Safety
+    /// The caller took this channel's lock with `raw_lock` and has not
+    /// released it; no reference from [`Chan::state_locked`] outlives this call.
+    #[inline]
+    pub(crate) unsafe fn raw_unlock(&self) {
+        // SAFETY: forwarded precondition.
+        unsafe { self.lock.unlock() }
+    }
+
+    /// The state, under a lock taken with [`Chan::raw_lock`].
+    ///
+    /// # Safety
+    /// The caller holds this channel's lock, and no other reference to the
+    /// state is live while the returned one is used.
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn state_locked(&self) -> StatePtr<T> {
+        StatePtr(self.state.get_mut())
+    }
+
+    /// An address that orders channels for multi-lock acquisition.
+    #[inline]
+    pub(crate) fn addr(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// Adds a sender handle.
+    pub(crate) fn add_sender(&self) {
+        self.senders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds a receiver handle.
+    pub(crate) fn add_receiver(&self) {
+        self.receivers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops a sender handle; returns whether it was the last one.
+    pub(crate) fn drop_sender(&self) -> bool {
+        self.senders.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// Drops a receiver handle; returns whether it was the last one.
+    pub(crate) fn drop_receiver(&self) -> bool {
+        self.receivers.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// Closes the channel and wakes every parked sender and receiver.
+    /// Returns whether this call closed it.
+    pub(crate) fn close(&self) -> bool {
+        let woken = self.lock().close();
+        match woken {
+            None => false,
+            Some(hooks) => {
+                for hook in hooks {
+                    hook.token().wake();
+                }
+                true
+            }
+        }
+    }
+}
+
+/// A pointer to the state of a channel whose lock the select engine holds.
+pub(crate) struct StatePtr<T>(MutPtr<State<T>>);
+
+impl<T> StatePtr<T> {
+    /// # Safety
+    /// See [`Chan::state_locked`].
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn get(&self) -> &mut State<T> {
+        // SAFETY: forwarded precondition of `Chan::state_locked`.
+        unsafe { self.0.deref() }
+    }
+}
+
+/// The channel lock, held for one operation.
+pub(crate) struct Locked<'a, T> {
+    chan: &'a Chan<T>,
+    state: MutPtr<State<T>>,
+}
+
+impl<T> Deref for Locked<'_, T> {
+    type Target = State<T>;
+    #[inline]
+    fn deref(&self) -> &State<T> {
+        // SAFETY: the guard holds the lock, so this is the only access.
+        unsafe { self.state.deref() }
+    }
+}
+
+impl<T> DerefMut for Locked<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut State<T> {
+        // SAFETY: the guard holds the lock, so this is the only access.
+        unsafe { self.state.deref() }
+    }
+}
+
+impl<T> Drop for Locked<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: this guard took the lock in `Chan::lock` and releases it once.
+        unsafe { self.chan.lock.unlock() }
+    }
+}

@@ -1,0 +1,69 @@
+//! Go-semantic channels: `make(chan T, n)`, `ch <- v`, `<-ch`, `close(ch)`.
+//!
+//! Contents, in dependency order:
+//! 1. `state`: the state machine (buffer + sender and receiver wait queues),
+//!    one algorithm for every capacity as in Go's `hchan`: capacity 0 is the
+//!    rendezvous flavour (a send completes only when a receiver has the
+//!    value), capacity n ≥ 1 the buffered one. Go's nil channel is a disabled
+//!    `select` case (see `select`), not a channel value.
+//! 2. `core`: the shared object: lock, state, handle counts.
+//! 3. `op`: one in-flight send or receive: try, park, re-poll, withdraw.
+//! 4. `sender` / `receiver`: the public handles and their futures.
+//! 5. `error`: one error type per failure shape, each carrying the value back.
+//! 6. `blocking`: the `*_blocking` methods for plain threads.
+//!
+//! The waiting itself (tokens and hooks) lives in [`crate::waiter`], shared
+//! with the select engine.
+
+mod blocking;
+pub(crate) mod core;
+mod error;
+pub(crate) mod op;
+mod receiver;
+mod sender;
+pub(crate) mod state;
+
+pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
+pub use receiver::{Receiver, Recv};
+pub use sender::{Send, Sender};
+
+use crate::loom::Arc;
+use core::Chan;
+
+/// Makes a channel: Go's `make(chan T, capacity)`.
+///
+/// `capacity == 0` is an unbuffered channel: a send completes only when a
+/// receiver has taken the value. `capacity == n` buffers exactly `n` values,
+/// FIFO. Both halves are `Clone` (MPMC): every value is received exactly once.
+///
+/// The channel closes on [`Sender::close`] / [`Receiver::close`], when every
+/// `Sender` is dropped, or when every `Receiver` is dropped.
+///
+/// # Examples
+/// ```
+/// # csp_core::runtime_for_doctest(async {
+/// let (tx, rx) = csp_core::chan::<u32>(2); // make(chan uint32, 2)
+/// tx.send(1).await.unwrap();
+/// tx.send(2).await.unwrap();
+/// assert_eq!((rx.len(), rx.capacity()), (2, 2));
+/// tx.close();
+/// assert_eq!(rx.recv().await, Some(1)); // drains the buffer first,
+/// assert_eq!(rx.recv().await, Some(2));
+/// assert_eq!(rx.recv().await, None); // then reports "closed"
+/// # });
+/// ```
+pub fn chan<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    let chan = Arc::new(Chan::new(capacity));
+    (Sender { chan: chan.clone() }, Receiver::new(chan))
+}
+
+/// The shared `Debug` body of both handles: what `len`, `cap` and close say.
+fn debug_fields<T>(mut d: std::fmt::DebugStruct<'_, '_>, chan: &Chan<T>) -> std::fmt::Result {
+    let state = chan.lock();
+    let (len, cap, closed) = (state.len(), state.cap(), state.is_closed());
+    drop(state);
+    d.field("len", &len)
+        .field("capacity", &cap)
+        .field("closed", &closed)
+        .finish()
+}

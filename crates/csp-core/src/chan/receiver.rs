@@ -1,0 +1,244 @@
+//! The receiving half of a channel, its future and its `Stream` impl
+//! (Go's `v, ok := <-ch` and `for v := range ch`).
+//!
+//! # Invariants
+//! - Every `Receiver` clone counts once in `Chan::receivers`; dropping the
+//!   last one closes the channel, so senders get their values back.
+//! - A value handed to a [`Recv`] future (or to the `Stream`) that is dropped
+//!   before returning it goes back to the head of the channel: never lost.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::blocking::block_on;
+use super::core::Chan;
+use super::error::{RecvTimeoutError, TryRecvError};
+use super::op::RecvOp;
+use super::state::Take;
+use crate::loom::Arc;
+
+/// The receiving half of a channel: Go's `<-chan T`.
+///
+/// Cloneable (many goroutines may receive; each value goes to exactly one),
+/// `Send + Sync` when `T: Send`. It is also a [`Stream`](futures_core::Stream)
+/// that ends when the channel is closed and drained: Go's `for v := range ch`.
+pub struct Receiver<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+    /// The receive in flight when used as a `Stream`.
+    stream: RecvOp<T>,
+}
+
+impl<T> Receiver<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
+        Self {
+            chan,
+            stream: RecvOp::new(),
+        }
+    }
+
+    /// Receives a value, waiting until one is available: Go's `v, ok := <-ch`.
+    /// `None` means the channel is closed and drained (Go's `ok == false`).
+    ///
+    /// # Cancel safety
+    /// Cancel safe: if the future is dropped after a sender handed it a value,
+    /// that value goes back to the head of the channel for the next receiver.
+    /// Safe to use inside `tokio::select!`.
+    ///
+    /// # Examples
+    /// ```
+    /// # csp_core::runtime_for_doctest(async {
+    /// let (tx, rx) = csp_core::chan::<&str>(0);
+    /// csp_core::go(async move { tx.send("ping").await.unwrap() });
+    /// assert_eq!(rx.recv().await, Some("ping"));
+    /// assert_eq!(rx.recv().await, None); // the goroutine dropped `tx`: closed
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn recv(&self) -> Recv<'_, T> {
+        Recv {
+            chan: &self.chan,
+            op: RecvOp::new(),
+            at: Location::caller(),
+        }
+    }
+
+    /// Receives without waiting: Go's `select { case v := <-ch: ... default: ... }`.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] if nothing is buffered and no sender is parked;
+    /// [`TryRecvError::Closed`] if closed and drained.
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let mut state = self.chan.lock();
+        match state.take() {
+            Take::Value(v, peer) => {
+                drop(state);
+                if let Some(peer) = peer {
+                    peer.token().wake();
+                }
+                Ok(v)
+            }
+            Take::Closed => Err(TryRecvError::Closed),
+            Take::WouldBlock => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Receives, waiting at most `timeout`: Go's
+    /// `select { case v := <-ch: case <-time.After(d): }`.
+    ///
+    /// # Errors
+    /// [`RecvTimeoutError::Timeout`] or [`RecvTimeoutError::Closed`].
+    ///
+    /// # Cancel safety
+    /// As [`recv`](Self::recv).
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime with the time driver enabled (csp's runtime has it).
+    #[track_caller]
+    pub fn recv_timeout(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<T, RecvTimeoutError>> + '_ {
+        let mut recv = self.recv();
+        async move {
+            let sleep = tokio::time::sleep(timeout);
+            let mut sleep = std::pin::pin!(sleep);
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(res) = Pin::new(&mut recv).poll(cx) {
+                    return Poll::Ready(res.ok_or(RecvTimeoutError::Closed));
+                }
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                Poll::Ready(match recv.op.withdraw(recv.chan) {
+                    None => Err(RecvTimeoutError::Timeout),
+                    Some(Some(v)) => Ok(v),
+                    Some(None) => Err(RecvTimeoutError::Closed),
+                })
+            })
+            .await
+        }
+    }
+
+    /// Receives on a plain thread, blocking it until a value or close.
+    ///
+    /// # Panics
+    /// When called from inside a goroutine or async task, where blocking would
+    /// stall a runtime worker: use `recv().await` there.
+    #[track_caller]
+    pub fn recv_blocking(&self) -> Option<T> {
+        block_on("recv_blocking", self.recv())
+    }
+
+    /// Closes the channel (see [`Sender::close`](super::Sender::close)).
+    /// Returns whether this call closed it.
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Whether the channel is closed (values may still be buffered).
+    pub fn is_closed(&self) -> bool {
+        self.chan.lock().is_closed()
+    }
+
+    /// Number of buffered values: Go's `len(ch)`.
+    pub fn len(&self) -> usize {
+        self.chan.lock().len()
+    }
+
+    /// Whether no value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the buffer is full (always true for an unbuffered channel).
+    pub fn is_full(&self) -> bool {
+        let state = self.chan.lock();
+        state.len() >= state.cap()
+    }
+
+    /// The buffer size given to [`chan`](super::chan): Go's `cap(ch)`.
+    pub fn capacity(&self) -> usize {
+        self.chan.lock().cap()
+    }
+
+    /// Whether both handles refer to the same channel.
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> Clone for Receiver<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_receiver();
+        Receiver::new(self.chan.clone())
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        self.stream.cancel(&self.chan);
+        if self.chan.drop_receiver() {
+            self.chan.close();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::debug_fields(f.debug_struct("Receiver"), &self.chan)
+    }
+}
+
+impl<T> futures_core::Stream for Receiver<T> {
+    type Item = T;
+
+    /// Go's `for v := range ch`: yields values until closed and drained.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.stream.poll(&this.chan, cx, Location::caller())
+    }
+}
+
+impl<T> futures_core::FusedStream for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        let state = self.chan.lock();
+        state.is_closed() && state.len() == 0
+    }
+}
+
+impl<T> Unpin for Receiver<T> {}
+
+/// The future of [`Receiver::recv`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Recv<'a, T> {
+    chan: &'a Chan<T>,
+    op: RecvOp<T>,
+    at: &'static Location<'static>,
+}
+
+impl<T> Future for Recv<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.op.poll(this.chan, cx, this.at)
+    }
+}
+
+impl<T> Unpin for Recv<'_, T> {}
+
+impl<T> Drop for Recv<'_, T> {
+    fn drop(&mut self) {
+        self.op.cancel(self.chan);
+    }
+}
+
+impl<T> fmt::Debug for Recv<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Recv").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,254 @@
+//! The sending half of a channel and its futures (Go's `ch <- v`).
+//!
+//! # Invariants
+//! - Every `Sender` clone counts once in `Chan::senders`; dropping the last
+//!   one closes the channel (Go has no such rule; it is how Rust channels end
+//!   a `for v := range ch` loop without an explicit `close`).
+//! - A [`Send`] future owns its value until the channel takes it; dropping
+//!   the future before that drops the value in the caller's scope and no
+//!   receiver ever sees it.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::blocking::block_on;
+use super::core::Chan;
+use super::error::{SendError, SendTimeoutError, TrySendError};
+use super::op::{SendOp, SendWithdrawn};
+use super::state::Offer;
+use crate::loom::Arc;
+
+/// The sending half of a channel: Go's `chan<- T`.
+///
+/// Cloneable (many goroutines may send), `Send + Sync` when `T: Send`.
+/// Create one with [`chan`](super::chan).
+pub struct Sender<T> {
+    pub(crate) chan: Arc<Chan<T>>,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waiting until a receiver takes it (unbuffered channel) or
+    /// there is room in the buffer: Go's `ch <- v`.
+    ///
+    /// # Errors
+    /// If the channel is closed (or every receiver is gone) the value comes
+    /// back in [`SendError`]; Go would panic instead.
+    ///
+    /// # Cancel safety
+    /// Cancel safe. If the future is dropped before the channel took the
+    /// value, the value is dropped with it and no receiver sees it; once the
+    /// value was taken the send is complete. Use [`Send::cancel`] to get the
+    /// value back instead of dropping it.
+    ///
+    /// # Examples
+    /// ```
+    /// # csp_core::runtime_for_doctest(async {
+    /// let (tx, rx) = csp_core::chan::<i32>(1);
+    /// tx.send(7).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some(7));
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn send(&self, value: T) -> Send<'_, T> {
+        Send {
+            chan: &self.chan,
+            value: Some(value),
+            op: SendOp::new(),
+            at: Location::caller(),
+        }
+    }
+
+    /// Sends without waiting: succeeds only if a receiver is parked or the
+    /// buffer has room. Go's `select { case ch <- v: ... default: ... }`.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let mut state = self.chan.lock();
+        match state.offer(value) {
+            Offer::Handed(peer) => {
+                drop(state);
+                peer.token().wake();
+                Ok(())
+            }
+            Offer::Buffered => Ok(()),
+            Offer::Closed(v) => Err(TrySendError::Closed(v)),
+            Offer::WouldBlock(v) => Err(TrySendError::Full(v)),
+        }
+    }
+
+    /// Sends, waiting at most `timeout`: Go's
+    /// `select { case ch <- v: case <-time.After(d): }`.
+    ///
+    /// # Errors
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Closed`], with the value.
+    ///
+    /// # Cancel safety
+    /// As [`send`](Self::send).
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime with the time driver enabled (csp's runtime has it).
+    #[track_caller]
+    pub fn send_timeout(
+        &self,
+        value: T,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), SendTimeoutError<T>>> + '_ {
+        let mut send = self.send(value);
+        async move {
+            let sleep = tokio::time::sleep(timeout);
+            let mut sleep = std::pin::pin!(sleep);
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(res) = Pin::new(&mut send).poll(cx) {
+                    return Poll::Ready(res.map_err(|SendError(v)| SendTimeoutError::Closed(v)));
+                }
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                Poll::Ready(match send.withdraw() {
+                    SendWithdrawn::NotSent(v) => Err(SendTimeoutError::Timeout(v)),
+                    SendWithdrawn::Done(res) => {
+                        res.map_err(|SendError(v)| SendTimeoutError::Closed(v))
+                    }
+                })
+            })
+            .await
+        }
+    }
+
+    /// Sends from a plain thread, blocking it until the send completes.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    ///
+    /// # Panics
+    /// When called from inside a goroutine or async task, where blocking would
+    /// stall a runtime worker: use `send(..).await` there.
+    #[track_caller]
+    pub fn send_blocking(&self, value: T) -> Result<(), SendError<T>> {
+        block_on("send_blocking", self.send(value))
+    }
+
+    /// Closes the channel: Go's `close(ch)`. Parked receivers and senders wake;
+    /// receivers drain the buffer, then get `None`; sends fail with the value.
+    ///
+    /// Returns whether this call closed it (closing twice is not a panic, unlike Go).
+    pub fn close(&self) -> bool {
+        self.chan.close()
+    }
+
+    /// Whether the channel is closed.
+    pub fn is_closed(&self) -> bool {
+        self.chan.lock().is_closed()
+    }
+
+    /// Number of buffered values: Go's `len(ch)`.
+    pub fn len(&self) -> usize {
+        self.chan.lock().len()
+    }
+
+    /// Whether no value is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the buffer is full (always true for an unbuffered channel).
+    pub fn is_full(&self) -> bool {
+        let state = self.chan.lock();
+        state.len() >= state.cap()
+    }
+
+    /// The buffer size given to [`chan`](super::chan): Go's `cap(ch)`.
+    pub fn capacity(&self) -> usize {
+        self.chan.lock().cap()
+    }
+
+    /// Whether both handles refer to the same channel (Go's `ch1 == ch2`).
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.chan.add_sender();
+        Sender {
+            chan: self.chan.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        if self.chan.drop_sender() {
+            self.chan.close();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        super::debug_fields(f.debug_struct("Sender"), &self.chan)
+    }
+}
+
+/// The future of [`Sender::send`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Send<'a, T> {
+    chan: &'a Chan<T>,
+    value: Option<T>,
+    op: SendOp<T>,
+    at: &'static Location<'static>,
+}
+
+impl<T> Send<'_, T> {
+    /// Withdraws the send and gives the value back if the channel has not
+    /// taken it yet (`Some(v)`); `None` if the send already completed or failed.
+    pub fn cancel(mut self) -> Option<T> {
+        match self.withdraw() {
+            SendWithdrawn::NotSent(v) => Some(v),
+            SendWithdrawn::Done(_) => None,
+        }
+    }
+
+    fn withdraw(&mut self) -> SendWithdrawn<T> {
+        if let Some(v) = self.value.take() {
+            return SendWithdrawn::NotSent(v);
+        }
+        match self.op.withdraw(self.chan) {
+            Some(w) => w,
+            None => SendWithdrawn::Done(Ok(())),
+        }
+    }
+}
+
+impl<T> Future for Send<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        this.op.poll(this.chan, &mut this.value, cx, this.at)
+    }
+}
+
+impl<T> Unpin for Send<'_, T> {}
+
+impl<T> Drop for Send<'_, T> {
+    fn drop(&mut self) {
+        if self.op.is_parked() {
+            drop(self.op.withdraw(self.chan));
+        }
+    }
+}
+
+impl<T> fmt::Debug for Send<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Send")
+            .field("parked", &self.op.is_parked())
+            .finish_non_exhaustive()
+    }
+}

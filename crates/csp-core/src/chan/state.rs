@@ -1,0 +1,210 @@
+//! The channel state machine: one buffer and two wait queues behind one lock,
+//! for every capacity (Go's `hchan`; capacity 0 is the rendezvous flavour).
+//!
+//! # Invariants (checked by the model and property tests)
+//! - `buf.len() <= cap`, except for values a dropped receive future gave back
+//!   ([`State::give_back`]), which go to the head of the buffer and may
+//!   briefly exceed `cap`.
+//! - Go's: a live receiver is queued only when the buffer is empty; a live
+//!   sender is queued only when the buffer is full (`cap == 0`: always full).
+//!   So at most one of the two queues holds live hooks, unless a select waits
+//!   on both sides of one channel.
+//! - Queues may hold *stale* hooks (their token already selected elsewhere or
+//!   withdrawn). Every pop skips them; owners remove their own on withdrawal.
+//! - `closed` never goes back to false. Once closed, no hook is queued.
+//!
+//! # Locking
+//! Every method here runs with the channel lock held (it takes `&mut State`).
+//! Methods never wake anyone: they return the hooks to wake, and the caller
+//! wakes them after unlocking.
+
+use std::collections::VecDeque;
+
+use crate::loom::Arc;
+use crate::waiter::Hook;
+
+/// Result of offering a value to the channel without waiting.
+pub(crate) enum Offer<T> {
+    /// A parked receiver got the value; wake it.
+    Handed(Arc<Hook<T>>),
+    /// The value went into the buffer.
+    Buffered,
+    /// The channel is closed; the value comes back.
+    Closed(T),
+    /// Nobody to take it and no room; the value comes back.
+    WouldBlock(T),
+}
+
+/// Result of asking the channel for a value without waiting.
+pub(crate) enum Take<T> {
+    /// Got a value; wake the sender whose hook is given, if any.
+    Value(T, Option<Arc<Hook<T>>>),
+    /// Closed and drained.
+    Closed,
+    /// Nothing there yet.
+    WouldBlock,
+}
+
+/// A channel's locked state.
+pub(crate) struct State<T> {
+    buf: VecDeque<T>,
+    cap: usize,
+    /// Parked receivers, FIFO.
+    pub(crate) recvq: VecDeque<Arc<Hook<T>>>,
+    /// Parked senders, FIFO; each hook's slot holds its value.
+    pub(crate) sendq: VecDeque<Arc<Hook<T>>>,
+    closed: bool,
+}
+
+impl<T> State<T> {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            // Allocate the ring up front: no allocation per buffered message.
+            buf: VecDeque::with_capacity(cap),
+            cap,
+            recvq: VecDeque::new(),
+            sendq: VecDeque::new(),
+            closed: false,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Go's `chansend` fast paths: hand to a parked receiver, else buffer.
+    pub(crate) fn offer(&mut self, value: T) -> Offer<T> {
+        if self.closed {
+            return Offer::Closed(value);
+        }
+        let mut value = value;
+        while let Some(hook) = self.recvq.pop_front() {
+            // Slot rule 1 and 2: write, then select; on failure take it back.
+            // SAFETY: we hold the channel lock and popped `hook` from its
+            // queue in this critical section.
+            let mut slot = unsafe { hook.slot() };
+            slot.put(value);
+            if hook.try_select() {
+                drop(slot);
+                return Offer::Handed(hook);
+            }
+            value = slot.take().expect("slot holds the value just put");
+        }
+        if self.buf.len() < self.cap {
+            self.buf.push_back(value);
+            return Offer::Buffered;
+        }
+        Offer::WouldBlock(value)
+    }
+
+    /// Go's `chanrecv` fast paths: take from the buffer (refilling it from a
+    /// parked sender), else straight from a parked sender, else closed.
+    pub(crate) fn take(&mut self) -> Take<T> {
+        if let Some(value) = self.buf.pop_front() {
+            // Room appeared: move the first live parked sender's value in.
+            let woken = self.pop_sender_value().map(|(v, hook)| {
+                self.buf.push_back(v);
+                hook
+            });
+            return Take::Value(value, woken);
+        }
+        if let Some((value, hook)) = self.pop_sender_value() {
+            return Take::Value(value, Some(hook));
+        }
+        if self.closed {
+            Take::Closed
+        } else {
+            Take::WouldBlock
+        }
+    }
+
+    /// Pops parked senders until one commits; returns its value and hook.
+    fn pop_sender_value(&mut self) -> Option<(T, Arc<Hook<T>>)> {
+        while let Some(hook) = self.sendq.pop_front() {
+            // SAFETY: we hold the channel lock and popped `hook` from its
+            // queue in this critical section (slot rule 1).
+            let mut slot = unsafe { hook.slot() };
+            let value = slot.take().expect("a parked sender's slot holds its value");
+            if hook.try_select() {
+                drop(slot);
+                return Some((value, hook));
+            }
+            // Stale: give the value back before anyone else can look (rule 2).
+            slot.put(value);
+        }
+        None
+    }
+
+    /// Whether a receive would complete now (buffered value, live sender, or closed).
+    pub(crate) fn can_take(&self) -> bool {
+        !self.buf.is_empty() || self.closed || self.sendq.iter().any(|h| h.token().is_waiting())
+    }
+
+    /// Whether a send would complete now (live receiver, room, or closed).
+    pub(crate) fn can_offer(&self) -> bool {
+        self.closed
+            || self.buf.len() < self.cap
+            || self.recvq.iter().any(|h| h.token().is_waiting())
+    }
+
+    /// Closes the channel. Returns `None` if it was already closed, else every
+    /// hook that was parked and must now be woken (each selected with the
+    /// "closed" outcome: its slot untouched).
+    pub(crate) fn close(&mut self) -> Option<Vec<Arc<Hook<T>>>> {
+        if self.closed {
+            return None;
+        }
+        self.closed = true;
+        let mut woken = Vec::new();
+        for hook in self.recvq.drain(..).chain(self.sendq.drain(..)) {
+            if hook.try_select() {
+                woken.push(hook);
+            }
+        }
+        Some(woken)
+    }
+
+    /// A value that a dropped receive future had already been handed goes back
+    /// to the head of the channel: to a parked receiver if there is one, else to
+    /// the front of the buffer (even past `cap`: losing it is not an option).
+    pub(crate) fn give_back(&mut self, value: T) -> Option<Arc<Hook<T>>> {
+        let mut value = value;
+        while let Some(hook) = self.recvq.pop_front() {
+            // SAFETY: lock held, hook popped in this critical section (rule 1).
+            let mut slot = unsafe { hook.slot() };
+            slot.put(value);
+            if hook.try_select() {
+                drop(slot);
+                return Some(hook);
+            }
+            value = slot.take().expect("slot holds the value just put");
+        }
+        self.buf.push_front(value);
+        None
+    }
+
+    /// Removes `hook` from the queue it waits in. Returns whether it was still
+    /// queued (if not, a peer popped it: selected, or found it stale).
+    pub(crate) fn remove(&mut self, hook: &Arc<Hook<T>>, sending: bool) -> bool {
+        let queue = if sending {
+            &mut self.sendq
+        } else {
+            &mut self.recvq
+        };
+        match queue.iter().position(|h| Arc::ptr_eq(h, hook)) {
+            Some(i) => {
+                queue.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub(crate) mod loom;
 
 pub mod chan;
 pub mod goroutine;
+pub mod select;
 pub mod waiter;
 
 pub use chan::{

@@ -20,7 +20,7 @@ pub(crate) use std::sync::{
     Arc,
 };
 
-/// `std`'s `UnsafeCell` behind loom's `with`/`with_mut` API, so the same code
+/// `std`'s `UnsafeCell` behind loom's `get_mut` API, so the same code
 /// compiles under both.
 #[cfg(not(loom))]
 #[derive(Debug, Default)]
@@ -30,18 +30,6 @@ pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 impl<T> UnsafeCell<T> {
     pub(crate) const fn new(value: T) -> Self {
         Self(std::cell::UnsafeCell::new(value))
-    }
-
-    /// Calls `f` with a shared raw pointer to the contents.
-    #[inline(always)]
-    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        f(self.0.get())
-    }
-
-    /// Calls `f` with a mutable raw pointer to the contents.
-    #[inline(always)]
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
     }
 }
 

@@ -5,7 +5,8 @@
 //! # Invariants
 //! - Never runs on a runtime worker: that would stall every goroutine on the
 //!   worker (and deadlock a 1-worker runtime), so it panics with a message that
-//!   names the async method to use instead, as Tokio's `blocking_recv` does.
+//!   names the async method to use instead, as Tokio's `blocking_recv` does
+//!   (inside a goroutine csp's own message; inside a plain Tokio task Tokio's).
 
 use std::future::Future;
 use std::pin::pin;
@@ -28,12 +29,17 @@ impl Wake for ThreadWaker {
 /// for the panic message.
 #[track_caller]
 pub(crate) fn block_on<F: Future>(what: &str, fut: F) -> F::Output {
-    if tokio::runtime::Handle::try_current().is_ok() && tokio::task::try_id().is_some() {
+    if crate::goroutine::in_goroutine_poll() {
         panic!(
-            "csp: `{what}` called from inside a goroutine or async task; it would block a \
-             runtime worker. Use the async method (`.await`) there, or call it from a plain \
-             thread or inside `csp::blocking(..)`"
+            "csp: `{what}` called from inside a goroutine; it would block a runtime worker. \
+             Use the async method (`.await`) there, or call it from a plain thread or inside \
+             `csp::blocking(..)`"
         );
+    }
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        // Inside a runtime's context (a `spawn_blocking` thread, or a plain task,
+        // where Tokio itself panics with the same advice): let Tokio drive it.
+        return handle.block_on(fut);
     }
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = Context::from_waker(&waker);

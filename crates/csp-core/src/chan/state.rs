@@ -143,18 +143,6 @@ impl<T> State<T> {
         None
     }
 
-    /// Whether a receive would complete now (buffered value, live sender, or closed).
-    pub(crate) fn can_take(&self) -> bool {
-        !self.buf.is_empty() || self.closed || self.sendq.iter().any(|h| h.token().is_waiting())
-    }
-
-    /// Whether a send would complete now (live receiver, room, or closed).
-    pub(crate) fn can_offer(&self) -> bool {
-        self.closed
-            || self.buf.len() < self.cap
-            || self.recvq.iter().any(|h| h.token().is_waiting())
-    }
-
     /// Closes the channel. Returns `None` if it was already closed, else every
     /// hook that was parked and must now be woken (each selected with the
     /// "closed" outcome: its slot untouched).

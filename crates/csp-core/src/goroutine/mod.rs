@@ -2,4 +2,4 @@
 
 mod park;
 
-pub use park::{begin_poll, end_poll, record_park, ParkRecord, WaitReason};
+pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord, WaitReason};

@@ -77,6 +77,7 @@ pub type ParkRecord = (WaitReason, &'static Location<'static>);
 
 thread_local! {
     static PARKED: Cell<Option<ParkRecord>> = const { Cell::new(None) };
+    static POLLING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Records that the primitive being polled is about to return `Pending` and
@@ -93,10 +94,19 @@ pub fn record_park(reason: WaitReason, at: &'static Location<'static>) {
 #[inline]
 pub fn begin_poll() {
     PARKED.with(|p| p.set(None));
+    POLLING.with(|p| p.set(true));
 }
 
 /// Takes the record left by the poll that just returned.
 #[inline]
 pub fn end_poll() -> Option<ParkRecord> {
+    POLLING.with(|p| p.set(false));
     PARKED.with(|p| p.take())
+}
+
+/// Whether this thread is polling a goroutine right now (blocking here would
+/// stall a runtime worker).
+#[inline]
+pub fn in_goroutine_poll() -> bool {
+    POLLING.with(|p| p.get())
 }

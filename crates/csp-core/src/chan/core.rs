@@ -14,6 +14,7 @@
 //! woken, and no user code (`Drop` of a `T` included) runs, while it is held:
 //! values to drop and hooks to wake are carried out of the critical section.
 
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
 use super::state::State;
@@ -49,7 +50,7 @@ impl<T> Chan<T> {
         self.lock.lock();
         Locked {
             chan: self,
-            state: self.state.get_mut(),
+            state: ManuallyDrop::new(self.state.get_mut()),
         }
     }
 
@@ -140,7 +141,8 @@ impl<T> StatePtr<T> {
 /// The channel lock, held for one operation.
 pub(crate) struct Locked<'a, T> {
     chan: &'a Chan<T>,
-    state: MutPtr<State<T>>,
+    /// Dropped (ending loom's tracked access) before the lock is released.
+    state: ManuallyDrop<MutPtr<State<T>>>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -148,7 +150,7 @@ impl<T> Deref for Locked<'_, T> {
     #[inline]
     fn deref(&self) -> &State<T> {
         // SAFETY: the guard holds the lock, so this is the only access.
-        unsafe { self.state.deref() }
+        unsafe { MutPtr::deref(&self.state) }
     }
 }
 
@@ -156,13 +158,15 @@ impl<T> DerefMut for Locked<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut State<T> {
         // SAFETY: the guard holds the lock, so this is the only access.
-        unsafe { self.state.deref() }
+        unsafe { MutPtr::deref(&self.state) }
     }
 }
 
 impl<T> Drop for Locked<'_, T> {
     #[inline]
     fn drop(&mut self) {
+        // SAFETY: `state` is not used again: this is the guard's drop.
+        unsafe { ManuallyDrop::drop(&mut self.state) };
         // SAFETY: this guard took the lock in `Chan::lock` and releases it once.
         unsafe { self.chan.lock.unlock() }
     }

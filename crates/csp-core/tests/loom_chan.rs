@@ -1,0 +1,84 @@
+//! loom models of the channel core: every interleaving of a few threads.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test -p csp-core --release --test loom_chan`
+//! (see `.ci/loom`). Models stay tiny so the preemption-bounded search ends fast.
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use csp_core::{chan, TryRecvError, TrySendError};
+use loom::future::block_on;
+use loom::thread;
+
+/// Rendezvous: the send completes only with the receiver holding the value.
+#[test]
+fn rendezvous_handoff() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let t = thread::spawn(move || block_on(tx.send(7)));
+        assert_eq!(block_on(rx.recv()), Some(7));
+        assert!(t.join().unwrap().is_ok());
+    });
+}
+
+/// Close racing a send and a receive: the value is received iff the send
+/// succeeded, and comes back to the sender otherwise.
+#[test]
+fn close_races_send_and_recv() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let closer = tx.clone();
+        let sender = thread::spawn(move || block_on(tx.send(1)));
+        let c = thread::spawn(move || closer.close());
+        let got = block_on(rx.recv());
+        let sent = sender.join().unwrap();
+        assert!(c.join().unwrap());
+        match got {
+            Some(v) => {
+                assert_eq!(v, 1);
+                assert!(sent.is_ok());
+            }
+            None => assert_eq!(sent.unwrap_err().0, 1),
+        }
+    });
+}
+
+/// A parked receive dropped while a sender hands it a value: the value goes
+/// back to the channel, never lost.
+#[test]
+fn dropped_recv_races_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let tx2 = tx.clone(); // keeps the channel open until the checks
+        let t = thread::spawn(move || tx2.try_send(5));
+        {
+            let mut fut = pin!(rx.recv());
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                panic!("nothing to receive yet, got {v:?}");
+            }
+        }
+        match t.join().unwrap() {
+            Ok(()) => assert_eq!(rx.try_recv(), Ok(5)),
+            Err(TrySendError::Full(5)) => assert_eq!(rx.try_recv(), Err(TryRecvError::Empty)),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+        drop(tx);
+    });
+}
+
+/// Two receivers and one buffered value: exactly one gets it.
+#[test]
+fn buffered_value_received_once() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(1);
+        let rx2 = rx.clone();
+        let t = thread::spawn(move || rx2.try_recv().ok());
+        tx.try_send(9).unwrap();
+        let mine = rx.try_recv().ok();
+        let theirs = t.join().unwrap();
+        assert_eq!(mine.into_iter().chain(theirs).collect::<Vec<_>>(), vec![9]);
+    });
+}

@@ -1,0 +1,155 @@
+//! Stress: many producers and consumers on a multi-worker runtime, with and
+//! without random cancellation. Every value is received exactly once, in
+//! per-producer order, and the drop ledger balances.
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use csp_core::chan;
+
+const PRODUCERS: usize = 8;
+const CONSUMERS: usize = 8;
+const PER_PRODUCER: usize = 100_000;
+const CANCEL_PER_PRODUCER: usize = 5_000;
+const CAPACITIES: [usize; 3] = [0, 1, 64];
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn eight_by_eight_exactly_once_in_order() {
+    runtime().block_on(async {
+        tokio::time::timeout(DEADLINE, async {
+            for cap in CAPACITIES {
+                let (tx, rx) = chan::<(usize, usize)>(cap);
+                for p in 0..PRODUCERS {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        for i in 0..PER_PRODUCER {
+                            tx.send((p, i)).await.unwrap();
+                        }
+                    });
+                }
+                drop(tx);
+                let consumers: Vec<_> = (0..CONSUMERS)
+                    .map(|_| {
+                        let rx = rx.clone();
+                        tokio::spawn(async move {
+                            let mut last = [None::<usize>; PRODUCERS];
+                            let mut counts = [0usize; PRODUCERS];
+                            while let Some((p, i)) = rx.recv().await {
+                                assert!(last[p] < Some(i), "producer {p} out of order");
+                                last[p] = Some(i);
+                                counts[p] += 1;
+                            }
+                            counts
+                        })
+                    })
+                    .collect();
+                drop(rx);
+                let mut totals = [0usize; PRODUCERS];
+                for c in consumers {
+                    for (t, n) in totals.iter_mut().zip(c.await.unwrap()) {
+                        *t += n;
+                    }
+                }
+                // In-order per consumer plus exact totals means exactly once.
+                assert_eq!(totals, [PER_PRODUCER; PRODUCERS], "capacity {cap}");
+            }
+        })
+        .await
+        .expect("stress test hung");
+    });
+}
+
+/// A value that counts its drops: not `Clone`, so it cannot be duplicated, and
+/// a value lost inside the channel would never be dropped.
+struct Tracked {
+    id: (usize, usize),
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn random_cancellation_loses_and_duplicates_nothing() {
+    runtime().block_on(async {
+        tokio::time::timeout(DEADLINE, async {
+            for cap in CAPACITIES {
+                let drops = Arc::new(AtomicUsize::new(0));
+                let (tx, rx) = chan::<Tracked>(cap);
+                let producers: Vec<_> = (0..PRODUCERS)
+                    .map(|p| {
+                        let (tx, drops) = (tx.clone(), drops.clone());
+                        tokio::spawn(async move {
+                            let mut cancelled = 0;
+                            for i in 0..CANCEL_PER_PRODUCER {
+                                let v = Tracked {
+                                    id: (p, i),
+                                    drops: drops.clone(),
+                                };
+                                let wait = Duration::from_micros(fastrand::u64(0..50));
+                                // Dropped mid-flight on timeout: the value is
+                                // dropped unseen, or it was already taken.
+                                if tokio::time::timeout(wait, tx.send(v)).await.is_err() {
+                                    cancelled += 1;
+                                }
+                            }
+                            cancelled
+                        })
+                    })
+                    .collect();
+                drop(tx);
+                let consumers: Vec<_> = (0..CONSUMERS)
+                    .map(|_| {
+                        let rx = rx.clone();
+                        tokio::spawn(async move {
+                            let mut seen = Vec::new();
+                            loop {
+                                let wait = Duration::from_micros(fastrand::u64(0..50));
+                                match tokio::time::timeout(wait, rx.recv()).await {
+                                    Ok(Some(v)) => seen.push(v.id),
+                                    Ok(None) => break,
+                                    Err(_) => continue, // dropped: a handed value goes back
+                                }
+                            }
+                            seen
+                        })
+                    })
+                    .collect();
+                drop(rx);
+                for p in producers {
+                    p.await.unwrap();
+                }
+                let mut all = HashSet::new();
+                let mut received = 0;
+                for c in consumers {
+                    for id in c.await.unwrap() {
+                        assert!(all.insert(id), "{id:?} received twice");
+                        received += 1;
+                    }
+                }
+                let produced = PRODUCERS * CANCEL_PER_PRODUCER;
+                assert_eq!(
+                    drops.load(Ordering::SeqCst),
+                    produced,
+                    "capacity {cap}: a value was lost"
+                );
+                assert!(received > 0 && received <= produced);
+            }
+        })
+        .await
+        .expect("stress test hung");
+    });
+}

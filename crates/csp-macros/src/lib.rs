@@ -7,8 +7,10 @@
 //! # Invariants
 //! - Misuse (a non-async fn, parameters, generics, an unknown or malformed
 //!   argument) is a compile error spanned at the offending tokens.
-//! - The body is wrapped as `async move { let r: Ret = { body }; r }`, so `?`
-//!   and `return` in the body see the function's declared return type.
+//! - The body becomes `with_output::<Ret, _>(async move { body })`, so `?` and
+//!   `return` in the body see the function's declared return type.
+//! - On an error in `#[csp::main]`, a placeholder `fn main() {}` is emitted
+//!   too, so the only error reported is the macro's own.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -38,7 +40,12 @@ use syn::{Error, Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
 /// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(args.into(), item.into(), Kind::Main).unwrap_or_else(|e| e.to_compile_error()).into()
+    expand(args.into(), item.into(), Kind::Main)
+        .unwrap_or_else(|e| {
+            let error = e.to_compile_error();
+            quote! { #error fn main() {} }
+        })
+        .into()
 }
 
 /// Runs an `async fn` test as the main goroutine of its own csp runtime,
@@ -192,10 +199,7 @@ fn expand(args: TokenStream2, item: TokenStream2, kind: Kind) -> syn::Result<Tok
     };
     let span = Span::call_site();
     let fut = quote_spanned! {span=>
-        async move {
-            let __csp_ret: #ret_ty = #body;
-            __csp_ret
-        }
+        ::csp::__private::with_output::<#ret_ty, _>(async move #body)
     };
     let gomaxprocs = match args.gomaxprocs {
         Some(n) => quote! { ::core::option::Option::Some(#n) },

@@ -66,5 +66,5 @@ pub mod prelude {
 /// Paths the macros expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use csp_core::runtime::{run_main, run_test, TestConfig};
+    pub use csp_core::runtime::{run_main, run_test, with_output, TestConfig};
 }

@@ -32,7 +32,7 @@ pub use error::RuntimeError;
 pub use gomaxprocs::{gomaxprocs, num_cpu, GOMAXPROCS_ENV, MAX_GOMAXPROCS};
 pub use gosched::gosched;
 #[doc(hidden)]
-pub use testing::{run_main, run_test, TestConfig};
+pub use testing::{run_main, run_test, with_output, TestConfig};
 
 use crate::goroutine::spawn::{spawn_on, Goroutine};
 use crate::loom::Arc;

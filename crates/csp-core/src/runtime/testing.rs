@@ -36,6 +36,14 @@ enum Event<T> {
     GoroutinePanicked(String),
 }
 
+/// Returns `fut` unchanged; its explicit `T` tells type inference the body's
+/// output type (so `?` in a `#[csp::main]`/`#[csp::test]` body converts errors
+/// into the declared return type).
+#[doc(hidden)]
+pub fn with_output<T, F: Future<Output = T>>(fut: F) -> F {
+    fut
+}
+
 /// `#[csp::main]`: runs `fut` as main on a new runtime; an invalid
 /// `GOMAXPROCS` prints the error and exits with status 2.
 #[doc(hidden)]

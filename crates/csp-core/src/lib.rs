@@ -12,8 +12,7 @@ pub mod goroutine;
 pub mod runtime;
 
 pub use goroutine::{
-    go, goroutines, num_goroutine, GoroutineInfo, GoroutineState, JoinError, JoinHandle,
-    WaitReason,
+    go, goroutines, num_goroutine, GoroutineInfo, GoroutineState, JoinError, JoinHandle, WaitReason,
 };
 pub use runtime::{
     blocking, gomaxprocs, gosched, num_cpu, run, PanicPolicy, Runtime, RuntimeError,

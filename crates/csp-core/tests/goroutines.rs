@@ -49,7 +49,11 @@ fn num_goroutine_rises_and_falls_with_many_goroutines() {
             assert_eq!(all.len(), MANY + 1);
             assert_eq!((all[0].id, all[0].is_main), (1, true));
             let ids: Vec<u64> = all.iter().map(|g| g.id).collect();
-            assert_eq!(ids, (1..=MANY as u64 + 1).collect::<Vec<_>>(), "ids 1, 2, 3, ...");
+            assert_eq!(
+                ids,
+                (1..=MANY as u64 + 1).collect::<Vec<_>>(),
+                "ids 1, 2, 3, ..."
+            );
             assert!(all[1..].iter().all(|g| g.spawned_at.file() == file!()));
 
             gate.add_permits(MANY);
@@ -96,12 +100,22 @@ fn registry_shows_wait_reason_and_blocking_call_of_parked_goroutines() {
                 gosched().await;
             }
             let all = goroutines();
-            let p = all.iter().find(|g| g.id == parked.id()).expect("parked is live");
+            let p = all
+                .iter()
+                .find(|g| g.id == parked.id())
+                .expect("parked is live");
             assert_eq!(p.wait_reason(), Some(WaitReason::ChanReceive));
             assert_eq!(p.blocked_at().map(|l| l.line()), Some(at.line()));
             assert!(p.waiting_since().is_some());
-            let s = all.iter().find(|g| g.id == sleeper.id()).expect("sleeper is live");
-            assert_eq!(s.state, GoroutineState::Running, "a timer is not a csp park");
+            let s = all
+                .iter()
+                .find(|g| g.id == sleeper.id())
+                .expect("sleeper is live");
+            assert_eq!(
+                s.state,
+                GoroutineState::Running,
+                "a timer is not a csp park"
+            );
 
             let waker = {
                 let mut slot = slot.lock().unwrap();
@@ -173,7 +187,10 @@ fn blocking_does_not_stall_goroutines_on_one_worker() {
             // if `blocking` ran on the worker this would never complete.
             let waiting = blocking(move || rx.recv_timeout(Duration::from_secs(5)).is_ok());
             go(async move { tx.send(()).expect("receiver alive") });
-            assert!(waiting.await, "goroutine ran while the blocking call waited");
+            assert!(
+                waiting.await,
+                "goroutine ran while the blocking call waited"
+            );
         });
     });
 }
@@ -193,12 +210,15 @@ fn blocking_panic_resumes_in_the_caller() {
 #[test]
 fn go_outside_a_runtime_panics_naming_csp_run() {
     let err = catch_unwind(|| {
-        let _ = go(async {});
+        go(async {}); // fire-and-forget: no must_use warning
     })
     .unwrap_err();
     let msg = err.downcast_ref::<String>().expect("formatted message");
     assert!(msg.contains("outside a runtime"), "{msg}");
-    assert!(msg.contains("csp::run") && msg.contains("#[csp::main]"), "{msg}");
+    assert!(
+        msg.contains("csp::run") && msg.contains("#[csp::main]"),
+        "{msg}"
+    );
     assert!(msg.contains(file!()), "names the call site: {msg}");
 }
 
@@ -210,7 +230,10 @@ async fn go_works_on_a_plain_tokio_runtime() {
             let gate = gate.clone();
             go(async move { gate.notified().await })
         };
-        assert!(goroutines().iter().any(|g| g.id == waiter.id()), "registered");
+        assert!(
+            goroutines().iter().any(|g| g.id == waiter.id()),
+            "registered"
+        );
         assert!(num_goroutine() >= 1);
         assert_eq!(go(async { 6 * 7 }).await.unwrap(), 42);
         gate.notify_one();
@@ -269,13 +292,19 @@ fn default_policy_crashes_like_go_with_status_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
     assert!(stderr.contains("panic: boom from goroutine\n\ngoroutine 3 [running]:\nspawned at "));
-    assert!(stderr.contains(&format!("spawned at {}:", file!())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("spawned at {}:", file!())),
+        "{stderr}"
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("survived"));
 
     let out = run_child("child_main_panic_with_default_policy", &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(stderr.contains("panic: boom from main\n\ngoroutine 1 [running]:"), "{stderr}");
+    assert!(
+        stderr.contains("panic: boom from main\n\ngoroutine 1 [running]:"),
+        "{stderr}"
+    );
 }
 
 #[test]

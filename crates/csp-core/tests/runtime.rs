@@ -36,7 +36,10 @@ fn child_report_builder_runtime() {
     if !is_child("child_report_builder_runtime") {
         return;
     }
-    let rt = Runtime::builder().gomaxprocs(2).build().expect("valid builder value");
+    let rt = Runtime::builder()
+        .gomaxprocs(2)
+        .build()
+        .expect("valid builder value");
     let (g, w) = rt.run(async {
         (
             gomaxprocs(),
@@ -51,9 +54,21 @@ fn gomaxprocs_env_sets_the_worker_count() {
     for n in ["1", "3"] {
         let out = run_child("child_report_default_runtime", &[(GOMAXPROCS_ENV, Some(n))]);
         assert!(out.status.success(), "child failed: {out:?}");
-        assert_eq!(report(&out, "gomaxprocs"), n, "gomaxprocs() with GOMAXPROCS={n}");
-        assert_eq!(report(&out, "workers"), n, "Tokio workers with GOMAXPROCS={n}");
-        assert_eq!(report(&out, "rt"), n, "Runtime::gomaxprocs with GOMAXPROCS={n}");
+        assert_eq!(
+            report(&out, "gomaxprocs"),
+            n,
+            "gomaxprocs() with GOMAXPROCS={n}"
+        );
+        assert_eq!(
+            report(&out, "workers"),
+            n,
+            "Tokio workers with GOMAXPROCS={n}"
+        );
+        assert_eq!(
+            report(&out, "rt"),
+            n,
+            "Runtime::gomaxprocs with GOMAXPROCS={n}"
+        );
     }
 }
 
@@ -69,7 +84,10 @@ fn gomaxprocs_defaults_to_the_cpu_count_when_unset_or_empty() {
 
 #[test]
 fn builder_overrides_gomaxprocs_env() {
-    let out = run_child("child_report_builder_runtime", &[(GOMAXPROCS_ENV, Some("3"))]);
+    let out = run_child(
+        "child_report_builder_runtime",
+        &[(GOMAXPROCS_ENV, Some("3"))],
+    );
     assert!(out.status.success(), "child failed: {out:?}");
     assert_eq!(report(&out, "gomaxprocs"), "2");
     assert_eq!(report(&out, "workers"), "2");
@@ -84,11 +102,16 @@ fn invalid_gomaxprocs_env_is_an_error_naming_variable_and_value() {
         ("2.5", "at_least_1"),
         ("4096", "at_most_1024"),
     ] {
-        let out = run_child("child_report_default_runtime", &[(GOMAXPROCS_ENV, Some(value))]);
+        let out = run_child(
+            "child_report_default_runtime",
+            &[(GOMAXPROCS_ENV, Some(value))],
+        );
         assert!(out.status.success(), "child failed: {out:?}");
         let err = report(&out, "error");
         assert!(
-            err.starts_with(&format!("invalid_GOMAXPROCS=\"{value}\":_expected_a_whole_number_of_")),
+            err.starts_with(&format!(
+                "invalid_GOMAXPROCS=\"{value}\":_expected_a_whole_number_of_"
+            )),
             "GOMAXPROCS={value}: {err}"
         );
         assert!(err.ends_with(expected), "GOMAXPROCS={value}: {err}");
@@ -100,7 +123,11 @@ fn builder_rejects_out_of_range_gomaxprocs() {
     for n in [0, MAX_GOMAXPROCS + 1] {
         let err = Runtime::builder().gomaxprocs(n).build().unwrap_err();
         assert!(matches!(err, RuntimeError::InvalidGomaxprocs { value } if value == n));
-        assert!(err.to_string().contains(&format!("invalid gomaxprocs({n})")), "{err}");
+        assert!(
+            err.to_string()
+                .contains(&format!("invalid gomaxprocs({n})")),
+            "{err}"
+        );
     }
 }
 
@@ -125,7 +152,9 @@ fn builder_gomaxprocs_is_the_worker_count() {
 
 #[test]
 fn gomaxprocs_on_a_foreign_tokio_runtime_is_its_worker_count() {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     assert_eq!(rt.block_on(async { gomaxprocs() }), 1);
 }
 
@@ -156,7 +185,11 @@ fn run_returns_when_main_returns_without_waiting_for_goroutines() {
         });
         drop(rt);
         assert_eq!(out, "main done");
-        assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "took {:?}",
+            start.elapsed()
+        );
     });
 }
 

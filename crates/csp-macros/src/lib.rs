@@ -65,7 +65,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(args.into(), item.into(), Kind::Test).unwrap_or_else(|e| e.to_compile_error()).into()
+    expand(args.into(), item.into(), Kind::Test)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -107,14 +109,20 @@ fn parse_args(args: TokenStream2, kind: Kind) -> syn::Result<Args> {
             ("gomaxprocs", _) => {
                 let n: usize = int_arg(&meta.value, "gomaxprocs")?;
                 if n == 0 {
-                    return Err(Error::new(meta.value.span(), "gomaxprocs must be at least 1"));
+                    return Err(Error::new(
+                        meta.value.span(),
+                        "gomaxprocs must be at least 1",
+                    ));
                 }
                 out.gomaxprocs = Some(n);
             }
             ("timeout_secs", Kind::Test) => {
                 let n: u64 = int_arg(&meta.value, "timeout_secs")?;
                 if n == 0 {
-                    return Err(Error::new(meta.value.span(), "timeout_secs must be at least 1"));
+                    return Err(Error::new(
+                        meta.value.span(),
+                        "timeout_secs must be at least 1",
+                    ));
                 }
                 out.timeout_secs = Some(n);
             }
@@ -125,7 +133,10 @@ fn parse_args(args: TokenStream2, kind: Kind) -> syn::Result<Args> {
                 };
                 return Err(Error::new(
                     meta.path.span(),
-                    format!("unknown argument to #[{}]; expected {expected}", kind.name()),
+                    format!(
+                        "unknown argument to #[{}]; expected {expected}",
+                        kind.name()
+                    ),
                 ));
             }
         }

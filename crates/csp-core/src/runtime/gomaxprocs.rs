@@ -113,11 +113,26 @@ mod tests {
     #[test]
     fn parse_rejects_with_variable_and_value_in_message() {
         for (value, msg) in [
-            ("0", r#"invalid GOMAXPROCS="0": expected a whole number of at least 1"#),
-            ("-2", r#"invalid GOMAXPROCS="-2": expected a whole number of at least 1"#),
-            ("abc", r#"invalid GOMAXPROCS="abc": expected a whole number of at least 1"#),
-            (" 4", r#"invalid GOMAXPROCS=" 4": expected a whole number of at least 1"#),
-            ("1025", r#"invalid GOMAXPROCS="1025": expected a whole number of at most 1024"#),
+            (
+                "0",
+                r#"invalid GOMAXPROCS="0": expected a whole number of at least 1"#,
+            ),
+            (
+                "-2",
+                r#"invalid GOMAXPROCS="-2": expected a whole number of at least 1"#,
+            ),
+            (
+                "abc",
+                r#"invalid GOMAXPROCS="abc": expected a whole number of at least 1"#,
+            ),
+            (
+                " 4",
+                r#"invalid GOMAXPROCS=" 4": expected a whole number of at least 1"#,
+            ),
+            (
+                "1025",
+                r#"invalid GOMAXPROCS="1025": expected a whole number of at most 1024"#,
+            ),
             (
                 "99999999999999999999999",
                 r#"invalid GOMAXPROCS="99999999999999999999999": expected a whole number of at most 1024"#,

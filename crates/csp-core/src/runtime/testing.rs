@@ -85,9 +85,7 @@ where
     if let Some(n) = config.gomaxprocs {
         builder = builder.gomaxprocs(n);
     }
-    let rt = builder
-        .build()
-        .unwrap_or_else(|e| panic!("csp::test: {e}"));
+    let rt = builder.build().unwrap_or_else(|e| panic!("csp::test: {e}"));
     std::thread::Builder::new()
         .name("csp-test-main".into())
         .spawn(move || {

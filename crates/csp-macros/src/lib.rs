@@ -31,7 +31,9 @@ use syn::{Error, Expr, ExprLit, ItemFn, Lit, MetaNameValue, ReturnType, Token};
 /// environment variable or the core count; an invalid variable prints the
 /// error and exits with status 2).
 ///
-/// ```ignore
+/// (Runnable examples live in the `csp` crate docs; this crate cannot depend on it.)
+///
+/// ```text
 /// #[csp::main(gomaxprocs = 1)]
 /// async fn main() {
 ///     csp::go(async { println!("world") });
@@ -57,7 +59,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `GOMAXPROCS` environment variable or the core count). Other attributes
 /// such as `#[should_panic]` are kept.
 ///
-/// ```ignore
+/// ```text
 /// #[csp::test(timeout_secs = 5)]
 /// async fn answers() {
 ///     assert_eq!(csp::go(async { 42 }).await.unwrap(), 42);

@@ -63,6 +63,11 @@ pub mod prelude {
     };
 }
 
+/// Compiles and runs the README's example as a doctest, so it cannot rot.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// Paths the macros expand to. Not public API.
 #[doc(hidden)]
 pub mod __private {

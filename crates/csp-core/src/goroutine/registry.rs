@@ -23,8 +23,10 @@
 //! - `Registry::table` protects the id → entry map. It is held only to insert,
 //!   remove or copy out entries (O(1) per spawn and exit; O(n) for a
 //!   snapshot), never while polling a future or waking a task.
-//! - `Entry::state` protects one goroutine's state. Lock order: `table`, then
-//!   `state` (a snapshot); the goroutine itself takes only `state`.
+//! - `Entry::state` protects one goroutine's state; the goroutine's wrapper
+//!   takes it only when the state changes. The two locks are never held
+//!   together: a snapshot copies the entries out of `table`, releases it, then
+//!   reads each `state`.
 
 use std::collections::HashMap;
 use std::panic::Location;

@@ -147,15 +147,15 @@ impl Registry {
     ///
     /// `main` asks for id 1; it gets it only the first time.
     pub(crate) fn register(
-        self: &Arc<Self>,
+        this: &Arc<Self>,
         spawned_at: &'static Location<'static>,
         main: bool,
     ) -> EntryGuard {
-        let is_main = main && !self.main_taken.swap(true, Ordering::Relaxed);
+        let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
         let id = if is_main {
             1
         } else {
-            self.next_id.fetch_add(1, Ordering::Relaxed)
+            this.next_id.fetch_add(1, Ordering::Relaxed)
         };
         let entry = Arc::new(Entry {
             id,
@@ -163,9 +163,9 @@ impl Registry {
             is_main,
             state: Mutex::new(GoroutineState::Running),
         });
-        self.lock().insert(id, entry.clone());
+        this.lock().insert(id, entry.clone());
         EntryGuard {
-            registry: self.clone(),
+            registry: this.clone(),
             entry,
             registered: true,
         }
@@ -184,7 +184,7 @@ impl Registry {
         infos
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Entry>>> {
+    fn lock(&self) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
         self.table.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

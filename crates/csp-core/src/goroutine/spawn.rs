@@ -129,7 +129,7 @@ impl<F: Future> Goroutine<F> {
         main: bool,
         catch: Option<Arc<Context>>,
     ) -> Self {
-        let guard = registry.register(at, main);
+        let guard = Registry::register(registry, at, main);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
         Goroutine {
             fut,

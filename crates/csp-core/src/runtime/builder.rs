@@ -5,7 +5,7 @@
 //!   the core count), validates it, and starts exactly that many Tokio worker
 //!   threads; every thread of the runtime carries the runtime's context.
 
-use super::context::{self, Context, PanicMode, PanicPolicy};
+use super::context::{Context, PanicMode, PanicPolicy};
 use super::{gomaxprocs, Runtime, RuntimeError};
 use crate::goroutine::registry::Registry;
 use crate::loom::Arc;
@@ -32,7 +32,7 @@ pub struct Builder {
 }
 
 /// The `#[csp::test]` runner's sink for goroutine panic reports.
-pub(crate) struct Reporter(pub(crate) Arc<dyn Fn(String) + Send + Sync>);
+pub(crate) struct Reporter(pub(crate) std::sync::Arc<dyn Fn(String) + Send + Sync>);
 
 impl std::fmt::Debug for Reporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,7 +67,10 @@ impl Builder {
     }
 
     /// Sends goroutine panic reports to `report` instead of exiting (test runner).
-    pub(crate) fn report_panics_to(mut self, report: Arc<dyn Fn(String) + Send + Sync>) -> Self {
+    pub(crate) fn report_panics_to(
+        mut self,
+        report: std::sync::Arc<dyn Fn(String) + Send + Sync>,
+    ) -> Self {
         self.report = Some(Reporter(report));
         self
     }
@@ -95,15 +98,21 @@ impl Builder {
             gomaxprocs: n,
             panic,
         });
-        let start_ctx = ctx.clone();
-        let rt = tokio::runtime::Builder::new_multi_thread()
+        let mut tokio = tokio::runtime::Builder::new_multi_thread();
+        tokio
             .worker_threads(n)
             .thread_name("csp-worker")
-            .on_thread_start(move || context::set(Some(start_ctx.clone())))
-            .on_thread_stop(|| context::set(None))
-            .enable_all()
-            .build()
-            .map_err(RuntimeError::Build)?;
+            .enable_all();
+        // Tokio has no thread hooks under `--cfg loom`; loom models never
+        // build a csp Runtime, so its threads need no context there.
+        #[cfg(not(loom))]
+        {
+            let start_ctx = ctx.clone();
+            tokio
+                .on_thread_start(move || super::context::set(Some(start_ctx.clone())))
+                .on_thread_stop(|| super::context::set(None));
+        }
+        let rt = tokio.build().map_err(RuntimeError::Build)?;
         Ok(Runtime { rt: Some(rt), ctx })
     }
 }

@@ -26,7 +26,7 @@ pub(crate) enum PanicMode {
     Propagate,
     /// Hand Go's panic report to a callback (the `#[csp::test]` runner), then
     /// propagate like [`PanicMode::Propagate`].
-    Report(Arc<dyn Fn(String) + Send + Sync>),
+    Report(std::sync::Arc<dyn Fn(String) + Send + Sync>),
 }
 
 /// What a csp runtime does when a goroutine panics.
@@ -78,6 +78,7 @@ pub(crate) fn current() -> Option<Arc<Context>> {
 }
 
 /// Sets the current thread's runtime for good (worker threads).
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn set(ctx: Option<Arc<Context>>) {
     CURRENT.with(|c| *c.borrow_mut() = ctx);
 }

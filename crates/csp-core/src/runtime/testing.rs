@@ -17,7 +17,6 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::{Builder, Runtime};
-use crate::loom::Arc;
 
 /// Settings of one `#[csp::test]`.
 #[doc(hidden)]
@@ -79,7 +78,7 @@ where
     let at = Location::caller();
     let (tx, rx) = mpsc::channel::<Event<F::Output>>();
     let report_tx = tx.clone();
-    let mut builder = Builder::new().report_panics_to(Arc::new(move |report| {
+    let mut builder = Builder::new().report_panics_to(std::sync::Arc::new(move |report| {
         let _ = report_tx.send(Event::GoroutinePanicked(report));
     }));
     if let Some(n) = config.gomaxprocs {

@@ -1,19 +1,27 @@
 //! csp-core: the runtime under csp.
 //!
-//! Goroutines, Go-semantic channels ([`chan`]), the select engine,
-//! timers as channels and the goroutine registry. Users depend on the `csp`
-//! facade, which re-exports this crate; see its docs for the Go → csp table.
+//! Goroutines ([`go`]), Go-semantic channels ([`chan()`]), the select engine
+//! ([`select`]), timers as channels and the goroutine registry. Users depend on
+//! the `csp` facade, which re-exports this crate; see its docs for the Go → csp
+//! table.
 
 pub(crate) mod loom;
 
 pub mod chan;
 pub mod goroutine;
+pub mod runtime;
 pub mod select;
 pub mod waiter;
 
 pub use chan::{
     chan, Receiver, Recv, RecvTimeoutError, Send, SendError, SendTimeoutError, Sender,
     TryRecvError, TrySendError,
+};
+pub use goroutine::{
+    go, goroutines, num_goroutine, GoroutineInfo, GoroutineState, JoinError, JoinHandle, WaitReason,
+};
+pub use runtime::{
+    blocking, gomaxprocs, gosched, num_cpu, run, PanicPolicy, Runtime, RuntimeError,
 };
 
 /// Runs a doc example on a small multi-thread runtime.

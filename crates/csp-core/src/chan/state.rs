@@ -87,16 +87,17 @@ impl<T> State<T> {
         }
         let mut value = value;
         while let Some(hook) = self.recvq.pop_front() {
-            // Slot rule 1 and 2: write, then select; on failure take it back.
+            // Slot rules 1 and 2: write, then select; on failure take it back.
             // SAFETY: we hold the channel lock and popped `hook` from its
             // queue in this critical section.
-            let mut slot = unsafe { hook.slot() };
-            slot.put(value);
+            unsafe { hook.slot() }.put(value);
             if hook.try_select() {
-                drop(slot);
                 return Offer::Handed(hook);
             }
-            value = slot.take().expect("slot holds the value just put");
+            // SAFETY: as above; the swap failed, so the owner does not read it.
+            value = unsafe { hook.slot() }
+                .take()
+                .expect("slot holds the value just put");
         }
         if self.buf.len() < self.cap {
             self.buf.push_back(value);
@@ -131,14 +132,15 @@ impl<T> State<T> {
         while let Some(hook) = self.sendq.pop_front() {
             // SAFETY: we hold the channel lock and popped `hook` from its
             // queue in this critical section (slot rule 1).
-            let mut slot = unsafe { hook.slot() };
-            let value = slot.take().expect("a parked sender's slot holds its value");
+            let value = unsafe { hook.slot() }
+                .take()
+                .expect("a parked sender's slot holds its value");
             if hook.try_select() {
-                drop(slot);
                 return Some((value, hook));
             }
             // Stale: give the value back before anyone else can look (rule 2).
-            slot.put(value);
+            // SAFETY: as above.
+            unsafe { hook.slot() }.put(value);
         }
         None
     }
@@ -167,13 +169,14 @@ impl<T> State<T> {
         let mut value = value;
         while let Some(hook) = self.recvq.pop_front() {
             // SAFETY: lock held, hook popped in this critical section (rule 1).
-            let mut slot = unsafe { hook.slot() };
-            slot.put(value);
+            unsafe { hook.slot() }.put(value);
             if hook.try_select() {
-                drop(slot);
                 return Some(hook);
             }
-            value = slot.take().expect("slot holds the value just put");
+            // SAFETY: as above; the swap failed, so the owner does not read it.
+            value = unsafe { hook.slot() }
+                .take()
+                .expect("slot holds the value just put");
         }
         self.buf.push_front(value);
         None

@@ -1,5 +1,17 @@
-//! Goroutines: spawning, the registry of live goroutines and their wait reasons.
+//! Goroutines: spawning ([`go`]), the registry of live goroutines and their
+//! wait reasons, and the handle to a goroutine's result.
+//!
+//! - `park`: how a csp primitive records why a goroutine waits.
+//! - `registry`: the table of live goroutines ([`goroutines()`], [`num_goroutine()`]).
+//! - `spawn`: [`go`] and the wrapper every goroutine runs in.
+//! - `handle`: [`JoinHandle`] and [`JoinError`].
 
+mod handle;
 mod park;
+pub(crate) mod registry;
+pub(crate) mod spawn;
 
+pub use handle::{JoinError, JoinHandle};
 pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord, WaitReason};
+pub use registry::{goroutines, num_goroutine, GoroutineInfo, GoroutineState};
+pub use spawn::go;

@@ -1,0 +1,271 @@
+//! The registry of live goroutines: who exists, where each was spawned, and
+//! what each is waiting for.
+//!
+//! Each csp [`Runtime`](crate::Runtime) owns one [`Registry`]; goroutines
+//! spawned on a Tokio runtime csp did not build share one process-wide
+//! "foreign" registry. `num_goroutine()`, `goroutines()`, goroutine dumps and
+//! the deadlock detector all read from here.
+//!
+//! # Invariants
+//! - An entry exists exactly while its goroutine is live: it is inserted before
+//!   the goroutine is first polled and removed when its future returns
+//!   `Ready`, panics, or is dropped (abort, runtime shutdown), whichever comes
+//!   first; removal is idempotent (see `EntryGuard`).
+//! - Ids are unique within a registry and never reused. Id 1 is the main
+//!   goroutine (the future given to `csp::run`, `Runtime::run` or the first
+//!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2.
+//! - An entry's state is `Waiting` only if its last poll returned `Pending`
+//!   after a csp primitive called `park::record_park`; otherwise `Running`
+//!   (which includes awaiting timers, I/O or foreign futures). `since` is the
+//!   instant the state last changed, not the last poll.
+//!
+//! # Locking
+//! - `Registry::table` protects the id → entry map. It is held only to insert,
+//!   remove or copy out entries (O(1) per spawn and exit; O(n) for a
+//!   snapshot), never while polling a future or waking a task.
+//! - `Entry::state` protects one goroutine's state; the goroutine's wrapper
+//!   takes it only when the state changes. The two locks are never held
+//!   together: a snapshot copies the entries out of `table`, releases it, then
+//!   reads each `state`.
+
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::PoisonError;
+use std::time::Instant;
+
+use super::park::WaitReason;
+use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
+use crate::runtime::context;
+
+/// What a goroutine is doing, as in the `[...]` of a Go goroutine dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GoroutineState {
+    /// Running, runnable, or waiting on something only the outside world can
+    /// complete (a timer, I/O, a non-csp future). Go: `[running]`/`[runnable]`.
+    Running,
+    /// Parked in a csp primitive that only another goroutine can complete.
+    /// Go: `[chan receive]`, `[select]`, `[sync.WaitGroup.Wait]`, ...
+    Waiting {
+        /// Why it waits.
+        reason: WaitReason,
+        /// When it started waiting.
+        since: Instant,
+        /// The user's blocking call (e.g. the `rx.recv().await` line).
+        at: &'static Location<'static>,
+    },
+}
+
+/// A snapshot of one live goroutine, as returned by [`goroutines()`].
+///
+/// The data behind a Go goroutine dump (`goroutine 7 [chan receive, 2 minutes]:`).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct GoroutineInfo {
+    /// The goroutine id: 1 is main, spawned goroutines count up from 2.
+    pub id: u64,
+    /// Where `go(...)` (or `csp::run`/`block_on` for main) was called.
+    pub spawned_at: &'static Location<'static>,
+    /// Whether this is the main goroutine.
+    pub is_main: bool,
+    /// What it is doing at the time of the snapshot.
+    pub state: GoroutineState,
+}
+
+impl GoroutineInfo {
+    /// The wait reason, if the goroutine is parked in a csp primitive.
+    pub fn wait_reason(&self) -> Option<WaitReason> {
+        match self.state {
+            GoroutineState::Waiting { reason, .. } => Some(reason),
+            GoroutineState::Running => None,
+        }
+    }
+
+    /// When it started waiting, if it is parked in a csp primitive.
+    pub fn waiting_since(&self) -> Option<Instant> {
+        match self.state {
+            GoroutineState::Waiting { since, .. } => Some(since),
+            GoroutineState::Running => None,
+        }
+    }
+
+    /// The location of the blocking call, if it is parked in a csp primitive.
+    pub fn blocked_at(&self) -> Option<&'static Location<'static>> {
+        match self.state {
+            GoroutineState::Waiting { at, .. } => Some(at),
+            GoroutineState::Running => None,
+        }
+    }
+}
+
+/// One live goroutine, shared by the registry table and the goroutine's wrapper.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) id: u64,
+    pub(crate) spawned_at: &'static Location<'static>,
+    pub(crate) is_main: bool,
+    state: Mutex<GoroutineState>,
+}
+
+impl Entry {
+    /// Sets the state; the wrapper calls it only when the state changes.
+    pub(crate) fn set_state(&self, state: GoroutineState) {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = state;
+    }
+
+    fn info(&self) -> GoroutineInfo {
+        GoroutineInfo {
+            id: self.id,
+            spawned_at: self.spawned_at,
+            is_main: self.is_main,
+            state: *self.state.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
+/// The live goroutines of one runtime.
+#[derive(Debug)]
+pub(crate) struct Registry {
+    /// id → entry of every live goroutine.
+    table: Mutex<HashMap<u64, Arc<Entry>>>,
+    /// The next id for a spawned goroutine; starts at 2.
+    next_id: AtomicU64,
+    /// Whether id 1 has been handed out.
+    main_taken: AtomicBool,
+}
+
+impl Registry {
+    pub(crate) fn new() -> Self {
+        Registry {
+            table: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(2),
+            main_taken: AtomicBool::new(false),
+        }
+    }
+
+    /// Registers a new goroutine and returns the guard that unregisters it.
+    ///
+    /// `main` asks for id 1; it gets it only the first time.
+    pub(crate) fn register(
+        this: &Arc<Self>,
+        spawned_at: &'static Location<'static>,
+        main: bool,
+    ) -> EntryGuard {
+        let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
+        let id = if is_main {
+            1
+        } else {
+            this.next_id.fetch_add(1, Ordering::Relaxed)
+        };
+        let entry = Arc::new(Entry {
+            id,
+            spawned_at,
+            is_main,
+            state: Mutex::new(GoroutineState::Running),
+        });
+        this.lock().insert(id, entry.clone());
+        EntryGuard {
+            registry: this.clone(),
+            entry,
+            registered: true,
+        }
+    }
+
+    /// The number of live goroutines.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// A snapshot of every live goroutine, sorted by id.
+    pub(crate) fn snapshot(&self) -> Vec<GoroutineInfo> {
+        let entries: Vec<Arc<Entry>> = self.lock().values().cloned().collect();
+        let mut infos: Vec<GoroutineInfo> = entries.iter().map(|e| e.info()).collect();
+        infos.sort_by_key(|i| i.id);
+        infos
+    }
+
+    fn lock(&self) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Keeps a goroutine registered; unregisters it on [`EntryGuard::unregister`]
+/// or drop, whichever comes first.
+#[derive(Debug)]
+pub(crate) struct EntryGuard {
+    registry: Arc<Registry>,
+    entry: Arc<Entry>,
+    registered: bool,
+}
+
+impl EntryGuard {
+    pub(crate) fn entry(&self) -> &Entry {
+        &self.entry
+    }
+
+    /// Removes the entry now (idempotent).
+    pub(crate) fn unregister(&mut self) {
+        if std::mem::take(&mut self.registered) {
+            self.registry.lock().remove(&self.entry.id);
+        }
+    }
+}
+
+impl Drop for EntryGuard {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+/// The registry goroutines on this thread belong to: the current csp
+/// runtime's, else the process-wide one for Tokio runtimes csp did not build.
+pub(crate) fn current() -> Arc<Registry> {
+    match context::current() {
+        Some(ctx) => ctx.registry.clone(),
+        None => foreign(),
+    }
+}
+
+/// The process-wide registry of goroutines on runtimes csp did not build.
+fn foreign() -> Arc<Registry> {
+    static FOREIGN: std::sync::OnceLock<Arc<Registry>> = std::sync::OnceLock::new();
+    FOREIGN.get_or_init(|| Arc::new(Registry::new())).clone()
+}
+
+/// The number of live goroutines, including main.
+///
+/// Mirrors Go's `runtime.NumGoroutine()`. Inside a csp [`Runtime`](crate::Runtime)
+/// it counts that runtime's goroutines (main included, from `run`/`block_on`
+/// until it returns); elsewhere it counts the goroutines spawned with
+/// [`go`](crate::go) on Tokio runtimes csp did not build (there is no main
+/// goroutine there).
+///
+/// # Examples
+///
+/// ```
+/// csp_core::run(async {
+///     assert_eq!(csp_core::num_goroutine(), 1); // main
+/// });
+/// ```
+pub fn num_goroutine() -> usize {
+    current().len()
+}
+
+/// A snapshot of every live goroutine, sorted by id.
+///
+/// The data of Go's goroutine dump (`runtime.Stack(buf, true)`, `SIGQUIT`):
+/// id, state and wait reason, since when, the blocking call and the spawn
+/// location. Scope as for [`num_goroutine()`].
+///
+/// # Examples
+///
+/// ```
+/// csp_core::run(async {
+///     let all = csp_core::goroutines();
+///     assert_eq!(all.len(), 1);
+///     assert!(all[0].is_main && all[0].id == 1);
+/// });
+/// ```
+pub fn goroutines() -> Vec<GoroutineInfo> {
+    current().snapshot()
+}

@@ -1,0 +1,228 @@
+//! Spawning goroutines: [`go`], and the wrapper future every goroutine runs in.
+//!
+//! # Invariants
+//! - Every goroutine, main included, is a [`Goroutine`] wrapper around the
+//!   user's future. The wrapper owns the registry entry (through an
+//!   `EntryGuard`), so the entry lives exactly as long as the goroutine.
+//! - Each poll runs inside the goroutine's `tracing` span `goroutine{id, at}`
+//!   and between `park::begin_poll` and `park::end_poll`; the entry's state is
+//!   written only when the park record differs from the previous poll's.
+//! - Panics are caught only when the runtime's policy asks for Go's crash
+//!   ([`PanicMode::Exit`]) or a test report ([`PanicMode::Report`]); otherwise
+//!   they unwind into Tokio, which surfaces them through the handle.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Instant;
+
+use pin_project::pin_project;
+
+use super::handle::JoinHandle;
+use super::park::{self, ParkRecord};
+use super::registry::{self, EntryGuard, GoroutineState, Registry};
+use crate::loom::Arc;
+use crate::runtime::context::{self, Context, PanicMode};
+
+/// Starts a goroutine: runs `fut` concurrently with the caller.
+///
+/// Mirrors Go's `go f(x)`, written `go(f(x))`. The goroutine is registered
+/// (id, spawn location, state; see [`goroutines()`](crate::goroutines)) and
+/// runs in a `tracing` span `goroutine{id, at}`. The returned [`JoinHandle`]
+/// may be awaited for the output or simply dropped (fire-and-forget, as in Go).
+///
+/// Works on csp's own [`Runtime`](crate::Runtime) and on any multi-thread or
+/// current-thread Tokio runtime (e.g. under `#[tokio::main]`), so a service can
+/// adopt csp piece by piece. GOMAXPROCS, the crash-on-panic policy and
+/// deadlock detection need csp's own runtime.
+///
+/// # Panics
+///
+/// Panics if called outside a Tokio runtime, with a message pointing to
+/// `csp::run` / `#[csp::main]`.
+///
+/// If the goroutine itself panics on a csp runtime with the default
+/// [`PanicPolicy::Exit`](crate::runtime::PanicPolicy::Exit), the program
+/// prints Go's report (`panic: ...`, `goroutine 7 [running]:`, the spawn
+/// location) and exits with status 2. With
+/// [`PanicPolicy::Propagate`](crate::runtime::PanicPolicy::Propagate), or on a
+/// Tokio runtime csp did not build, the panic surfaces as a
+/// [`JoinError`](crate::JoinError) from the handle instead.
+///
+/// # Examples
+///
+/// ```
+/// use csp_core::{go, run};
+///
+/// run(async {
+///     go(async { println!("hello from a goroutine") }); // fire and forget
+///     let answer = go(async { 42 }).await.unwrap();      // or keep the handle
+///     assert_eq!(answer, 42);
+/// });
+/// ```
+#[track_caller]
+pub fn go<F>(fut: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let at = Location::caller();
+    let handle = match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle,
+        Err(_) => panic!(
+            "csp::go called outside a runtime (at {at}): start goroutines from the \
+             main goroutine of `csp::run(...)` or `#[csp::main] async fn main()`, \
+             or from inside any Tokio runtime"
+        ),
+    };
+    let ctx = context::current();
+    spawn_on(&handle, fut, at, false, ctx.as_ref())
+}
+
+/// Spawns a wrapped goroutine on `handle`; `main` asks for id 1.
+pub(crate) fn spawn_on<F>(
+    handle: &tokio::runtime::Handle,
+    fut: F,
+    at: &'static Location<'static>,
+    main: bool,
+    ctx: Option<&Arc<Context>>,
+) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let registry = ctx.map_or_else(registry::current, |c| c.registry.clone());
+    let catch = ctx.filter(|c| match c.panic {
+        PanicMode::Exit => true,
+        PanicMode::Report(_) => !main,
+        PanicMode::Propagate => false,
+    });
+    let wrapped = Goroutine::new(fut, &registry, at, main, catch.cloned());
+    let id = wrapped.guard.entry().id;
+    JoinHandle {
+        inner: handle.spawn(wrapped),
+        id,
+    }
+}
+
+/// A goroutine: the user's future plus its registry entry and span.
+#[pin_project]
+pub(crate) struct Goroutine<F> {
+    #[pin]
+    fut: F,
+    guard: EntryGuard,
+    span: tracing::Span,
+    /// The park record of the previous poll (`None`: running).
+    last: Option<ParkRecord>,
+    /// The runtime whose panic policy catches this goroutine's panics.
+    catch: Option<Arc<Context>>,
+}
+
+impl<F: Future> Goroutine<F> {
+    /// Registers a goroutine; it counts as live from now on.
+    pub(crate) fn new(
+        fut: F,
+        registry: &Arc<Registry>,
+        at: &'static Location<'static>,
+        main: bool,
+        catch: Option<Arc<Context>>,
+    ) -> Self {
+        let guard = Registry::register(registry, at, main);
+        let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
+        Goroutine {
+            fut,
+            guard,
+            span,
+            last: None,
+            catch,
+        }
+    }
+}
+
+impl<F: Future> Future for Goroutine<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
+        let _span = this.span.enter();
+        park::begin_poll();
+        let poll = match this.catch {
+            None => this.fut.as_mut().poll(cx),
+            Some(ctx) => match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
+                Ok(poll) => poll,
+                Err(payload) => {
+                    park::end_poll();
+                    let (id, at) = (this.guard.entry().id, this.guard.entry().spawned_at);
+                    this.guard.unregister();
+                    goroutine_panicked(ctx, id, at, payload)
+                }
+            },
+        };
+        let record = park::end_poll();
+        match poll {
+            Poll::Ready(out) => {
+                this.guard.unregister();
+                Poll::Ready(out)
+            }
+            Poll::Pending => {
+                if !same_record(*this.last, record) {
+                    *this.last = record;
+                    let state = match record {
+                        None => GoroutineState::Running,
+                        Some((reason, at)) => GoroutineState::Waiting {
+                            reason,
+                            since: Instant::now(),
+                            at,
+                        },
+                    };
+                    this.guard.entry().set_state(state);
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+fn same_record(a: Option<ParkRecord>, b: Option<ParkRecord>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some((ra, la)), Some((rb, lb))) => ra == rb && std::ptr::eq(la, lb),
+        _ => false,
+    }
+}
+
+/// Applies the runtime's panic policy to a caught goroutine panic.
+fn goroutine_panicked(
+    ctx: &Context,
+    id: u64,
+    at: &'static Location<'static>,
+    payload: Box<dyn Any + Send>,
+) -> ! {
+    let report = go_panic_report(id, at, &*payload);
+    match &ctx.panic {
+        PanicMode::Report(report_to) => {
+            report_to(report);
+            resume_unwind(payload)
+        }
+        PanicMode::Exit | PanicMode::Propagate => {
+            eprintln!("{report}");
+            std::process::exit(2)
+        }
+    }
+}
+
+/// Go's crash report for a panicking goroutine.
+pub(crate) fn go_panic_report(
+    id: u64,
+    at: &'static Location<'static>,
+    payload: &(dyn Any + Send),
+) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    format!("panic: {msg}\n\ngoroutine {id} [running]:\nspawned at {at}")
+}

@@ -1,0 +1,183 @@
+//! The csp runtime: a Tokio multi-thread runtime with GOMAXPROCS workers,
+//! Go's exit semantics and a goroutine registry.
+//!
+//! - `builder`: [`Builder`] (GOMAXPROCS, panic policy).
+//! - `gomaxprocs`: [`gomaxprocs()`], [`num_cpu()`], the `GOMAXPROCS` variable.
+//! - `context`: which csp runtime the current thread belongs to; [`PanicPolicy`].
+//! - `gosched`, `blocking`: [`gosched()`], [`blocking()`].
+//! - `testing`: the `#[csp::test]` runner.
+//! - `error`: [`RuntimeError`].
+//!
+//! # Invariants
+//! - A [`Runtime`] has exactly GOMAXPROCS worker threads for its whole life.
+//! - Dropping a [`Runtime`] never waits for goroutines (Go: the program ends
+//!   when `main` returns); they are dropped at their next `.await`, and a
+//!   goroutine busy in synchronous code is abandoned on its thread.
+
+mod blocking;
+mod builder;
+pub(crate) mod context;
+mod error;
+mod gomaxprocs;
+mod gosched;
+mod testing;
+
+use std::future::Future;
+use std::panic::{resume_unwind, Location};
+
+pub use blocking::blocking;
+pub use builder::Builder;
+pub use context::PanicPolicy;
+pub use error::RuntimeError;
+pub use gomaxprocs::{gomaxprocs, num_cpu, GOMAXPROCS_ENV, MAX_GOMAXPROCS};
+pub use gosched::gosched;
+#[doc(hidden)]
+pub use testing::{run_main, run_test, with_output, TestConfig};
+
+use crate::goroutine::spawn::{spawn_on, Goroutine};
+use crate::loom::Arc;
+use context::Context;
+
+/// A csp runtime: GOMAXPROCS worker threads running goroutines.
+///
+/// Go has one implicit runtime per program; csp makes it a value so a program
+/// (or a test) can build one. Most programs never see it: [`run`] and
+/// `#[csp::main]` build one, run `main` on it and drop it.
+///
+/// # Examples
+///
+/// ```
+/// use csp_core::{go, Runtime};
+///
+/// let rt = Runtime::builder().gomaxprocs(2).build().unwrap();
+/// let out = rt.run(async { go(async { 21 * 2 }).await.unwrap() });
+/// assert_eq!(out, 42);
+/// ```
+#[derive(Debug)]
+pub struct Runtime {
+    /// Always `Some` until `Drop` takes it for `shutdown_background`.
+    rt: Option<tokio::runtime::Runtime>,
+    ctx: Arc<Context>,
+}
+
+impl Runtime {
+    /// Builds a runtime with the defaults: GOMAXPROCS from the `GOMAXPROCS`
+    /// environment variable, else [`num_cpu()`]; Go's crash-on-panic policy.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::InvalidEnv`] if `GOMAXPROCS` is set to anything but a
+    /// whole number from 1 to [`MAX_GOMAXPROCS`] (Go ignores such values; csp
+    /// refuses them). [`RuntimeError::Build`] if Tokio cannot start.
+    pub fn new() -> Result<Runtime, RuntimeError> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to set GOMAXPROCS or the panic policy.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// This runtime's GOMAXPROCS (its worker-thread count).
+    pub fn gomaxprocs(&self) -> usize {
+        self.ctx.gomaxprocs
+    }
+
+    /// Runs `fut` as the main goroutine (id 1 the first time) on the worker
+    /// threads and returns its output, without waiting for other goroutines.
+    ///
+    /// Go's `main`: it runs on the same GOMAXPROCS threads as every other
+    /// goroutine, so on a 1-worker runtime main and the goroutines share one
+    /// thread. Goroutines still running when it returns keep running until
+    /// the runtime is dropped.
+    ///
+    /// # Panics
+    ///
+    /// If `fut` panics: with [`PanicPolicy::Exit`], Go's report for goroutine
+    /// 1 is printed and the process exits with status 2; with
+    /// [`PanicPolicy::Propagate`] the panic resumes in the caller.
+    #[track_caller]
+    pub fn run<F>(&self, fut: F) -> F::Output
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let at = Location::caller();
+        let rt = self.tokio();
+        let _ctx = context::enter(self.ctx.clone());
+        let main = spawn_on(rt.handle(), fut, at, true, Some(&self.ctx));
+        match rt.block_on(main.inner) {
+            Ok(out) => out,
+            Err(e) => match e.try_into_panic() {
+                Ok(payload) => resume_unwind(payload),
+                Err(e) => panic!("csp: the main goroutine was cancelled: {e}"),
+            },
+        }
+    }
+
+    /// Runs `fut` on the current thread until it completes, like Tokio's
+    /// `Runtime::block_on`; goroutines it starts run on the worker threads.
+    ///
+    /// `fut` is registered as a goroutine (the main goroutine, id 1, the first
+    /// time) but, unlike [`Runtime::run`], runs on the calling thread, so it
+    /// need not be `Send`. Its panics resume in the caller whatever the
+    /// [`PanicPolicy`].
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        let at = Location::caller();
+        let _ctx = context::enter(self.ctx.clone());
+        let main = Goroutine::new(fut, &self.ctx.registry, at, true, None);
+        self.tokio().block_on(main)
+    }
+
+    fn tokio(&self) -> &tokio::runtime::Runtime {
+        self.rt
+            .as_ref()
+            .expect("invariant: the Tokio runtime is present until drop")
+    }
+}
+
+impl Drop for Runtime {
+    /// Stops the runtime without waiting for goroutines (Go's exit semantics).
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Runs `fut` as the main goroutine on a new [`Runtime`] and returns its
+/// output once it completes, without waiting for other goroutines.
+///
+/// Mirrors a Go program's `func main()`: when main returns, the program is
+/// over and goroutines still running are abandoned (the runtime shuts down in
+/// the background; a goroutine is dropped at its next `.await`). This is what
+/// `#[csp::main]` expands to, for code that does not use attributes.
+///
+/// # Panics
+///
+/// Panics if the runtime cannot be built, e.g. `GOMAXPROCS` is invalid (the
+/// message names the variable and the value). A panic in `fut` or in any
+/// goroutine prints Go's panic report and exits the process with status 2
+/// (the default [`PanicPolicy::Exit`]).
+///
+/// # Examples
+///
+/// ```
+/// use csp_core::{go, gosched, run};
+///
+/// let n = run(async {
+///     go(async { loop { gosched().await } }); // never finishes: not waited for
+///     7
+/// });
+/// assert_eq!(n, 7);
+/// ```
+#[track_caller]
+pub fn run<F>(fut: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = Runtime::new().unwrap_or_else(|e| panic!("csp::run: {e}"));
+    rt.run(fut)
+}

@@ -1,0 +1,2 @@
+#[csp::main]
+fn main() {}

@@ -1,0 +1,2 @@
+#[csp::main(workers = 2)]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[csp::test(timeout_secs = "soon")]
+async fn slow() {}
+
+fn main() {}

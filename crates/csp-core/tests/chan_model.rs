@@ -114,7 +114,10 @@ impl Model {
 
 fn run(cap: usize, ops: Vec<Op>) {
     let (tx, rx) = chan::<u32>(cap);
-    let mut m = Model { cap, ..Model::default() };
+    let mut m = Model {
+        cap,
+        ..Model::default()
+    };
     let mut sends: Vec<Option<Spawn<Send<'_, u32>>>> = Vec::new();
     let mut recvs: Vec<Option<Spawn<Recv<'_, u32>>>> = Vec::new();
     for op in ops {
@@ -140,7 +143,10 @@ fn run(cap: usize, ops: Vec<Op>) {
                 match &fate {
                     Fate::Parked => assert!(polled.is_pending()),
                     Fate::Done(r) => {
-                        assert_eq!(polled.map(|x| x.map_err(|SendError(v)| v)), std::task::Poll::Ready(r.clone()))
+                        assert_eq!(
+                            polled.map(|x| x.map_err(|SendError(v)| v)),
+                            std::task::Poll::Ready(r.clone())
+                        )
                     }
                 }
                 let done = !matches!(fate, Fate::Parked);

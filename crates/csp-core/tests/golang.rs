@@ -16,7 +16,11 @@ where
     F::Output: std::marker::Send + 'static,
 {
     let rt = Runtime::builder().gomaxprocs(2).build().unwrap();
-    rt.run(async move { tokio::time::timeout(DEADLINE, fut).await.expect("test hung") })
+    rt.run(async move {
+        tokio::time::timeout(DEADLINE, fut)
+            .await
+            .expect("test hung")
+    })
 }
 
 /// `sieve1.go`: the concurrent prime sieve, a daisy chain of filters.
@@ -211,5 +215,8 @@ fn double_select() {
         }
         total
     });
-    assert!(counts.iter().all(|&c| c == SENDERS), "a value was lost or duplicated");
+    assert!(
+        counts.iter().all(|&c| c == SENDERS),
+        "a value was lost or duplicated"
+    );
 }

@@ -1,0 +1,263 @@
+//! Channel throughput against the async peers, on one Tokio multi-thread
+//! runtime (2 workers): ping-pong over two unbuffered channels, and SPSC,
+//! MPSC (4:1) and MPMC (4:4) at capacities 0, 1 and 64. A peer that cannot
+//! express a workload (tokio mpsc: no capacity 0, single consumer;
+//! async-channel: no capacity 0) is left out of that group.
+//! crossbeam-channel on OS threads is the non-async reference.
+//!
+//! Each sample moves `iters` messages; criterion reports time per message.
+#![allow(missing_docs)] // criterion's macros generate undocumented items
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+const WORKERS: usize = 2;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKERS)
+        .build()
+        .unwrap()
+}
+
+/// Runs `producers` senders and `consumers` receivers moving `msgs` messages
+/// in total, with the channel built by `$make` and used with `$send`/`$recv`.
+macro_rules! flow {
+    ($rt:expr, $msgs:expr, $producers:expr, $consumers:expr,
+     $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {{
+        let (msgs, producers, consumers) = ($msgs as usize, $producers, $consumers);
+        $rt.block_on(async move {
+            let (tx, rx) = $make;
+            let start = Instant::now();
+            let mut joins = Vec::new();
+            for p in 0..producers {
+                let $tx = tx.clone();
+                let n = msgs / producers + usize::from(p < msgs % producers);
+                joins.push(tokio::spawn(async move {
+                    for $v in 0..n {
+                        $send;
+                    }
+                }));
+            }
+            drop(tx);
+            for c in 0..consumers {
+                let $rx = rx.clone();
+                let n = msgs / consumers + usize::from(c < msgs % consumers);
+                joins.push(tokio::spawn(async move {
+                    for _ in 0..n {
+                        $recv;
+                    }
+                }));
+            }
+            drop(rx);
+            for j in joins {
+                j.await.unwrap();
+            }
+            start.elapsed()
+        })
+    }};
+}
+
+fn bench_flow(c: &mut Criterion, name: &str, producers: usize, consumers: usize) {
+    let rt = runtime();
+    for cap in [0usize, 1, 64] {
+        let mut g = c.benchmark_group(format!("{name}/cap{cap}"));
+        g.measurement_time(Duration::from_secs(2))
+            .warm_up_time(Duration::from_millis(500))
+            .sample_size(20)
+            .throughput(criterion::Throughput::Elements(1));
+        g.bench_function(BenchmarkId::from_parameter("csp"), |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    producers,
+                    consumers,
+                    csp::chan::<usize>(cap),
+                    |tx, v| tx.send(v).await.unwrap(),
+                    |rx| rx.recv().await.unwrap()
+                )
+            })
+        });
+        g.bench_function(BenchmarkId::from_parameter("flume"), |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    producers,
+                    consumers,
+                    flume::bounded::<usize>(cap),
+                    |tx, v| tx.send_async(v).await.unwrap(),
+                    |rx| rx.recv_async().await.unwrap()
+                )
+            })
+        });
+        g.bench_function(BenchmarkId::from_parameter("kanal"), |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    producers,
+                    consumers,
+                    kanal::bounded_async::<usize>(cap),
+                    |tx, v| tx.send(v).await.unwrap(),
+                    |rx| rx.recv().await.unwrap()
+                )
+            })
+        });
+        if cap > 0 {
+            g.bench_function(BenchmarkId::from_parameter("async-channel"), |b| {
+                b.iter_custom(|n| {
+                    flow!(
+                        rt,
+                        n,
+                        producers,
+                        consumers,
+                        async_channel::bounded::<usize>(cap),
+                        |tx, v| tx.send(v).await.unwrap(),
+                        |rx| rx.recv().await.unwrap()
+                    )
+                })
+            });
+        }
+        if cap > 0 && consumers == 1 {
+            g.bench_function(BenchmarkId::from_parameter("tokio-mpsc"), |b| {
+                b.iter_custom(|n| {
+                    let msgs = n as usize;
+                    rt.block_on(async move {
+                        let (tx, mut rx) = tokio::sync::mpsc::channel::<usize>(cap);
+                        let start = Instant::now();
+                        let mut joins = Vec::new();
+                        for p in 0..producers {
+                            let tx = tx.clone();
+                            let k = msgs / producers + usize::from(p < msgs % producers);
+                            joins.push(tokio::spawn(async move {
+                                for v in 0..k {
+                                    tx.send(v).await.unwrap();
+                                }
+                            }));
+                        }
+                        drop(tx);
+                        for _ in 0..msgs {
+                            rx.recv().await.unwrap();
+                        }
+                        for j in joins {
+                            j.await.unwrap();
+                        }
+                        start.elapsed()
+                    })
+                })
+            });
+        }
+        g.bench_function(BenchmarkId::from_parameter("crossbeam-threads"), |b| {
+            b.iter_custom(|n| {
+                let msgs = n as usize;
+                let (tx, rx) = crossbeam_channel::bounded::<usize>(cap);
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for p in 0..producers {
+                        let tx = tx.clone();
+                        let k = msgs / producers + usize::from(p < msgs % producers);
+                        s.spawn(move || (0..k).for_each(|v| tx.send(v).unwrap()));
+                    }
+                    for c in 0..consumers {
+                        let rx = rx.clone();
+                        let k = msgs / consumers + usize::from(c < msgs % consumers);
+                        s.spawn(move || {
+                            (0..k).for_each(|_| {
+                                rx.recv().unwrap();
+                            })
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+        });
+        g.finish();
+    }
+}
+
+/// Ping-pong: two goroutines bounce a counter over two unbuffered channels.
+macro_rules! ping_pong {
+    ($rt:expr, $n:expr, $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {{
+        let n = $n as usize;
+        $rt.block_on(async move {
+            let (ping_tx, ping_rx) = $make;
+            let (pong_tx, pong_rx) = $make;
+            let start = Instant::now();
+            let echo = tokio::spawn(async move {
+                for _ in 0..n {
+                    let $v = {
+                        let $rx = &ping_rx;
+                        $recv
+                    };
+                    let $tx = &pong_tx;
+                    $send;
+                }
+            });
+            for i in 0..n {
+                {
+                    let ($tx, $v) = (&ping_tx, i);
+                    $send;
+                }
+                let $rx = &pong_rx;
+                let _ = $recv;
+            }
+            echo.await.unwrap();
+            start.elapsed()
+        })
+    }};
+}
+
+fn bench_ping_pong(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = c.benchmark_group("ping-pong/cap0");
+    g.measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(20)
+        .throughput(criterion::Throughput::Elements(1));
+    g.bench_function("csp", |b| {
+        b.iter_custom(|n| {
+            ping_pong!(
+                rt,
+                n,
+                csp::chan::<usize>(0),
+                |tx, v| tx.send(v).await.unwrap(),
+                |rx| rx.recv().await.unwrap()
+            )
+        })
+    });
+    g.bench_function("flume", |b| {
+        b.iter_custom(|n| {
+            ping_pong!(
+                rt,
+                n,
+                flume::bounded::<usize>(0),
+                |tx, v| tx.send_async(v).await.unwrap(),
+                |rx| rx.recv_async().await.unwrap()
+            )
+        })
+    });
+    g.bench_function("kanal", |b| {
+        b.iter_custom(|n| {
+            ping_pong!(
+                rt,
+                n,
+                kanal::bounded_async::<usize>(0),
+                |tx, v| tx.send(v).await.unwrap(),
+                |rx| rx.recv().await.unwrap()
+            )
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    bench_ping_pong(c);
+    bench_flow(c, "spsc", 1, 1);
+    bench_flow(c, "mpsc", 4, 1);
+    bench_flow(c, "mpmc", 4, 4);
+}
+
+criterion_group!(chan_benches, benches);
+criterion_main!(chan_benches);

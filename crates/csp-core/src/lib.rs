@@ -9,6 +9,7 @@ pub(crate) mod loom;
 pub mod chan;
 pub mod goroutine;
 pub mod select;
+pub mod time;
 pub mod waiter;
 
 pub use chan::{

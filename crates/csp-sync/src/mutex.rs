@@ -125,7 +125,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.raw
             .try_acquire(Access::Exclusive)
-            .then_some(MutexGuard { mutex: self })
+            .then(|| MutexGuard { mutex: self })
     }
 
     /// Whether the mutex is locked right now (a snapshot, for diagnostics).

@@ -143,7 +143,7 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn try_read(&self) -> Option<RwMutexReadGuard<'_, T>> {
         self.raw
             .try_acquire(Access::Shared)
-            .then_some(RwMutexReadGuard { lock: self })
+            .then(|| RwMutexReadGuard { lock: self })
     }
 
     /// Go's `rw.TryLock()`: a write guard if the lock is entirely free.
@@ -158,7 +158,7 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn try_write(&self) -> Option<RwMutexWriteGuard<'_, T>> {
         self.raw
             .try_acquire(Access::Exclusive)
-            .then_some(RwMutexWriteGuard { lock: self })
+            .then(|| RwMutexWriteGuard { lock: self })
     }
 
     /// The data, through an exclusive borrow of the lock: no locking needed.

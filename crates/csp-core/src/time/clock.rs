@@ -11,6 +11,8 @@
 //!   still the current one; so `stop`/`reset` (which change the deadline
 //!   under the lock) are never followed by a stale delivery of the old
 //!   deadline.
+//! - The channel has one sender count that no handle owns, so it never
+//!   closes for lack of senders (Go's timer channels are never closed).
 //! - After a delivery the deadline becomes `None` (one-shot) or the next
 //!   multiple of the period after now (periodic; missed ticks are skipped).
 //!
@@ -56,6 +58,11 @@ impl Clock {
         period: Option<Duration>,
     ) -> (Arc<Clock>, Sender<Instant>, Receiver<Instant>) {
         let (tx, rx) = crate::chan::chan(1);
+        // A permanent phantom sender (a count without a handle): Go never
+        // closes a timer channel, so the end of the timer task must not
+        // close it either. Dropping every receiver still closes it (that is
+        // how the task learns it is abandoned) and frees it as usual.
+        tx.chan.add_sender();
         let clock = Arc::new(Clock {
             state: Mutex::new(State {
                 deadline: Some(TokioInstant::now() + first),

@@ -5,9 +5,9 @@
 //! firing in a goroutine without a channel (`time.AfterFunc`, not in csp yet).
 use std::time::{Duration, Instant};
 
-use csp_core::{chan, TryRecvError};
 use csp_core::select::{select, RecvCase};
 use csp_core::time::{after, sleep, tick, Ticker, Timer};
+use csp_core::{chan, TryRecvError};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -56,7 +56,10 @@ async fn tick_delivers_about_d_apart() {
         }
         let elapsed = start.elapsed();
         // 5 ticks take about 5 periods: not early, not wildly late.
-        assert!(elapsed >= PERIOD * 5 - Duration::from_millis(2), "{elapsed:?}");
+        assert!(
+            elapsed >= PERIOD * 5 - Duration::from_millis(2),
+            "{elapsed:?}"
+        );
         assert!(elapsed < PERIOD * 5 * 10, "{elapsed:?}");
     })
     .await
@@ -105,7 +108,10 @@ async fn timer_stop_after_fire_removes_the_stale_value() {
         let t = Timer::new(Duration::from_millis(1));
         sleep(Duration::from_millis(30)).await; // fired, unread
         assert!(t.stop(), "the unread value counts as not yet fired");
-        assert!(t.c.try_recv().is_err(), "no stale value after stop (Go 1.23)");
+        assert!(
+            t.c.try_recv().is_err(),
+            "no stale value after stop (Go 1.23)"
+        );
     })
     .await
     .expect("hang");

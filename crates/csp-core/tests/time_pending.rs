@@ -11,7 +11,10 @@ async fn settles_to(n: usize) {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    panic!("pending timers stayed at {}, expected {n}", pending_timers());
+    panic!(
+        "pending timers stayed at {}, expected {n}",
+        pending_timers()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

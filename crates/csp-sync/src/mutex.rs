@@ -107,7 +107,9 @@ impl<T: ?Sized> Mutex<T> {
     pub(crate) fn lock_at(&self, at: &'static Location<'static>) -> Lock<'_, T> {
         Lock {
             mutex: self,
-            acquire: self.raw.acquire(Access::Exclusive, WaitReason::MutexLock, at),
+            acquire: self
+                .raw
+                .acquire(Access::Exclusive, WaitReason::MutexLock, at),
         }
     }
 

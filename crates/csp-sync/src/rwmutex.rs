@@ -124,9 +124,11 @@ impl<T: ?Sized> RwMutex<T> {
     pub fn write(&self) -> Write<'_, T> {
         Write {
             lock: self,
-            acquire: self
-                .raw
-                .acquire(Access::Exclusive, WaitReason::RwMutexLock, Location::caller()),
+            acquire: self.raw.acquire(
+                Access::Exclusive,
+                WaitReason::RwMutexLock,
+                Location::caller(),
+            ),
         }
     }
 

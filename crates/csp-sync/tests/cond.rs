@@ -84,7 +84,9 @@ async fn signal_before_first_poll_is_kept() {
     let fut = cond.wait(g); // ticket taken, mutex unlocked
     assert!(mu.try_lock().is_some(), "wait unlocks at once");
     cond.signal(); // before the waiter ever polled
-    let _relocked = tokio::time::timeout(DEADLINE, fut).await.expect("lost wake-up");
+    let _relocked = tokio::time::timeout(DEADLINE, fut)
+        .await
+        .expect("lost wake-up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

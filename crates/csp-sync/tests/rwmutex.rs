@@ -79,14 +79,24 @@ async fn waiting_writer_blocks_new_readers() {
             *w.write().await = 1;
         });
         tokio::time::sleep(Duration::from_millis(20)).await; // the writer is queued
-        assert!(rw.try_read().is_none(), "a queued writer must block new readers");
+        assert!(
+            rw.try_read().is_none(),
+            "a queued writer must block new readers"
+        );
         let r = rw.clone();
         let late_reader = tokio::spawn(async move { *r.read().await });
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!late_reader.is_finished(), "late reader overtook the writer");
+        assert!(
+            !late_reader.is_finished(),
+            "late reader overtook the writer"
+        );
         drop(first);
         writer.await.unwrap();
-        assert_eq!(late_reader.await.unwrap(), 1, "the late reader ran after the writer");
+        assert_eq!(
+            late_reader.await.unwrap(),
+            1,
+            "the late reader ran after the writer"
+        );
     })
     .await
     .expect("hang");

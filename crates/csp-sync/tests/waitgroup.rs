@@ -150,5 +150,7 @@ async fn dropped_wait_is_withdrawn() {
     drop(fut);
     assert!(format!("{wg:?}").contains("waiters: 0"), "{wg:?}");
     wg.done();
-    tokio::time::timeout(DEADLINE, wg.wait()).await.expect("hang");
+    tokio::time::timeout(DEADLINE, wg.wait())
+        .await
+        .expect("hang");
 }

@@ -55,7 +55,8 @@ fn mutex_uncontended(c: &mut Criterion) {
     });
     let tokio_mu = tokio::sync::Mutex::new(0u64);
     g.bench_function("tokio::sync::Mutex", |b| {
-        b.to_async(&rt).iter(|| async { *tokio_mu.lock().await += 1 })
+        b.to_async(&rt)
+            .iter(|| async { *tokio_mu.lock().await += 1 })
     });
     g.finish();
 }

@@ -88,7 +88,9 @@ pub async fn with_channel() -> usize {
     }
     wg.wait().await;
     let (reply_tx, reply_rx) = chan(0);
-    ops.send(Op::Get(reply_tx)).await.ok().expect("owner alive");
+    if ops.send(Op::Get(reply_tx)).await.is_err() {
+        panic!("the owner goroutine is gone");
+    }
     let total = reply_rx.recv().await.expect("owner replies");
     drop(ops); // closes the channel: the owner's loop ends
     owner.await.expect("owner finished");

@@ -57,7 +57,7 @@ async fn panic_counts_as_done() {
 async fn cancelled_runner_lets_a_waiter_run_it() {
     tokio::time::timeout(DEADLINE, async {
         let once = Once::new();
-        let mut runner = tokio_test::task::spawn(once.call_once(|| std::future::pending()));
+        let mut runner = tokio_test::task::spawn(once.call_once(std::future::pending));
         assert!(runner.poll().is_pending());
         let mut waiter = tokio_test::task::spawn(once.call_once(|| async {}));
         assert!(waiter.poll().is_pending());

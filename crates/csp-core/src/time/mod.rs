@@ -19,7 +19,7 @@
 //!   an abandoned `tick(d)` does not leak a task.
 //! - Deliveries use `try_send` on the capacity-1 channel: a slow reader finds
 //!   at most one buffered tick and the rest are dropped, as in Go.
-//! - [`PENDING_TIMERS`] counts the csp timers that may still fire: every live
+//! - `PENDING_TIMERS` counts the csp timers that may still fire: every live
 //!   timer task and every unfinished [`Sleep`]. It is incremented before a
 //!   task is spawned (synchronously, so a goroutine that then parks on the
 //!   channel is never seen with the count still at zero) and decremented when
@@ -57,7 +57,7 @@ pub fn pending_timers() -> usize {
     PENDING_TIMERS.load(Ordering::Acquire)
 }
 
-/// One count in [`PENDING_TIMERS`], released on drop.
+/// One count in `PENDING_TIMERS`, released on drop.
 #[derive(Debug)]
 pub(crate) struct PendingTimer(());
 

@@ -1,8 +1,9 @@
 //! csp-sync against tokio::sync: WaitGroup fan-out, uncontended and
-//! contended Mutex lock/unlock. Go twin: the same workloads with
-//! `sync.WaitGroup` and `sync.Mutex` (not in this tree yet).
+//! contended Mutex lock/unlock. Go twin: `benches/go/sync/sync_test.go`, the
+//! same workloads with `sync.WaitGroup` and `sync.Mutex`.
 //!
-//! Run: `cargo bench --bench sync`.
+//! Run: `cargo bench --bench sync`, and for Go
+//! `cd benches/go/sync && GOMAXPROCS=2 go test -bench . -benchtime 2s`.
 #![allow(missing_docs)] // `criterion_group!` generates an undocumented `pub fn`.
 
 use std::sync::Arc;

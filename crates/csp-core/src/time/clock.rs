@@ -5,8 +5,9 @@
 //!
 //! # Invariants
 //! - `running` is true exactly while a timer task for this block is alive
-//!   (set before spawning, cleared by the task under the lock as it exits);
-//!   at most one task per block.
+//!   (set before spawning, cleared by the task under the lock as it exits,
+//!   or by its guard if the runtime drops it unfinished); at most one task
+//!   per block.
 //! - The task delivers only if, under the lock, the deadline it slept for is
 //!   still the current one; so `stop`/`reset` (which change the deadline
 //!   under the lock) are never followed by a stale delivery of the old
@@ -117,34 +118,59 @@ impl Clock {
 
 #[track_caller]
 fn spawn_task(clock: Arc<Clock>, tx: Sender<Instant>) {
-    let pending = PendingTimer::new();
+    let guard = TaskGuard {
+        clock: clock.clone(),
+        exited: false,
+        _pending: PendingTimer::new(),
+    };
     // Timer tasks are runtime machinery, not goroutines (Go's timers are not
     // goroutines either): plain Tokio tasks, invisible to the registry.
-    drop(tokio::spawn(run(clock, tx, pending)));
+    drop(tokio::spawn(run(clock, tx, guard)));
+}
+
+/// Owned by the timer task; its drop takes the task's pending-timer count
+/// away. If the task is dropped unfinished (its runtime shut down), the drop
+/// also marks the block as having no task, so a later `reset` spawns one.
+struct TaskGuard {
+    clock: Arc<Clock>,
+    /// Set by [`exit`], under the lock, when the task leaves on its own; then
+    /// `running` is already false and a `reset` may have set it again for a
+    /// new task, which the drop must not undo.
+    exited: bool,
+    _pending: PendingTimer,
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if !self.exited {
+            self.clock.state.lock().running = false;
+        }
+    }
+}
+
+/// The task leaves on its own; the caller holds the lock.
+fn exit(state: &mut State, guard: &mut TaskGuard) {
+    state.deadline = None;
+    state.running = false;
+    guard.exited = true;
 }
 
 /// The timer task: sleep until the deadline, deliver, repeat while periodic.
-async fn run(clock: Arc<Clock>, tx: Sender<Instant>, _pending: PendingTimer) {
+async fn run(clock: Arc<Clock>, tx: Sender<Instant>, mut guard: TaskGuard) {
     let chan = tx.chan.clone();
     loop {
         let deadline = {
             let mut state = clock.state.lock();
             match state.deadline {
                 Some(d) => d,
-                None => {
-                    state.running = false;
-                    return;
-                }
+                None => return exit(&mut state, &mut guard),
             }
         };
         let notified = clock.notify.notified();
         tokio::select! {
             biased;
             () = poll_fn(|cx| chan.poll_closed(cx)) => {
-                let mut state = clock.state.lock();
-                state.deadline = None;
-                state.running = false;
-                return;
+                return exit(&mut clock.state.lock(), &mut guard);
             }
             () = notified => continue,
             () = tokio::time::sleep_until(deadline) => {}
@@ -155,9 +181,7 @@ async fn run(clock: Arc<Clock>, tx: Sender<Instant>, _pending: PendingTimer) {
         }
         let now = TokioInstant::now();
         if tx.try_send(now.into_std()).is_err_and(|e| e.is_closed()) {
-            state.deadline = None;
-            state.running = false;
-            return;
+            return exit(&mut state, &mut guard);
         }
         // Full: the reader has not taken the last tick; drop this one (Go).
         state.deadline = state.period.map(|p| next_tick(deadline, p, now));

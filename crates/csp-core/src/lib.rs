@@ -11,6 +11,7 @@ pub mod chan;
 pub mod goroutine;
 pub mod runtime;
 pub mod select;
+pub mod time;
 pub mod waiter;
 
 pub use chan::{

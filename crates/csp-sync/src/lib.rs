@@ -1,1 +1,34 @@
 //! csp-sync: Go's `sync` package for csp.
+//!
+//! | Go | csp-sync |
+//! |---|---|
+//! | `sync.WaitGroup` (`Add`, `Done`, `Wait`, `Go`) | [`WaitGroup`] (`add`, `done`, `wait().await`, `go`) |
+//! | `sync.Mutex` (`Lock`, `Unlock`, `TryLock`) | [`Mutex<T>`] (`lock().await` → guard, drop the guard, `try_lock`) |
+//! | `sync.RWMutex` (`RLock`, `RUnlock`, `Lock`, `Unlock`) | [`RwMutex<T>`] (`read().await`, `write().await`, guards) |
+//! | `sync.Once` (`Do`) | [`Once`] (`call_once(f).await`) |
+//! | `sync.Cond` (`Wait`, `Signal`, `Broadcast`) | [`Cond`] (`wait(guard).await`, `signal`, `broadcast`) |
+//! | `sync/atomic` | [`atomic`] (std's atomics and a mapping table) |
+//!
+//! Every waiting path parks through csp-core's selection
+//! [`Token`](csp_core::waiter::Token) and records a Go wait reason
+//! (`sync.Mutex.Lock`, `sync.WaitGroup.Wait`, ...) with the caller's
+//! location, so the goroutine registry and the deadlock detector see a
+//! goroutine blocked here exactly as Go's runtime would.
+//!
+//! Layout: one concept per file; `raw.rs` is the fair reader/writer engine
+//! shared by [`Mutex`] and [`RwMutex`].
+
+pub mod atomic;
+mod blocking;
+mod cond;
+mod mutex;
+mod once;
+mod raw;
+mod rwmutex;
+mod waitgroup;
+
+pub use cond::{Cond, CondWait};
+pub use mutex::{Lock, Mutex, MutexGuard};
+pub use once::Once;
+pub use rwmutex::{Read, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, Write};
+pub use waitgroup::{Wait, WaitGroup};

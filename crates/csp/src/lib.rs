@@ -54,12 +54,18 @@
 //! piece; GOMAXPROCS and the crash-on-panic policy need csp's own runtime.
 
 pub use csp_core::*;
+pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
 pub use csp_macros::{main, test};
+pub use csp_sync::{
+    atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
+};
 
 /// The names most programs need: `use csp::prelude::*;`.
 pub mod prelude {
+    pub use crate::{after, sleep, tick, Cond, Mutex, Once, RwMutex, Ticker, Timer, WaitGroup};
     pub use csp_core::{
-        blocking, go, gomaxprocs, gosched, num_cpu, num_goroutine, run, JoinHandle, Runtime,
+        blocking, chan, go, gomaxprocs, gosched, num_cpu, num_goroutine, run, JoinHandle,
+        Receiver, Runtime, Sender,
     };
 }
 

@@ -54,6 +54,9 @@ pub(crate) struct State<T> {
     /// Parked senders, FIFO; each hook's slot holds its value.
     pub(crate) sendq: VecDeque<Arc<Hook<T>>>,
     closed: bool,
+    /// Woken once when the channel closes: the timer task of `time` watches
+    /// its channel this way so it stops when every receiver is gone.
+    pub(crate) close_watcher: Option<std::task::Waker>,
 }
 
 impl<T> State<T> {
@@ -65,6 +68,7 @@ impl<T> State<T> {
             recvq: VecDeque::new(),
             sendq: VecDeque::new(),
             closed: false,
+            close_watcher: None,
         }
     }
 

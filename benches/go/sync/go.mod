@@ -1,0 +1,3 @@
+module csp/benches/go/sync
+
+go 1.19

@@ -1,0 +1,56 @@
+// Go twin of benches/sync.rs: the same workloads with sync.WaitGroup and
+// sync.Mutex. Run: GOMAXPROCS=2 go test -bench . -benchtime 2s
+package sync_test
+
+import (
+	"sync"
+	"testing"
+)
+
+const (
+	fanOut            = 10_000
+	contenders        = 4
+	locksPerContender = 1_000
+)
+
+func BenchmarkWaitGroupFanOut10k(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		for j := 0; j < fanOut; j++ {
+			wg.Add(1)
+			go func() { wg.Done() }()
+		}
+		wg.Wait()
+	}
+}
+
+func BenchmarkMutexUncontended(b *testing.B) {
+	var mu sync.Mutex
+	n := 0
+	for i := 0; i < b.N; i++ {
+		mu.Lock()
+		n++
+		mu.Unlock()
+	}
+	_ = n
+}
+
+func BenchmarkMutexContended4x1000(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		n := 0
+		for c := 0; c < contenders; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := 0; k < locksPerContender; k++ {
+					mu.Lock()
+					n++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+}

@@ -1,0 +1,119 @@
+//! csp-sync against tokio::sync: WaitGroup fan-out, uncontended and
+//! contended Mutex lock/unlock. Go twin: `benches/go/sync/sync_test.go`, the
+//! same workloads with `sync.WaitGroup` and `sync.Mutex`.
+//!
+//! Run: `cargo bench --bench sync`, and for Go
+//! `cd benches/go/sync && GOMAXPROCS=2 go test -bench . -benchtime 2s`.
+#![allow(missing_docs)] // `criterion_group!` generates an undocumented `pub fn`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const FAN_OUT: usize = 10_000;
+const CONTENDERS: usize = 4;
+const LOCKS_PER_CONTENDER: usize = 1_000;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn waitgroup_fan_out(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = c.benchmark_group("fan_out_10k");
+    g.bench_function("csp::WaitGroup", |b| {
+        b.to_async(&rt).iter(|| async {
+            let wg = csp::WaitGroup::new();
+            for _ in 0..FAN_OUT {
+                wg.go(async {});
+            }
+            wg.wait().await;
+        })
+    });
+    g.bench_function("tokio JoinSet", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..FAN_OUT {
+                set.spawn(async {});
+            }
+            while set.join_next().await.is_some() {}
+        })
+    });
+    g.finish();
+}
+
+fn mutex_uncontended(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = c.benchmark_group("mutex_uncontended");
+    let csp_mu = csp::Mutex::new(0u64);
+    g.bench_function("csp::Mutex", |b| {
+        b.to_async(&rt).iter(|| async { *csp_mu.lock().await += 1 })
+    });
+    let tokio_mu = tokio::sync::Mutex::new(0u64);
+    g.bench_function("tokio::sync::Mutex", |b| {
+        b.to_async(&rt)
+            .iter(|| async { *tokio_mu.lock().await += 1 })
+    });
+    g.finish();
+}
+
+fn mutex_contended(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = c.benchmark_group("mutex_contended_4x1000");
+    g.bench_function("csp::Mutex", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mu = Arc::new(csp::Mutex::new(0u64));
+            let handles: Vec<_> = (0..CONTENDERS)
+                .map(|_| {
+                    let mu = mu.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..LOCKS_PER_CONTENDER {
+                            *mu.lock().await += 1;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        })
+    });
+    g.bench_function("tokio::sync::Mutex", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mu = Arc::new(tokio::sync::Mutex::new(0u64));
+            let handles: Vec<_> = (0..CONTENDERS)
+                .map(|_| {
+                    let mu = mu.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..LOCKS_PER_CONTENDER {
+                            *mu.lock().await += 1;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        })
+    });
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(20)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = waitgroup_fan_out, mutex_uncontended, mutex_contended
+}
+criterion_main!(benches);

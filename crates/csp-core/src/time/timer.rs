@@ -1,0 +1,132 @@
+//! [`Timer`] and [`after`]: Go's `time.NewTimer` and `time.After`.
+//!
+//! # Invariants
+//! - At most one value is delivered per arming (`new` or `reset`), into the
+//!   capacity-1 channel `c`; after `stop`/`reset` returns, no value of an
+//!   earlier arming can be received (Go 1.23's guarantee).
+//! - Dropping a `Timer` does not stop it: the channel (if a receiver clone
+//!   survives) still gets its value, as an unreferenced Go timer still fires.
+//!
+//! # Locking
+//! See `clock.rs`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::clock::Clock;
+use crate::chan::{Receiver, Sender};
+
+/// A single event delivered on a channel after a duration: Go's `time.Timer`.
+///
+/// | Go | csp |
+/// |---|---|
+/// | `t := time.NewTimer(d)` | `let t = Timer::new(d);` |
+/// | `<-t.C` | `t.c.recv().await` |
+/// | `t.Stop()` | `t.stop()` |
+/// | `t.Reset(d)` | `t.reset(d)` |
+///
+/// # Examples
+/// ```
+/// # csp_core::runtime_for_doctest(async {
+/// use std::time::Duration;
+/// let t = csp_core::time::Timer::new(Duration::from_millis(5));
+/// let fired = t.c.recv().await.unwrap();
+/// assert!(fired.elapsed() < Duration::from_secs(5));
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct Timer {
+    /// The channel on which the time is delivered: Go's `t.C`.
+    pub c: Receiver<Instant>,
+    tx: Sender<Instant>,
+    clock: Arc<Clock>,
+}
+
+impl Timer {
+    /// A timer that sends the current time on [`c`](Self::c) after `d`:
+    /// Go's `time.NewTimer(d)`.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime (the timer runs as a task on the current one).
+    #[track_caller]
+    pub fn new(d: Duration) -> Self {
+        let (clock, tx, c) = Clock::start(d, None);
+        Timer { c, tx, clock }
+    }
+
+    /// Stops the timer: Go's `t.Stop()`. Returns `true` if this call stopped
+    /// it, i.e. its value had not been received yet (still pending, or sent
+    /// but unread: that value is removed), `false` if it had already been
+    /// received or the timer was stopped.
+    ///
+    /// After `stop` returns, receiving from `c` waits for a later
+    /// [`reset`](Self::reset) (Go 1.23 semantics: no stale value).
+    ///
+    /// # Examples
+    /// ```
+    /// # csp_core::runtime_for_doctest(async {
+    /// use std::time::Duration;
+    /// let t = csp_core::time::Timer::new(Duration::from_millis(1));
+    /// assert!(t.stop());
+    /// tokio::time::sleep(Duration::from_millis(20)).await;
+    /// assert!(t.c.try_recv().is_err()); // never delivered
+    /// # });
+    /// ```
+    pub fn stop(&self) -> bool {
+        self.clock.stop(&self.c)
+    }
+
+    /// Re-arms the timer to fire `d` from now: Go's `t.Reset(d)`. Returns
+    /// what [`stop`](Self::stop) would have returned. An unread value of the
+    /// previous arming is removed.
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime, if the timer had already fired or stopped
+    /// (a new timer task is spawned).
+    ///
+    /// # Examples
+    /// ```
+    /// # csp_core::runtime_for_doctest(async {
+    /// use std::time::Duration;
+    /// let t = csp_core::time::Timer::new(Duration::from_secs(3600));
+    /// t.reset(Duration::from_millis(1));
+    /// assert!(t.c.recv().await.is_some());
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn reset(&self, d: Duration) -> bool {
+        self.clock.reset(d, None, &self.tx, &self.c)
+    }
+
+    /// The receiver, for code that prefers a method to the field (Go's `t.C`).
+    pub fn receiver(&self) -> &Receiver<Instant> {
+        &self.c
+    }
+}
+
+/// Waits for `d` and then sends the current time on the returned channel:
+/// Go's `time.After(d)`.
+///
+/// The channel yields exactly once and then stays open with nothing more to
+/// receive (as Go's). Use it as a timeout in a `select`.
+///
+/// # Panics
+/// Outside a Tokio runtime (the timer runs as a task on the current one).
+///
+/// # Examples
+/// ```
+/// # csp_core::runtime_for_doctest(async {
+/// use csp_core::select::{select, RecvCase};
+/// use std::time::Duration;
+/// let (_tx, rx) = csp_core::chan::<u32>(0); // nobody ever sends
+/// let mut work = RecvCase::new(&rx);
+/// let mut timeout = RecvCase::new(csp_core::time::after(Duration::from_millis(10)));
+/// // select { case v := <-rx: ...; case <-time.After(10 * time.Millisecond): ... }
+/// assert_eq!(select(&mut [&mut work, &mut timeout]).await, 1);
+/// # });
+/// ```
+#[track_caller]
+pub fn after(d: Duration) -> Receiver<Instant> {
+    let (_clock, _tx, rx) = Clock::start(d, None);
+    rx
+}

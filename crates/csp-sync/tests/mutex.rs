@@ -1,0 +1,106 @@
+//! Mutex rules: exclusion (the Go seed program), fairness, cancel safety.
+//! Inspired by Go's `sync/mutex_test.go` (TestMutex, TestMutexFairness).
+//!
+//! Not ported: TestMutexMisuse (unlocking an unlocked mutex cannot be
+//! expressed with guards).
+use std::sync::Arc;
+use std::time::Duration;
+
+use csp_sync::Mutex;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+const TASKS: usize = 100;
+const INCREMENTS: usize = 1_000;
+
+/// The seed program: `mu.Lock(); v := n; runtime.Gosched(); n = v + 1; mu.Unlock()`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counter_over_100_tasks_is_exact() {
+    tokio::time::timeout(DEADLINE, async {
+        let mu = Arc::new(Mutex::new(0usize));
+        let mut handles = Vec::new();
+        for _ in 0..TASKS {
+            let mu = mu.clone();
+            handles.push(tokio::spawn(async move {
+                for _ in 0..INCREMENTS {
+                    let mut n = mu.lock().await;
+                    let v = *n;
+                    tokio::task::yield_now().await; // Go's runtime.Gosched()
+                    *n = v + 1;
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(*mu.lock().await, TASKS * INCREMENTS);
+    })
+    .await
+    .expect("hang");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_lock_future_passes_the_lock_on() {
+    tokio::time::timeout(DEADLINE, async {
+        let mu = Arc::new(Mutex::new(0));
+        let held = mu.lock().await;
+        // Queue a lock future, then a real waiter behind it.
+        let mut cancelled = tokio_test::task::spawn(mu.lock());
+        assert!(cancelled.poll().is_pending());
+        let m2 = mu.clone();
+        let next = tokio::spawn(async move {
+            *m2.lock().await += 1;
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(held); // hands the lock to `cancelled`, which is never polled again
+        assert!(cancelled.is_woken());
+        drop(cancelled); // must pass it on to `next`
+        next.await.unwrap();
+        assert_eq!(*mu.try_lock().expect("free again"), 1);
+    })
+    .await
+    .expect("hang");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_lock_future_before_handoff_leaves_the_queue() {
+    let mu = Mutex::new(());
+    let held = mu.lock().await;
+    let mut cancelled = tokio_test::task::spawn(mu.lock());
+    assert!(cancelled.poll().is_pending());
+    drop(cancelled);
+    drop(held);
+    assert!(mu.try_lock().is_some(), "nobody left in the queue");
+}
+
+#[test]
+fn try_lock_excludes() {
+    let mu = Mutex::new(5);
+    let g = mu.try_lock().unwrap();
+    assert!(mu.try_lock().is_none());
+    assert!(mu.is_locked());
+    drop(g);
+    assert!(!mu.is_locked());
+    assert_eq!(mu.into_inner(), 5);
+}
+
+/// FIFO hand-off: waiters get the lock in arrival order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_served_in_order() {
+    tokio::time::timeout(DEADLINE, async {
+        let mu = Arc::new(Mutex::new(Vec::new()));
+        let held = mu.lock().await;
+        let mut handles = Vec::new();
+        for i in 0..8 {
+            let mu = mu.clone();
+            handles.push(tokio::spawn(async move { mu.lock().await.push(i) }));
+            tokio::time::sleep(Duration::from_millis(10)).await; // arrive in order
+        }
+        drop(held);
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(*mu.lock().await, (0..8).collect::<Vec<_>>());
+    })
+    .await
+    .expect("hang");
+}

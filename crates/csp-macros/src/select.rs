@@ -24,6 +24,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::parse::discouraged::Speculative;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{parenthesized, Expr, Ident, Pat, Token};
@@ -88,7 +89,35 @@ fn parse_body(input: ParseStream<'_>, after: Span) -> syn::Result<Expr> {
 fn parse_pat(input: ParseStream<'_>) -> syn::Result<Option<Pat>> {
     if input.peek(Token![->]) {
         input.parse::<Token![->]>()?;
-        Ok(Some(Pat::parse_single(input)?))
+        // `-> v { body }` (a forgotten `=>`) would parse as a struct pattern:
+        // take the full pattern only if `=>` follows it, else just a binding,
+        // so the error points at the missing `=>`.
+        let fork = input.fork();
+        match Pat::parse_single(&fork) {
+            Ok(pat) if fork.peek(Token![=>]) => {
+                input.advance_to(&fork);
+                Ok(Some(pat))
+            }
+            Err(e) if !(input.peek(Ident) || input.peek(Token![_])) => Err(e),
+            _ if input.peek(Token![_]) => {
+                let underscore: Token![_] = input.parse()?;
+                Ok(Some(Pat::Wild(syn::PatWild {
+                    attrs: Vec::new(),
+                    underscore_token: underscore,
+                })))
+            }
+            _ if input.peek(Ident) => {
+                let ident: Ident = input.parse()?;
+                Ok(Some(Pat::Ident(syn::PatIdent {
+                    attrs: Vec::new(),
+                    by_ref: None,
+                    mutability: None,
+                    ident,
+                    subpat: None,
+                })))
+            }
+            _ => Ok(Some(Pat::parse_single(input)?)),
+        }
     } else {
         Ok(None)
     }

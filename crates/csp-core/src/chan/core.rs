@@ -14,6 +14,7 @@
 //! woken, and no user code (`Drop` of a `T` included) runs, while it is held:
 //! values to drop and hooks to wake are carried out of the critical section.
 
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
 use super::state::State;
@@ -49,7 +50,7 @@ impl<T> Chan<T> {
         self.lock.lock();
         Locked {
             chan: self,
-            state: self.state.get_mut(),
+            state: ManuallyDrop::new(self.state.get_mut()),
         }
     }
 
@@ -138,9 +139,13 @@ impl<T> StatePtr<T> {
 }
 
 /// The channel lock, held for one operation.
+///
+/// The pointer is dropped before the lock is released: under loom a `MutPtr`
+/// marks the cell as being written until it is dropped, so it must not outlive
+/// the critical section.
 pub(crate) struct Locked<'a, T> {
     chan: &'a Chan<T>,
-    state: MutPtr<State<T>>,
+    state: ManuallyDrop<MutPtr<State<T>>>,
 }
 
 impl<T> Deref for Locked<'_, T> {
@@ -148,7 +153,7 @@ impl<T> Deref for Locked<'_, T> {
     #[inline]
     fn deref(&self) -> &State<T> {
         // SAFETY: the guard holds the lock, so this is the only access.
-        unsafe { self.state.deref() }
+        unsafe { MutPtr::deref(&self.state) }
     }
 }
 
@@ -156,13 +161,15 @@ impl<T> DerefMut for Locked<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut State<T> {
         // SAFETY: the guard holds the lock, so this is the only access.
-        unsafe { self.state.deref() }
+        unsafe { MutPtr::deref(&self.state) }
     }
 }
 
 impl<T> Drop for Locked<'_, T> {
     #[inline]
     fn drop(&mut self) {
+        // SAFETY: dropped once, here, and never used afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.state) };
         // SAFETY: this guard took the lock in `Chan::lock` and releases it once.
         unsafe { self.chan.lock.unlock() }
     }

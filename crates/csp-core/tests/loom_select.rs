@@ -63,7 +63,10 @@ fn a_select_send_is_taken_from_exactly_one_offer() {
             let i = select(&mut [&mut a, &mut b]).await;
             let (chosen, other) = if i == 0 { (a, b) } else { (b, a) };
             chosen.into_output().unwrap();
-            assert!(other.into_unsent().is_some(), "the loser's value stays unsent");
+            assert!(
+                other.into_unsent().is_some(),
+                "the loser's value stays unsent"
+            );
         });
         atx.close();
         btx.close();
@@ -160,6 +163,10 @@ fn dropped_select_gives_a_handed_value_back() {
         let sent = tx.try_send(3).is_ok();
         let (got, left) = selector.join().unwrap();
         let received = [got, left].iter().flatten().count();
-        assert_eq!(received, usize::from(sent), "sent {sent}, got {got:?} {left:?}");
+        assert_eq!(
+            received,
+            usize::from(sent),
+            "sent {sent}, got {got:?} {left:?}"
+        );
     });
 }

@@ -51,7 +51,11 @@ pub(crate) struct SelectInput {
 /// Parses `=> body` plus the separating comma.
 fn parse_body(input: ParseStream<'_>, after: Span) -> syn::Result<Expr> {
     if !input.peek(Token![=>]) {
-        let span = if input.is_empty() { after } else { input.span() };
+        let span = if input.is_empty() {
+            after
+        } else {
+            input.span()
+        };
         return Err(syn::Error::new(
             span,
             "expected `=>` followed by the body of this case",
@@ -233,18 +237,26 @@ impl SelectInput {
             .collect();
         let index = Ident::new("__csp_index", Span::mixed_site());
 
-        let builds = self.cases.iter().zip(&names).map(|(case, name)| match &case.kind {
-            Kind::Recv(rx) => quote_spanned! {rx.span()=>
-                let mut #name = #private::RecvCase::new(#rx);
-            },
-            Kind::Send(tx, value) => quote_spanned! {tx.span()=>
-                let mut #name = #private::SendCase::new(#tx, #value);
-            },
-        });
+        let builds = self
+            .cases
+            .iter()
+            .zip(&names)
+            .map(|(case, name)| match &case.kind {
+                Kind::Recv(rx) => quote_spanned! {rx.span()=>
+                    let mut #name = #private::RecvCase::new(#rx);
+                },
+                Kind::Send(tx, value) => quote_spanned! {tx.span()=>
+                    let mut #name = #private::SendCase::new(#tx, #value);
+                },
+            });
 
         let arms = self.cases.iter().enumerate().map(|(i, case)| {
             let name = &names[i];
-            let others = names.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, n)| n);
+            let others = names
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, n)| n);
             let pat = match &case.pat {
                 Some(pat) => quote!(#pat),
                 None => quote!(_),

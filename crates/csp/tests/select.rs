@@ -112,7 +112,10 @@ async fn ready_cases_are_chosen_uniformly() {
         let bound = 7.0 * (n * 3.0 / 16.0).sqrt();
         for (c, &k) in counts.iter().enumerate() {
             let off = (k as f64 - n / 4.0).abs();
-            assert!(off < bound, "case {c} chosen {k} times of {FAIR_TRIALS}: {counts:?}");
+            assert!(
+                off < bound,
+                "case {c} chosen {k} times of {FAIR_TRIALS}: {counts:?}"
+            );
         }
     })
     .await;
@@ -155,7 +158,11 @@ async fn closed_channels_are_ready() {
         tx.close();
         let (never_tx, never_rx) = chan::<i32>(0);
         let first = select! { recv(&rx) -> v => v, recv(&never_rx) -> v => v };
-        assert_eq!(first, Some(1), "buffered values drain before the close shows");
+        assert_eq!(
+            first,
+            Some(1),
+            "buffered values drain before the close shows"
+        );
         for _ in 0..10 {
             let v = select! { recv(&rx) -> v => v, recv(&never_rx) -> v => v };
             assert_eq!(v, None, "closed and drained: ready with None");
@@ -237,7 +244,11 @@ async fn case_expressions_run_once_in_source_order_before_selection() {
         };
         assert_eq!(got, Some(1));
         assert_eq!(*log.lock().unwrap(), ["rx", "tx", "value", "rx2"]);
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the unsent value was dropped");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the unsent value was dropped"
+        );
         assert!(urx.try_recv().is_err(), "and nobody saw it");
         // The loser is dropped before the chosen body runs.
         tx.send(2).await.unwrap();
@@ -264,7 +275,11 @@ async fn dropping_a_pending_select_withdraws_every_offer() {
             atx.send(1).await.unwrap();
             atx
         });
-        assert_eq!(arx.recv().await, Some(1), "the later receiver got the value");
+        assert_eq!(
+            arx.recv().await,
+            Some(1),
+            "the later receiver got the value"
+        );
         let atx = sender.await.unwrap();
         // A pending send select, polled once and dropped: nobody sees its values.
         let drops = Arc::new(AtomicUsize::new(0));
@@ -279,7 +294,11 @@ async fn dropping_a_pending_select_withdraws_every_offer() {
         assert!(futures::poll!(fut.as_mut()).is_pending());
         assert_eq!(drops.load(Ordering::SeqCst), 0);
         drop(fut);
-        assert_eq!(drops.load(Ordering::SeqCst), 2, "both offers came back and were dropped");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            2,
+            "both offers came back and were dropped"
+        );
         assert!(carx.try_recv().is_err() && cbrx.try_recv().is_err());
         // The channels still work both ways afterwards.
         let s = tokio::spawn(async move { btx.send(5).await });
@@ -373,7 +392,10 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
             assert!(received.contains(v), "{v} was sent but never received");
         }
         for v in &received {
-            assert!(sent.contains(v) || maybe.contains(v), "{v} was never offered");
+            assert!(
+                sent.contains(v) || maybe.contains(v),
+                "{v} was never offered"
+            );
         }
         assert!(!sent.is_empty(), "the test must exercise completed sends");
     })

@@ -93,6 +93,7 @@ impl<T> State<T> {
             let mut slot = unsafe { hook.slot() };
             slot.put(value);
             if hook.try_select() {
+                #[allow(clippy::drop_non_drop)] // under loom, ends the slot's write access
                 drop(slot);
                 return Offer::Handed(hook);
             }
@@ -134,6 +135,7 @@ impl<T> State<T> {
             let mut slot = unsafe { hook.slot() };
             let value = slot.take().expect("a parked sender's slot holds its value");
             if hook.try_select() {
+                #[allow(clippy::drop_non_drop)] // under loom, ends the slot's write access
                 drop(slot);
                 return Some((value, hook));
             }
@@ -170,6 +172,7 @@ impl<T> State<T> {
             let mut slot = unsafe { hook.slot() };
             slot.put(value);
             if hook.try_select() {
+                #[allow(clippy::drop_non_drop)] // under loom, ends the slot's write access
                 drop(slot);
                 return Some(hook);
             }

@@ -1,6 +1,6 @@
 //! csp-core: the runtime under csp.
 //!
-//! Goroutines, Go-semantic channels ([`chan`]), the select engine,
+//! Goroutines, Go-semantic channels ([`chan`](mod@chan)), the select engine,
 //! timers as channels and the goroutine registry. Users depend on the `csp`
 //! facade, which re-exports this crate; see its docs for the Go → csp table.
 

@@ -309,7 +309,26 @@ async fn dropping_a_pending_select_withdraws_every_offer() {
     .await;
 }
 
-/// Producers and consumers both select under random tiny timeouts, so many
+/// Runs `fut` and drops it early at random: a third of the time after its
+/// first poll (so a select that had to park is withdrawn right after it
+/// registered), a third under a 1 ms timeout, else to completion.
+async fn cancel_randomly<F: Future>(rng: &mut Rng, fut: F) -> Result<F::Output, ()> {
+    match rng.below(3) {
+        0 => {
+            let mut fut = std::pin::pin!(fut);
+            match futures::poll!(fut.as_mut()) {
+                std::task::Poll::Ready(v) => Ok(v),
+                std::task::Poll::Pending => Err(()),
+            }
+        }
+        1 => tokio::time::timeout(Duration::from_millis(1), fut)
+            .await
+            .map_err(drop),
+        _ => Ok(fut.await),
+    }
+}
+
+/// Producers and consumers both select under random early drops, so many
 /// selects are cancelled mid-wait. Ledger: no value is received twice, every
 /// value whose send completed is received, and nothing is received that was
 /// never offered. (A send cancelled after a peer took it counts as sent; the
@@ -318,10 +337,10 @@ async fn dropping_a_pending_select_withdraws_every_offer() {
 async fn random_cancellation_loses_and_duplicates_nothing() {
     const PRODUCERS: u64 = 3;
     const CONSUMERS: usize = 3;
-    const PER_PRODUCER: u64 = 2_000;
+    const PER_PRODUCER: u64 = 5_000;
     deadline(async {
         let (atx, arx) = chan::<u64>(0);
-        let (btx, brx) = chan::<u64>(1);
+        let (btx, brx) = chan::<u64>(0);
         let mut producers = Vec::new();
         for p in 0..PRODUCERS {
             let (atx, btx) = (atx.clone(), btx.clone());
@@ -330,8 +349,7 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
                 let (mut sent, mut maybe) = (Vec::new(), Vec::new());
                 for i in 0..PER_PRODUCER {
                     let v = p * PER_PRODUCER + i;
-                    let wait = Duration::from_micros(rng.below(3) * 500);
-                    let r = tokio::time::timeout(wait, async {
+                    let r = cancel_randomly(&mut rng, async {
                         select! {
                             send(&atx, v) -> r => r,
                             send(&btx, v) -> r => r,
@@ -345,6 +363,9 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
                         }
                         Err(_) => maybe.push(v),
                     }
+                    if rng.below(4) == 0 {
+                        tokio::task::yield_now().await; // let consumers park
+                    }
                 }
                 (sent, maybe)
             }));
@@ -355,10 +376,9 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
             let (mut a, mut b) = (Some(arx.clone()), Some(brx.clone()));
             consumers.push(tokio::spawn(async move {
                 let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (c as u64 + 7));
-                let mut got = Vec::new();
+                let (mut got, mut cancelled) = (Vec::new(), 0usize);
                 while a.is_some() || b.is_some() {
-                    let wait = Duration::from_micros(rng.below(3) * 500);
-                    let r = tokio::time::timeout(wait, async {
+                    let r = cancel_randomly(&mut rng, async {
                         select! {
                             recv(&a) -> v => (0, v),
                             recv(&b) -> v => (1, v),
@@ -369,10 +389,13 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
                         Ok((_, Some(v))) => got.push(v),
                         Ok((0, None)) => a = None,
                         Ok((_, None)) => b = None,
-                        Err(_) => {}
+                        Err(_) => cancelled += 1,
+                    }
+                    if rng.below(4) == 0 {
+                        tokio::task::yield_now().await; // let producers park
                     }
                 }
-                got
+                (got, cancelled)
             }));
         }
         drop((arx, brx));
@@ -383,8 +406,11 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
             maybe.extend(m);
         }
         let mut received = HashSet::new();
+        let mut cancelled = maybe.len();
         for c in consumers {
-            for v in c.await.unwrap() {
+            let (got, n) = c.await.unwrap();
+            cancelled += n;
+            for v in got {
                 assert!(received.insert(v), "{v} received twice");
             }
         }
@@ -398,6 +424,7 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
             );
         }
         assert!(!sent.is_empty(), "the test must exercise completed sends");
+        assert!(cancelled > 0, "the test must exercise cancelled selects");
     })
     .await;
 }

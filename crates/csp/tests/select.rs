@@ -637,3 +637,43 @@ async fn arms_may_disable_their_own_channels() {
     })
     .await;
 }
+
+/// A stand-in for `csp::after` (time lives in another issue): a receiver that
+/// gets `()` once `d` has passed.
+fn after(d: Duration) -> Receiver<()> {
+    let (tx, rx) = chan(1);
+    tokio::spawn(async move {
+        tokio::time::sleep(d).await;
+        let _ = tx.send(()).await;
+    });
+    rx
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owned_receiver_works_as_a_timeout_case() {
+    deadline(async {
+        let (_tx, rx) = chan::<i32>(0);
+        let start = std::time::Instant::now();
+        let timed_out = select! {
+            recv(&rx) -> _ => false,
+            recv(after(Duration::from_millis(30))) -> _ => true,
+        };
+        assert!(timed_out);
+        assert!(start.elapsed() >= Duration::from_millis(30));
+    })
+    .await;
+}
+
+#[test]
+fn an_empty_select_parks_with_reason_select_no_cases() {
+    use csp::goroutine::{begin_poll, end_poll, WaitReason};
+    let mut fut = Box::pin(async {
+        let () = select! {};
+    });
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    begin_poll();
+    assert!(fut.as_mut().poll(&mut cx).is_pending());
+    let (reason, _) = end_poll().expect("the select recorded why it parks");
+    assert_eq!(reason, WaitReason::SelectNoCases);
+    assert_eq!(reason.as_str(), "select (no cases)");
+}

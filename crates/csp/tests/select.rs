@@ -677,3 +677,40 @@ fn an_empty_select_parks_with_reason_select_no_cases() {
     assert_eq!(reason, WaitReason::SelectNoCases);
     assert_eq!(reason.as_str(), "select (no cases)");
 }
+
+/// Go's `TestSelectDuplicateChannel` idea: a select on both ends of one
+/// unbuffered channel never pairs with itself; two such selects pair with
+/// each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_select_on_both_ends_of_a_channel_never_pairs_with_itself() {
+    deadline(async {
+        let (tx, rx) = chan::<usize>(0);
+        let (stop_tx, stop_rx) = chan::<()>(0);
+        let task = |id: usize| {
+            let (tx, rx, stop_rx) = (tx.clone(), rx.clone(), stop_rx.clone());
+            tokio::spawn(async move {
+                let (mut sent, mut got) = (0usize, 0usize);
+                loop {
+                    select! {
+                        send(&tx, id) -> r => { r.unwrap(); sent += 1; }
+                        recv(&rx) -> v => {
+                            assert_eq!(v, Some(1 - id), "a select received its own offer");
+                            got += 1;
+                        }
+                        recv(&stop_rx) => break,
+                    }
+                }
+                (sent, got)
+            })
+        };
+        let (a, b) = (task(0), task(1));
+        // Let them exchange for a while, then stop both.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        stop_tx.close();
+        let ((sa, ga), (sb, gb)) = (a.await.unwrap(), b.await.unwrap());
+        assert_eq!(sa, gb);
+        assert_eq!(sb, ga);
+        assert!(sa + sb > 0, "no exchange happened");
+    })
+    .await;
+}

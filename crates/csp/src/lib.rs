@@ -53,9 +53,9 @@
 //! under `#[tokio::main]`), so an existing service can adopt csp piece by
 //! piece; GOMAXPROCS and the crash-on-panic policy need csp's own runtime.
 
-pub use csp_core::*;
 pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
-pub use csp_macros::{main, test};
+pub use csp_core::*;
+pub use csp_macros::{main, select, test};
 pub use csp_sync::{
     atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
 };
@@ -64,9 +64,10 @@ pub use csp_sync::{
 pub mod prelude {
     pub use crate::{after, sleep, tick, Cond, Mutex, Once, RwMutex, Ticker, Timer, WaitGroup};
     pub use csp_core::{
-        blocking, chan, go, gomaxprocs, gosched, num_cpu, num_goroutine, run, JoinHandle,
-        Receiver, Runtime, Sender,
+        blocking, chan, go, gomaxprocs, gosched, num_cpu, num_goroutine, run, JoinHandle, Receiver,
+        Runtime, Sender,
     };
+    pub use csp_macros::select;
 }
 
 /// Compiles and runs the README's example as a doctest, so it cannot rot.
@@ -78,4 +79,5 @@ pub struct ReadmeDoctests;
 #[doc(hidden)]
 pub mod __private {
     pub use csp_core::runtime::{run_main, run_test, with_output, TestConfig};
+    pub use csp_core::select::*;
 }

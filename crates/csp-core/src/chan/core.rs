@@ -159,6 +159,10 @@ impl<T> StatePtr<T> {
 }
 
 /// The channel lock, held for one operation.
+///
+/// The pointer is dropped before the lock is released: under loom a `MutPtr`
+/// marks the cell as being written until it is dropped, so it must not outlive
+/// the critical section.
 pub(crate) struct Locked<'a, T> {
     chan: &'a Chan<T>,
     /// Dropped (ending loom's tracked access) before the lock is released.

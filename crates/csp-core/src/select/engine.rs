@@ -37,9 +37,14 @@ use crate::waiter::Token;
 pub const DEFAULT: usize = usize::MAX;
 
 /// A uniformly random order of the enabled cases (Fisher-Yates).
+///
+/// Under loom the order is the source order: a model must replay the same
+/// choices on every run, and loom explores the thread interleavings, which is
+/// what the models check (the random order matters for fairness only).
 fn random_order(cases: &[&mut dyn SelectCase], order: &mut Vec<usize>) {
     order.clear();
     order.extend((0..cases.len()).filter(|&i| cases[i].chan_addr().is_some()));
+    #[cfg(not(loom))]
     for i in (1..order.len()).rev() {
         order.swap(i, fastrand::usize(..=i));
     }

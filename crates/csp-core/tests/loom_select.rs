@@ -1,0 +1,172 @@
+//! loom models of the select engine: every interleaving (up to
+//! `LOOM_MAX_PREEMPTIONS`) of small programs, checking that exactly one case
+//! commits and that nothing is lost or duplicated.
+//!
+//! Run with `.ci/loom`, or:
+//! `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test -p csp-core --release --test loom_select`
+//!
+//! Under loom the engine tries cases in source order (no random permutation),
+//! so a model replays deterministically.
+#![cfg(loom)]
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use csp_core::chan;
+use csp_core::select::{select, RecvCase, SendCase};
+use loom::future::block_on;
+use loom::thread;
+
+/// Two selects race to take one offered value: exactly one gets it, the other
+/// sees the close that follows.
+#[test]
+fn two_selects_race_for_one_offer() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let (_other_tx, other_rx) = chan::<u32>(0);
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let (rx, other_rx) = (rx.clone(), other_rx.clone());
+                thread::spawn(move || {
+                    block_on(async {
+                        let mut a = RecvCase::new(&rx);
+                        let mut b = RecvCase::new(&other_rx);
+                        let i = select(&mut [&mut a, &mut b]).await;
+                        assert_eq!(i, 0, "nothing is ever sent on the other channel");
+                        a.into_output()
+                    })
+                })
+            })
+            .collect();
+        drop(rx);
+        block_on(tx.send(7)).unwrap();
+        tx.close();
+        let mut got: Vec<_> = racers.into_iter().map(|t| t.join().unwrap()).collect();
+        got.sort();
+        assert_eq!(got, [None, Some(7)]);
+    });
+}
+
+/// One select offers a value on two unbuffered channels; a receiver waits on
+/// each. Exactly one offer is taken; the other receiver sees the close.
+#[test]
+fn a_select_send_is_taken_from_exactly_one_offer() {
+    loom::model(|| {
+        let (atx, arx) = chan::<u32>(0);
+        let (btx, brx) = chan::<u32>(0);
+        let ra = thread::spawn(move || block_on(arx.recv()));
+        let rb = thread::spawn(move || block_on(brx.recv()));
+        block_on(async {
+            let mut a = SendCase::new(&atx, 1);
+            let mut b = SendCase::new(&btx, 2);
+            let i = select(&mut [&mut a, &mut b]).await;
+            let (chosen, other) = if i == 0 { (a, b) } else { (b, a) };
+            chosen.into_output().unwrap();
+            assert!(
+                other.into_unsent().is_some(),
+                "the loser's value stays unsent"
+            );
+        });
+        atx.close();
+        btx.close();
+        let got = [ra.join().unwrap(), rb.join().unwrap()];
+        assert!(
+            matches!(got, [Some(1), None] | [None, Some(2)]),
+            "exactly one offer taken: {got:?}"
+        );
+    });
+}
+
+/// A select with a receive case races a close of that channel and a send on
+/// another: it reports either the close or the value, and a value it did not
+/// take is still in its channel.
+#[test]
+fn select_recv_races_close() {
+    loom::model(|| {
+        let (atx, arx) = chan::<u32>(0);
+        let (btx, brx) = chan::<u32>(1);
+        let _keep_open = brx.clone();
+        let selector = thread::spawn(move || {
+            block_on(async {
+                let mut a = RecvCase::new(&arx);
+                let mut b = RecvCase::new(&brx);
+                match select(&mut [&mut a, &mut b]).await {
+                    0 => (0, a.into_output(), brx.try_recv().ok()),
+                    _ => (1, b.into_output(), brx.try_recv().ok()),
+                }
+            })
+        });
+        let sender = thread::spawn(move || btx.try_send(5).unwrap());
+        atx.close();
+        sender.join().unwrap();
+        let (case, out, _) = selector.join().unwrap();
+        match case {
+            0 => assert_eq!(out, None, "a is only ever closed"),
+            _ => assert_eq!(out, Some(5)),
+        }
+    });
+}
+
+/// A select with a send case races a close and a receiver: the value is either
+/// received (and the send reports Ok) or comes back in the error, never both.
+#[test]
+fn select_send_races_close() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let (_never_tx, never_rx) = chan::<u32>(0);
+        let rx2 = rx.clone();
+        let receiver = thread::spawn(move || block_on(rx2.recv()));
+        let selector = thread::spawn(move || {
+            block_on(async {
+                let mut s = SendCase::new(&tx, 9);
+                let mut r = RecvCase::new(&never_rx);
+                let i = select(&mut [&mut s, &mut r]).await;
+                assert_eq!(i, 0);
+                s.into_output()
+            })
+        });
+        rx.close();
+        let sent = selector.join().unwrap();
+        let got = receiver.join().unwrap();
+        match sent {
+            Ok(()) => assert_eq!(got, Some(9)),
+            Err(e) => {
+                assert_eq!(e.into_inner(), 9);
+                assert_eq!(got, None);
+            }
+        }
+    });
+}
+
+/// A select polled once (registered) and then dropped, racing a sender: if the
+/// sender handed the value to the select before the drop, the value goes back
+/// to the channel; nothing is lost.
+#[test]
+fn dropped_select_gives_a_handed_value_back() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let (_other_tx, other_rx) = chan::<u32>(0);
+        let selector = thread::spawn(move || {
+            let mut a = RecvCase::new(&rx);
+            let mut b = RecvCase::new(&other_rx);
+            let mut cases: [&mut dyn csp_core::select::SelectCase; 2] = [&mut a, &mut b];
+            let polled = {
+                let mut fut = pin!(select(&mut cases));
+                let mut cx = Context::from_waker(Waker::noop());
+                fut.as_mut().poll(&mut cx)
+            };
+            let finished = matches!(polled, Poll::Ready(_));
+            let got = if finished { a.into_output() } else { None };
+            (got, rx.try_recv().ok())
+        });
+        let sent = tx.try_send(3).is_ok();
+        let (got, left) = selector.join().unwrap();
+        let received = [got, left].iter().flatten().count();
+        assert_eq!(
+            received,
+            usize::from(sent),
+            "sent {sent}, got {got:?} {left:?}"
+        );
+    });
+}

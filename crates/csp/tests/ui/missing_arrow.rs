@@ -1,0 +1,7 @@
+fn main() {
+    let (_tx, rx) = csp::chan::<i32>(1);
+    csp::select! {
+        recv(&rx) -> v { let _ = v; }
+        default => {}
+    }
+}

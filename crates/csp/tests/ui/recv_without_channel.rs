@@ -1,0 +1,6 @@
+fn main() {
+    csp::select! {
+        recv() => {}
+        default => {}
+    }
+}

@@ -1,0 +1,7 @@
+async fn f(rx: csp::Receiver<i32>) {
+    csp::select! {
+        recieve(&rx) -> v => { let _ = v; }
+    }
+}
+
+fn main() {}

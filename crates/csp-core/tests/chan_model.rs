@@ -145,7 +145,7 @@ fn run(cap: usize, ops: Vec<Op>) {
                     Fate::Done(r) => {
                         assert_eq!(
                             polled.map(|x| x.map_err(|SendError(v)| v)),
-                            std::task::Poll::Ready(r.clone())
+                            std::task::Poll::Ready(*r)
                         )
                     }
                 }
@@ -178,7 +178,7 @@ fn run(cap: usize, ops: Vec<Op>) {
                     match &m.sends[i] {
                         Fate::Parked => assert!(polled.is_pending()),
                         Fate::Done(r) => {
-                            assert_eq!(polled, std::task::Poll::Ready(r.clone()));
+                            assert_eq!(polled, std::task::Poll::Ready(*r));
                             sends[i] = None;
                         }
                     }

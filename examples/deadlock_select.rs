@@ -1,0 +1,18 @@
+//! `select {}` blocks forever; with no other goroutine, that is a deadlock.
+//!
+//! ```go
+//! func main() {
+//!     select {}
+//! }
+//! ```
+//!
+//! Go: `fatal error: all goroutines are asleep - deadlock!` and
+//! `goroutine 1 [select (no cases)]:`, exit status 2; csp the same.
+//! `csp::select::select(&mut []).await` is what `select! {}` expands to.
+//! Run: `cargo run --example deadlock_select`.
+
+#[csp::main]
+async fn main() {
+    csp::select::select(&mut []).await;
+    println!("unreachable: select {{}} never returns");
+}

@@ -11,8 +11,9 @@
 //! `goroutine 1 [chan send]:`, and exits with status 2; so does csp.
 //! Run: `cargo run --example deadlock`.
 
+// `pub`: tests/deadlock.rs runs this program in a child process.
 #[csp::main]
-async fn main() {
+pub async fn main() {
     let (tx, _rx) = csp::chan::<i32>(0);
     tx.send(1).await.unwrap();
     println!("unreachable: nobody receives");

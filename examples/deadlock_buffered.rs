@@ -12,8 +12,9 @@
 //! `goroutine 1 [chan send]:`, exit status 2; csp the same.
 //! Run: `cargo run --example deadlock_buffered`.
 
+// `pub`: tests/deadlock.rs runs this program in a child process.
 #[csp::main]
-async fn main() {
+pub async fn main() {
     let (tx, _rx) = csp::chan::<i32>(1);
     tx.send(1).await.unwrap();
     tx.send(2).await.unwrap();

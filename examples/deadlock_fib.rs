@@ -36,8 +36,9 @@ async fn fibonacci(n: usize, c: Sender<u64>) {
     drop(c);
 }
 
+// `pub`: tests/deadlock.rs runs this program in a child process.
 #[csp::main]
-async fn main() {
+pub async fn main() {
     // As in Go, main holds the channel too (`tx` lives to the end of main),
     // so the producer's end going away does not close it: only `close` would.
     let (tx, rx) = csp::chan::<u64>(10);

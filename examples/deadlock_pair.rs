@@ -15,8 +15,9 @@
 
 use csp::prelude::*;
 
+// `pub`: tests/deadlock.rs runs this program in a child process.
 #[csp::main]
-async fn main() {
+pub async fn main() {
     let (a_tx, a_rx) = csp::chan::<i32>(0);
     let (b_tx, b_rx) = csp::chan::<i32>(0);
     let (done_tx, done_rx) = csp::chan::<bool>(0);

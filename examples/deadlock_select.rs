@@ -11,8 +11,9 @@
 //! `csp::select::select(&mut []).await` is what `select! {}` expands to.
 //! Run: `cargo run --example deadlock_select`.
 
+// `pub`: tests/deadlock.rs runs this program in a child process.
 #[csp::main]
-async fn main() {
+pub async fn main() {
     csp::select::select(&mut []).await;
     println!("unreachable: select {{}} never returns");
 }

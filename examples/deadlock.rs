@@ -11,7 +11,7 @@
 //! `goroutine 1 [chan send]:`, and exits with status 2; so does csp.
 //! Run: `cargo run --example deadlock`.
 
-// `pub`: tests/deadlock.rs runs this program in a child process.
+/// The program; `pub` so tests/deadlock.rs can run it in a child process.
 #[csp::main]
 pub async fn main() {
     let (tx, _rx) = csp::chan::<i32>(0);

@@ -12,7 +12,7 @@
 //! `goroutine 1 [chan send]:`, exit status 2; csp the same.
 //! Run: `cargo run --example deadlock_buffered`.
 
-// `pub`: tests/deadlock.rs runs this program in a child process.
+/// The program; `pub` so tests/deadlock.rs can run it in a child process.
 #[csp::main]
 pub async fn main() {
     let (tx, _rx) = csp::chan::<i32>(1);

@@ -36,7 +36,7 @@ async fn fibonacci(n: usize, c: Sender<u64>) {
     drop(c);
 }
 
-// `pub`: tests/deadlock.rs runs this program in a child process.
+/// The program; `pub` so tests/deadlock.rs can run it in a child process.
 #[csp::main]
 pub async fn main() {
     // As in Go, main holds the channel too (`tx` lives to the end of main),

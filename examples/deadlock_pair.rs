@@ -15,7 +15,7 @@
 
 use csp::prelude::*;
 
-// `pub`: tests/deadlock.rs runs this program in a child process.
+/// The program; `pub` so tests/deadlock.rs can run it in a child process.
 #[csp::main]
 pub async fn main() {
     let (a_tx, a_rx) = csp::chan::<i32>(0);

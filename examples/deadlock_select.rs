@@ -11,7 +11,7 @@
 //! `csp::select::select(&mut []).await` is what `select! {}` expands to.
 //! Run: `cargo run --example deadlock_select`.
 
-// `pub`: tests/deadlock.rs runs this program in a child process.
+/// The program; `pub` so tests/deadlock.rs can run it in a child process.
 #[csp::main]
 pub async fn main() {
     csp::select::select(&mut []).await;

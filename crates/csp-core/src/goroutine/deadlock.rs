@@ -55,6 +55,9 @@
 //! - `Detector::kick` protects the "look now" flag; held only to set, read or
 //!   wait on it, never while reading the registry or reporting.
 
+// Loom models never build a Runtime, so the watchdog side is unused there.
+#![cfg_attr(loom, allow(dead_code))]
+
 use std::cell::Cell;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};

@@ -62,8 +62,8 @@
 //! fatal error: all goroutines are asleep - deadlock!
 //!
 //! goroutine 1 [chan send]:
-//! 	blocked at src/main.rs:5:8
-//! 	created at src/main.rs:3:1
+//!     blocked at src/main.rs:5:8
+//!     created at src/main.rs:3:1
 //! ```
 //!
 //! then exits with status 2 (it is also a `tracing` error event). Under

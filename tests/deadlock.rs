@@ -293,6 +293,19 @@ async fn goroutine_in_blocking_is_no_deadlock() {
     assert_eq!(rx.recv().await, Some(1));
 }
 
+/// A `blocking(..)` closure whose future was dropped still runs, and may send.
+#[csp::test(timeout_secs = 20)]
+async fn detached_blocking_closure_is_no_deadlock() {
+    let (tx, rx) = csp::chan::<i32>(0);
+    go(async move {
+        drop(blocking(move || {
+            std::thread::sleep(OUTSIDE_DELAY);
+            tx.send_blocking(1).unwrap();
+        }));
+    });
+    assert_eq!(rx.recv().await, Some(1));
+}
+
 /// A plain thread that sleeps before its first `*_blocking` call is
 /// invisible to the detector: it holds an `ExternalWaker` taken before main parks.
 #[csp::test(timeout_secs = 20)]

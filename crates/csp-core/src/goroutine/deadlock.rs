@@ -32,7 +32,8 @@
 //!   and move it into that thread. csp timers (`after`, `tick`, `sleep`,
 //!   `Timer`; crates/csp-core/src/time) hold one per pending timer, taken
 //!   with `ExternalWaker::new()` when armed and dropped when fired or
-//!   cancelled.
+//!   cancelled. Each `blocking(..)` closure holds one from the call until it
+//!   returns, even if the goroutine dropped its future.
 //! - A plain OS thread (outside every Tokio runtime) that has called a
 //!   `*_blocking` channel method counts as one from its first such call until
 //!   it exits (a thread-local registration), except while it is itself

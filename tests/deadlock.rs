@@ -306,6 +306,18 @@ async fn detached_blocking_closure_is_no_deadlock() {
     assert_eq!(rx.recv().await, Some(1));
 }
 
+/// A `tokio::spawn` task is invisible to the registry, so it counts as a
+/// possible waker.
+#[csp::test(timeout_secs = 20)]
+async fn tokio_task_feeding_a_channel_is_no_deadlock() {
+    let (tx, rx) = csp::chan::<i32>(0);
+    tokio::spawn(async move {
+        tokio::time::sleep(OUTSIDE_DELAY).await;
+        tx.send(1).await.unwrap();
+    });
+    assert_eq!(rx.recv().await, Some(1));
+}
+
 /// A plain thread that sleeps before its first `*_blocking` call is
 /// invisible to the detector: it holds an `ExternalWaker` taken before main parks.
 #[csp::test(timeout_secs = 20)]

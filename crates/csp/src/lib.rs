@@ -70,8 +70,9 @@
 //! `#[csp::test]` the test fails with that report instead. The dump shows
 //! the wait duration only from one minute on (`[chan receive, 3 minutes]`),
 //! as Go does. The rule, which never reports a program that can still move:
-//! - A goroutine awaiting a timer, I/O, [`blocking`]`(..)`, a `tokio::spawn`
-//!   task or any non-csp future is running, not blocked.
+//! - A goroutine awaiting a timer, I/O, [`blocking`]`(..)` or any non-csp
+//!   future is running, not blocked. A live `tokio::spawn` task, or a
+//!   `blocking` closure still running, may wake one: no report meanwhile.
 //! - The report comes only after the same state has held, with every worker
 //!   idle, for 100 ms (so about 0.1-0.3 s after the last goroutine blocks),
 //!   and only while main runs.

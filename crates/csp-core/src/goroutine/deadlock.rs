@@ -39,16 +39,23 @@
 //!   it exits (a thread-local registration), except while it is itself
 //!   parked inside a `*_blocking` call on a csp primitive, or driving a
 //!   runtime's main goroutine (`Runtime::run`/`block_on`). A thread of a
-//!   runtime's blocking pool is not registered: the goroutine awaiting
-//!   `blocking(..)` is `Running` already.
+//!   runtime's blocking pool is not registered: its closure holds an
+//!   `ExternalWaker` already.
 //!
 //! A plain thread that only sleeps before its first `*_blocking` call is not
 //! yet registered when main parks: give it an [`ExternalWaker`].
 //!
+//! # When it looks
+//! The worker that parks last, while every goroutine waits, kicks the
+//! watchdog; otherwise the watchdog looks every [`POLL`] (200 ms). A deadlock
+//! is reported [`CONFIRM`] after the first look that sees it: about 0.1 s
+//! after the last goroutine parks, 0.3 s at worst.
+//!
 //! # Invariants
-//! - The hot paths are untouched: channels only call `record_park` (as
-//!   before); the goroutine wrapper adds one atomic add per state *change*;
-//!   workers add two atomic adds per park/unpark.
+//! - The channel hot path is untouched: channels only call `record_park` (as
+//!   before). The goroutine wrapper adds one atomic add per state *change*
+//!   (not per poll) and two per spawn and per exit; workers add two atomic
+//!   adds per park/unpark.
 //! - A runtime reports at most once; the watchdog thread then exits. It also
 //!   exits when the runtime is dropped ([`Detector::shutdown`]).
 //!

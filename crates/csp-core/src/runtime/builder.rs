@@ -91,7 +91,7 @@ impl Builder {
     /// Mirrors Go's `fatal error: all goroutines are asleep - deadlock!`:
     /// while main runs, if every goroutine is parked in a csp primitive
     /// (channel, select, csp-sync) with nothing outside able to wake one,
-    /// csp prints that line and a goroutine dump (see [`dump()`](crate::dump))
+    /// csp prints that line and a goroutine dump (see [`dump()`](crate::dump()))
     /// to stderr, emits it as a `tracing` error event, and exits with status 2;
     /// under `#[csp::test]` the test fails with the report instead. The
     /// exact rule, and how plain threads and timers count as possible wakers,
@@ -103,7 +103,7 @@ impl Builder {
         self
     }
 
-    /// Prints a goroutine dump (see [`dump()`](crate::dump)) to stderr each
+    /// Prints a goroutine dump (see [`dump()`](crate::dump())) to stderr each
     /// time the process receives `SIGQUIT` (Ctrl-\\), without exiting.
     ///
     /// Go prints the same dump on `SIGQUIT`, then exits; a csp service keeps

@@ -137,7 +137,7 @@ impl Runtime {
         self.tokio().block_on(main)
     }
 
-    /// This runtime's goroutine dump, in Go's format; see [`dump()`](crate::dump).
+    /// This runtime's goroutine dump, in Go's format; see [`dump()`](crate::dump()).
     ///
     /// Callable from any thread, e.g. a service's debug endpoint or a signal
     /// handler thread.

@@ -80,7 +80,9 @@
 //!   `*_blocking` channel method may wake goroutines until it exits (except
 //!   while it is itself parked in one). A thread that sleeps before its first
 //!   such call, or only uses `try_send`, must hold an [`ExternalWaker`]
-//!   ([`external_waker`]`()`), created before it starts and moved into it.
+//!   ([`external_waker`]`()`), created before it starts and moved into it;
+//!   so must goroutines of another csp `Runtime` that feed this one's
+//!   channels (each runtime sees only its own goroutines).
 //! - `Runtime::builder().deadlock_detection(false)` turns it off.
 //!
 //! [`go`] also works inside a Tokio runtime csp did not build (for example

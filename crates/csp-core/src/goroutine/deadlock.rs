@@ -43,7 +43,9 @@
 //!   `ExternalWaker` already.
 //!
 //! A plain thread that only sleeps before its first `*_blocking` call is not
-//! yet registered when main parks: give it an [`ExternalWaker`].
+//! yet registered when main parks: give it an [`ExternalWaker`]. So must a
+//! goroutine of *another* csp runtime that feeds this one's channels: each
+//! runtime sees only its own goroutines (Go has a single runtime).
 //!
 //! # When it looks
 //! The worker that parks last, while every goroutine waits, kicks the

@@ -19,7 +19,8 @@ pub use chan::{
     TryRecvError, TrySendError,
 };
 pub use goroutine::{
-    go, goroutines, num_goroutine, GoroutineInfo, GoroutineState, JoinError, JoinHandle, WaitReason,
+    dump, external_waker, go, goroutines, num_goroutine, ExternalWaker, GoroutineInfo,
+    GoroutineState, JoinError, JoinHandle, WaitReason,
 };
 pub use runtime::{
     blocking, gomaxprocs, gosched, num_cpu, run, PanicPolicy, Runtime, RuntimeError,

@@ -20,6 +20,13 @@ pub(crate) use std::sync::{
     Arc, Mutex,
 };
 
+/// `std` atomics for process-wide statics and watchdog state that loom models
+/// never exercise (the deadlock detector's counters): loom atomics cannot live
+/// in a `static`.
+pub(crate) mod unmodeled {
+    pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+}
+
 /// `std`'s `UnsafeCell` behind loom's `get_mut` API, so the same code
 /// compiles under both.
 #[cfg(not(loom))]

@@ -55,8 +55,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Runs an `async fn` test as the main goroutine of its own csp runtime,
 /// with a timeout (the test fails with "test timed out after N s").
 ///
-/// Mirrors a Go `func TestX(t *testing.T)`: a goroutine panic fails the test
-/// with Go's panic report instead of crashing the test binary. Arguments:
+/// Mirrors a Go `func TestX(t *testing.T)`: a goroutine panic, or a deadlock
+/// (`fatal error: all goroutines are asleep - deadlock!` and the goroutine
+/// dump), fails the test with Go's report instead of ending the test binary. Arguments:
 /// `timeout_secs = N` (default 60), `gomaxprocs = N` (default: the
 /// `GOMAXPROCS` environment variable or the core count). Other attributes
 /// such as `#[should_panic]` are kept.

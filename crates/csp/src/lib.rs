@@ -38,7 +38,9 @@
 //! | `runtime.GOMAXPROCS(0)`, `runtime.NumGoroutine()` | [`gomaxprocs`]`()`, [`num_goroutine`]`()` |
 //! | `runtime.NumCPU()` | [`num_cpu`]`()` |
 //! | `GOMAXPROCS=n` | the same variable, or `Runtime::builder().gomaxprocs(n)` |
-//! | goroutine dump | [`goroutines`]`()` (id, state, wait reason, locations) |
+//! | goroutine dump | [`goroutines`]`()` (id, state, wait reason, locations), [`dump`]`()` (Go's text) |
+//! | `kill -QUIT` dump | `Runtime::builder().dump_on_sigquit(true)` (feature `signal`; does not exit) |
+//! | `fatal error: all goroutines are asleep - deadlock!` | the same, on csp's [`Runtime`] (see below) |
 //!
 //! # Runtime, GOMAXPROCS and panics
 //!
@@ -49,9 +51,44 @@
 //! `Runtime::builder().on_goroutine_panic(PanicPolicy::Propagate)` surfaces it
 //! through the [`JoinHandle`] instead.
 //!
+//! # Deadlock detection
+//!
+//! As in Go, when every goroutine, main included, is blocked in a csp
+//! primitive (channel send or receive, `select`, `select {}`, csp-sync's
+//! WaitGroup, Mutex, ...) and nothing outside can wake one, the program
+//! prints `fatal error: all goroutines are asleep - deadlock!` and a dump:
+//!
+//! ```text
+//! fatal error: all goroutines are asleep - deadlock!
+//!
+//! goroutine 1 [chan send]:
+//!     blocked at src/main.rs:5:8
+//!     created at src/main.rs:3:1
+//! ```
+//!
+//! then exits with status 2 (it is also a `tracing` error event). Under
+//! `#[csp::test]` the test fails with that report instead. The dump shows
+//! the wait duration only from one minute on (`[chan receive, 3 minutes]`),
+//! as Go does. The rule, which never reports a program that can still move:
+//! - A goroutine awaiting a timer, I/O, [`blocking`]`(..)` or any non-csp
+//!   future is running, not blocked. A live `tokio::spawn` task, or a
+//!   `blocking` closure still running, may wake one: no report meanwhile.
+//! - The report comes only after the same state has held, with every worker
+//!   idle, for 100 ms (so about 0.1-0.3 s after the last goroutine blocks),
+//!   and only while main runs.
+//! - Plain OS threads: a thread outside the runtime that has called a
+//!   `*_blocking` channel method may wake goroutines until it exits (except
+//!   while it is itself parked in one). A thread that sleeps before its first
+//!   such call, or only uses `try_send`, must hold an [`ExternalWaker`]
+//!   ([`external_waker`]`()`), created before it starts and moved into it;
+//!   so must goroutines of another csp `Runtime` that feed this one's
+//!   channels (each runtime sees only its own goroutines).
+//! - `Runtime::builder().deadlock_detection(false)` turns it off.
+//!
 //! [`go`] also works inside a Tokio runtime csp did not build (for example
 //! under `#[tokio::main]`), so an existing service can adopt csp piece by
-//! piece; GOMAXPROCS and the crash-on-panic policy need csp's own runtime.
+//! piece; GOMAXPROCS, the crash-on-panic policy and deadlock detection need
+//! csp's own runtime.
 
 pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
 pub use csp_core::*;

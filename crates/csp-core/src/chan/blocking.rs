@@ -7,12 +7,17 @@
 //!   worker (and deadlock a 1-worker runtime), so it panics with a message that
 //!   names the async method to use instead, as Tokio's `blocking_recv` does
 //!   (inside a goroutine csp's own message; inside a plain Tokio task Tokio's).
+//! - A plain thread (outside every runtime) that gets here registers as an
+//!   external waker for the deadlock detector until it exits, and is not
+//!   counted while parked here on a csp primitive (`goroutine::deadlock`).
 
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
+
+use crate::goroutine::{deadlock, park};
 
 struct ThreadWaker(Thread);
 
@@ -41,13 +46,19 @@ pub(crate) fn block_on<F: Future>(what: &str, fut: F) -> F::Output {
         // where Tokio itself panics with the same advice): let Tokio drive it.
         return handle.block_on(fut);
     }
+    // A plain thread: from now on it may wake goroutines (deadlock rule).
+    deadlock::register_plain_thread();
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let mut cx = Context::from_waker(&waker);
     let mut fut = pin!(fut);
     loop {
+        park::clear_record();
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return out;
         }
+        // Parked in a csp primitive: only a goroutine (or another thread)
+        // can wake it, so it is no waker itself meanwhile.
+        let _asleep = park::take_record().map(|_| deadlock::thread_asleep());
         thread::park();
     }
 }

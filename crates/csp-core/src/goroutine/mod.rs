@@ -5,12 +5,19 @@
 //! - `registry`: the table of live goroutines ([`goroutines()`], [`num_goroutine()`]).
 //! - `spawn`: [`go`] and the wrapper every goroutine runs in.
 //! - `handle`: [`JoinHandle`] and [`JoinError`].
+//! - `deadlock`: the deadlock detector and [`ExternalWaker`] (its module
+//!   header states the rule).
+//! - `dump`: [`dump()`], Go's goroutine dump format.
 
+pub(crate) mod deadlock;
+pub(crate) mod dump;
 mod handle;
-mod park;
+pub(crate) mod park;
 pub(crate) mod registry;
 pub(crate) mod spawn;
 
+pub use deadlock::{external_waker, ExternalWaker};
+pub use dump::dump;
 pub use handle::{JoinError, JoinHandle};
 pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord, WaitReason};
 pub use registry::{goroutines, num_goroutine, GoroutineInfo, GoroutineState};

@@ -110,3 +110,15 @@ pub fn end_poll() -> Option<ParkRecord> {
 pub fn in_goroutine_poll() -> bool {
     POLLING.with(|p| p.get())
 }
+
+/// Clears the record outside a goroutine (a plain thread's `*_blocking` call).
+#[inline]
+pub(crate) fn clear_record() {
+    PARKED.with(|p| p.set(None));
+}
+
+/// Takes the record outside a goroutine, leaving `POLLING` alone.
+#[inline]
+pub(crate) fn take_record() -> Option<ParkRecord> {
+    PARKED.with(|p| p.take())
+}

@@ -18,6 +18,13 @@
 //!   after a csp primitive called `park::record_park`; otherwise `Running`
 //!   (which includes awaiting timers, I/O or foreign futures). `since` is the
 //!   instant the state last changed, not the last poll.
+//! - `live` equals the number of entries in `table`, and the low half of
+//!   `word` the number of them whose state is `Waiting`; both are updated in
+//!   the same critical section as the change they count (`word` under the
+//!   entry's `state` lock), so the deadlock detector reads "every live
+//!   goroutine waits" in O(1). The high half of `word` is a generation bumped
+//!   by every register, unregister and state change: two equal readings mean
+//!   nothing changed in between (barring 2^32 changes).
 //!
 //! # Locking
 //! - `Registry::table` protects the id → entry map. It is held only to insert,
@@ -34,7 +41,7 @@ use std::sync::PoisonError;
 use std::time::Instant;
 
 use super::park::WaitReason;
-use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
+use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::runtime::context;
 
 /// What a goroutine is doing, as in the `[...]` of a Go goroutine dump.
@@ -108,11 +115,6 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// Sets the state; the wrapper calls it only when the state changes.
-    pub(crate) fn set_state(&self, state: GoroutineState) {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner) = state;
-    }
-
     fn info(&self) -> GoroutineInfo {
         GoroutineInfo {
             id: self.id,
@@ -132,7 +134,16 @@ pub(crate) struct Registry {
     next_id: AtomicU64,
     /// Whether id 1 has been handed out.
     main_taken: AtomicBool,
+    /// The number of live goroutines (entries in `table`).
+    live: AtomicUsize,
+    /// `generation << 32 | waiting`: see the module invariants.
+    word: AtomicU64,
 }
+
+/// One unit of the generation half of `Registry::word`.
+const GENERATION: u64 = 1 << 32;
+/// The waiting-count half of `Registry::word`.
+const WAITING_MASK: u64 = GENERATION - 1;
 
 impl Registry {
     pub(crate) fn new() -> Self {
@@ -140,7 +151,29 @@ impl Registry {
             table: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(2),
             main_taken: AtomicBool::new(false),
+            live: AtomicUsize::new(0),
+            word: AtomicU64::new(0),
         }
+    }
+
+    /// Counts a change from `was` waiting to `is` waiting and bumps the
+    /// generation: one atomic add.
+    fn note_change(&self, was: bool, is: bool) {
+        let delta = match (was, is) {
+            (false, true) => GENERATION + 1,
+            // Wrapping add of -1 to the low half: it is >= 1 here.
+            (true, false) => GENERATION - 1,
+            _ => GENERATION,
+        };
+        self.word.fetch_add(delta, Ordering::SeqCst);
+    }
+
+    /// If every live goroutine (at least one) is waiting, the current
+    /// generation; else `None`. O(1), for the deadlock detector.
+    pub(crate) fn all_waiting(&self) -> Option<u64> {
+        let word = self.word.load(Ordering::SeqCst);
+        let live = self.live.load(Ordering::SeqCst) as u64;
+        (live > 0 && word & WAITING_MASK == live).then_some(word >> 32)
     }
 
     /// Registers a new goroutine and returns the guard that unregisters it.
@@ -164,11 +197,18 @@ impl Registry {
             state: Mutex::new(GoroutineState::Running),
         });
         this.lock().insert(id, entry.clone());
+        this.live.fetch_add(1, Ordering::SeqCst);
+        this.note_change(false, false);
         EntryGuard {
             registry: this.clone(),
             entry,
             registered: true,
         }
+    }
+
+    /// The number of live goroutines, without taking the table lock.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
     }
 
     /// The number of live goroutines.
@@ -203,11 +243,33 @@ impl EntryGuard {
         &self.entry
     }
 
+    /// Sets the state and counts the change; the wrapper calls it only when
+    /// the state changes.
+    pub(crate) fn set_state(&self, state: GoroutineState) {
+        let mut current = self.lock_state();
+        let was = matches!(*current, GoroutineState::Waiting { .. });
+        let is = matches!(state, GoroutineState::Waiting { .. });
+        *current = state;
+        self.registry.note_change(was, is);
+    }
+
     /// Removes the entry now (idempotent).
     pub(crate) fn unregister(&mut self) {
         if std::mem::take(&mut self.registered) {
             self.registry.lock().remove(&self.entry.id);
+            self.registry.live.fetch_sub(1, Ordering::SeqCst);
+            let mut current = self.lock_state();
+            let was = matches!(*current, GoroutineState::Waiting { .. });
+            *current = GoroutineState::Running;
+            self.registry.note_change(was, false);
         }
+    }
+
+    fn lock_state(&self) -> impl std::ops::DerefMut<Target = GoroutineState> + '_ {
+        self.entry
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -7,6 +7,9 @@
 //! - Each poll runs inside the goroutine's `tracing` span `goroutine{id, at}`
 //!   and between `park::begin_poll` and `park::end_poll`; the entry's state is
 //!   written only when the park record differs from the previous poll's.
+//! - `trace!` events inside the span: `goroutine spawned`, `goroutine parked`
+//!   (reason, blocking call) on each `Pending` poll with a park record,
+//!   `goroutine unparked` when polled again after one, `goroutine exited`.
 //! - Panics are caught only when the runtime's policy asks for Go's crash
 //!   ([`PanicMode::Exit`]) or a test report ([`PanicMode::Report`]); otherwise
 //!   they unwind into Tokio, which surfaces them through the handle.
@@ -131,6 +134,7 @@ impl<F: Future> Goroutine<F> {
     ) -> Self {
         let guard = Registry::register(registry, at, main);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
+        tracing::trace!(parent: &span, "goroutine spawned");
         Goroutine {
             fut,
             guard,
@@ -147,6 +151,9 @@ impl<F: Future> Future for Goroutine<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let mut this = self.project();
         let _span = this.span.enter();
+        if this.last.is_some() {
+            tracing::trace!("goroutine unparked");
+        }
         park::begin_poll();
         let poll = match this.catch {
             None => this.fut.as_mut().poll(cx),
@@ -164,9 +171,13 @@ impl<F: Future> Future for Goroutine<F> {
         match poll {
             Poll::Ready(out) => {
                 this.guard.unregister();
+                tracing::trace!("goroutine exited");
                 Poll::Ready(out)
             }
             Poll::Pending => {
+                if let Some((reason, at)) = record {
+                    tracing::trace!(reason = reason.as_str(), at = %at, "goroutine parked");
+                }
                 if !same_record(*this.last, record) {
                     *this.last = record;
                     let state = match record {
@@ -177,7 +188,7 @@ impl<F: Future> Future for Goroutine<F> {
                             at,
                         },
                     };
-                    this.guard.entry().set_state(state);
+                    this.guard.set_state(state);
                 }
                 Poll::Pending
             }

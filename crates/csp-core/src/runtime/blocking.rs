@@ -3,6 +3,8 @@
 //! # Invariants
 //! - The closure runs on Tokio's blocking pool, never on a worker thread, so
 //!   the GOMAXPROCS workers keep running goroutines meanwhile.
+//! - From the call until the closure returns, an `ExternalWaker` is held: the
+//!   deadlock detector never reports while a blocking closure may still send.
 
 use std::panic::resume_unwind;
 
@@ -46,7 +48,13 @@ where
              under `csp::run(...)` or `#[csp::main] async fn main()`, or inside any Tokio runtime"
         ),
     };
-    let task = handle.spawn_blocking(f);
+    // The closure may feed a channel even if this future is dropped: until
+    // it returns it is a possible waker for the deadlock detector.
+    let waker = crate::goroutine::ExternalWaker::new();
+    let task = handle.spawn_blocking(move || {
+        let _waker = waker;
+        f()
+    });
     async move {
         match task.await {
             Ok(out) => out,

@@ -4,9 +4,13 @@
 //! - `build` resolves GOMAXPROCS once (builder value, else `GOMAXPROCS`, else
 //!   the core count), validates it, and starts exactly that many Tokio worker
 //!   threads; every thread of the runtime carries the runtime's context.
+//! - With deadlock detection on (the default), the workers' park hooks feed
+//!   the runtime's `Detector` and its watchdog thread runs until the runtime
+//!   drops (see `goroutine::deadlock`).
 
 use super::context::{Context, PanicMode, PanicPolicy};
 use super::{gomaxprocs, Runtime, RuntimeError};
+use crate::goroutine::deadlock::Detector;
 use crate::goroutine::registry::Registry;
 use crate::loom::Arc;
 
@@ -24,11 +28,27 @@ use crate::loom::Arc;
 ///     .unwrap();
 /// assert_eq!(rt.gomaxprocs(), 2);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Builder {
     gomaxprocs: Option<usize>,
     policy: PanicPolicy,
     report: Option<Reporter>,
+    detect_deadlocks: bool,
+    #[cfg(feature = "signal")]
+    dump_on_sigquit: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            gomaxprocs: None,
+            policy: PanicPolicy::default(),
+            report: None,
+            detect_deadlocks: true,
+            #[cfg(feature = "signal")]
+            dump_on_sigquit: false,
+        }
+    }
 }
 
 /// The `#[csp::test]` runner's sink for goroutine panic reports.
@@ -66,6 +86,35 @@ impl Builder {
         self
     }
 
+    /// Turns Go's deadlock detection on (the default) or off.
+    ///
+    /// Mirrors Go's `fatal error: all goroutines are asleep - deadlock!`:
+    /// while main runs, if every goroutine is parked in a csp primitive
+    /// (channel, select, csp-sync) with nothing outside able to wake one,
+    /// csp prints that line and a goroutine dump (see [`dump()`](crate::dump()))
+    /// to stderr, emits it as a `tracing` error event, and exits with status 2;
+    /// under `#[csp::test]` the test fails with the report instead. The
+    /// exact rule, and how plain threads and timers count as possible wakers,
+    /// is in [`ExternalWaker`](crate::ExternalWaker)'s docs and the crate docs.
+    /// Turn it off for a program whose goroutines are woken by means csp
+    /// cannot see.
+    pub fn deadlock_detection(mut self, on: bool) -> Self {
+        self.detect_deadlocks = on;
+        self
+    }
+
+    /// Prints a goroutine dump (see [`dump()`](crate::dump())) to stderr each
+    /// time the process receives `SIGQUIT` (Ctrl-\\), without exiting.
+    ///
+    /// Go prints the same dump on `SIGQUIT`, then exits; a csp service keeps
+    /// running. Off by default; needs the `signal` feature. A no-op on
+    /// platforms without `SIGQUIT`.
+    #[cfg(feature = "signal")]
+    pub fn dump_on_sigquit(mut self, on: bool) -> Self {
+        self.dump_on_sigquit = on;
+        self
+    }
+
     /// Sends goroutine panic reports to `report` instead of exiting (test runner).
     pub(crate) fn report_panics_to(
         mut self,
@@ -93,10 +142,14 @@ impl Builder {
             (None, PanicPolicy::Exit) => PanicMode::Exit,
             (None, PanicPolicy::Propagate) => PanicMode::Propagate,
         };
+        let registry = Arc::new(Registry::new());
+        let detector = (self.detect_deadlocks && !cfg!(loom))
+            .then(|| std::sync::Arc::new(Detector::new(registry.clone(), n)));
         let ctx = Arc::new(Context {
-            registry: Arc::new(Registry::new()),
+            registry,
             gomaxprocs: n,
             panic,
+            detector: detector.clone(),
         });
         let mut tokio = tokio::runtime::Builder::new_multi_thread();
         tokio
@@ -111,8 +164,24 @@ impl Builder {
             tokio
                 .on_thread_start(move || super::context::set(Some(start_ctx.clone())))
                 .on_thread_stop(|| super::context::set(None));
+            if let Some(detector) = &detector {
+                let (park, unpark) = (detector.clone(), detector.clone());
+                tokio
+                    .on_thread_park(move || park.on_park())
+                    .on_thread_unpark(move || unpark.on_unpark());
+            }
         }
         let rt = tokio.build().map_err(RuntimeError::Build)?;
+        #[cfg(all(feature = "signal", unix))]
+        if self.dump_on_sigquit {
+            super::signal::dump_on_sigquit(&rt, &ctx).map_err(RuntimeError::Build)?;
+        }
+        #[cfg(not(loom))]
+        if let Some(detector) = &detector {
+            detector
+                .start(ctx.clone(), rt.handle().clone())
+                .map_err(RuntimeError::Build)?;
+        }
         Ok(Runtime { rt: Some(rt), ctx })
     }
 }

@@ -15,6 +15,7 @@
 use std::cell::RefCell;
 use std::fmt;
 
+use crate::goroutine::deadlock::Detector;
 use crate::goroutine::registry::Registry;
 use crate::loom::Arc;
 
@@ -58,6 +59,8 @@ pub(crate) struct Context {
     pub(crate) registry: Arc<Registry>,
     pub(crate) gomaxprocs: usize,
     pub(crate) panic: PanicMode,
+    /// The deadlock detector; `None` when turned off in the builder.
+    pub(crate) detector: Option<std::sync::Arc<Detector>>,
 }
 
 impl fmt::Debug for Context {

@@ -6,10 +6,13 @@
 //! - `context`: which csp runtime the current thread belongs to; [`PanicPolicy`].
 //! - `gosched`, `blocking`: [`gosched()`], [`blocking()`].
 //! - `testing`: the `#[csp::test]` runner.
+//! - `signal` (feature `signal`): the goroutine dump on `SIGQUIT`.
 //! - `error`: [`RuntimeError`].
 //!
 //! # Invariants
 //! - A [`Runtime`] has exactly GOMAXPROCS worker threads for its whole life.
+//! - While `run`/`block_on` is in progress, Go's deadlock detection is armed
+//!   (unless turned off in the builder): see `goroutine::deadlock`.
 //! - Dropping a [`Runtime`] never waits for goroutines (Go: the program ends
 //!   when `main` returns); they are dropped at their next `.await`, and a
 //!   goroutine busy in synchronous code is abandoned on its thread.
@@ -20,6 +23,8 @@ pub(crate) mod context;
 mod error;
 mod gomaxprocs;
 mod gosched;
+#[cfg(all(feature = "signal", unix))]
+mod signal;
 mod testing;
 
 use std::future::Future;
@@ -105,6 +110,7 @@ impl Runtime {
         let at = Location::caller();
         let rt = self.tokio();
         let _ctx = context::enter(self.ctx.clone());
+        let _armed = self.ctx.detector.as_ref().map(|d| d.arm(false));
         let main = spawn_on(rt.handle(), fut, at, true, Some(&self.ctx));
         match rt.block_on(main.inner) {
             Ok(out) => out,
@@ -127,7 +133,19 @@ impl Runtime {
         let at = Location::caller();
         let _ctx = context::enter(self.ctx.clone());
         let main = Goroutine::new(fut, &self.ctx.registry, at, true, None);
+        let _armed = self.ctx.detector.as_ref().map(|d| d.arm(true));
         self.tokio().block_on(main)
+    }
+
+    /// This runtime's goroutine dump, in Go's format; see [`dump()`](crate::dump()).
+    ///
+    /// Callable from any thread, e.g. a service's debug endpoint or a signal
+    /// handler thread.
+    pub fn dump(&self) -> String {
+        crate::goroutine::dump::format_dump(
+            &self.ctx.registry.snapshot(),
+            std::time::Instant::now(),
+        )
     }
 
     fn tokio(&self) -> &tokio::runtime::Runtime {
@@ -140,6 +158,9 @@ impl Runtime {
 impl Drop for Runtime {
     /// Stops the runtime without waiting for goroutines (Go's exit semantics).
     fn drop(&mut self) {
+        if let Some(detector) = &self.ctx.detector {
+            detector.shutdown();
+        }
         if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }

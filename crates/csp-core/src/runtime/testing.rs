@@ -6,7 +6,9 @@
 //!   separate thread; the test thread only waits, so a hung body (even one
 //!   that blocks its worker synchronously) fails after the timeout with
 //!   "test timed out after N s".
-//! - The first goroutine panic in a test fails the test with Go's report; a
+//! - The first goroutine panic or deadlock in a test fails the test with Go's
+//!   report (`fatal error: all goroutines are asleep - deadlock!` and the
+//!   dump); the body's thread then stays parked until the process ends. A
 //!   panic of the body itself is resumed with its original payload, so
 //!   `#[should_panic(expected = ...)]` works.
 
@@ -32,7 +34,8 @@ pub struct TestConfig {
 enum Event<T> {
     Done(T),
     MainPanicked(Box<dyn Any + Send>),
-    GoroutinePanicked(String),
+    /// Go's report of a goroutine panic or of a deadlock.
+    Fatal(String),
 }
 
 /// Returns `fut` unchanged; its explicit `T` tells type inference the body's
@@ -79,7 +82,7 @@ where
     let (tx, rx) = mpsc::channel::<Event<F::Output>>();
     let report_tx = tx.clone();
     let mut builder = Builder::new().report_panics_to(std::sync::Arc::new(move |report| {
-        let _ = report_tx.send(Event::GoroutinePanicked(report));
+        let _ = report_tx.send(Event::Fatal(report));
     }));
     if let Some(n) = config.gomaxprocs {
         builder = builder.gomaxprocs(n);
@@ -99,7 +102,7 @@ where
     match rx.recv_timeout(Duration::from_secs(config.timeout_secs)) {
         Ok(Event::Done(out)) => out,
         Ok(Event::MainPanicked(payload)) => resume_unwind(payload),
-        Ok(Event::GoroutinePanicked(report)) => panic!("{report}"),
+        Ok(Event::Fatal(report)) => panic!("{report}"),
         Err(mpsc::RecvTimeoutError::Timeout) => panic!(
             "test timed out after {} s (csp::test at {at}); \
              raise it with #[csp::test(timeout_secs = N)]",

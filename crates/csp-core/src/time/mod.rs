@@ -23,8 +23,8 @@
 //!   timer task and every unfinished [`Sleep`]. It is incremented before a
 //!   task is spawned (synchronously, so a goroutine that then parks on the
 //!   channel is never seen with the count still at zero) and decremented when
-//!   the task ends or the `Sleep` completes or is dropped. The deadlock
-//!   detector reads it: goroutines all blocked while a timer is pending is
+//!   the task ends or the `Sleep` completes or is dropped. Each count holds an
+//!   `ExternalWaker`, which the deadlock detector reads: goroutines all blocked while a timer is pending is
 //!   not a deadlock (Go's `checkdead` makes the same exception), since the
 //!   timer will wake one of them.
 //!
@@ -57,14 +57,16 @@ pub fn pending_timers() -> usize {
     PENDING_TIMERS.load(Ordering::Acquire)
 }
 
-/// One count in `PENDING_TIMERS`, released on drop.
+/// One count in `PENDING_TIMERS`, released on drop. It is also an
+/// [`ExternalWaker`](crate::ExternalWaker): the deadlock detector never reports
+/// while a csp timer may still fire.
 #[derive(Debug)]
-pub(crate) struct PendingTimer(());
+pub(crate) struct PendingTimer(#[allow(dead_code)] crate::ExternalWaker);
 
 impl PendingTimer {
     pub(crate) fn new() -> Self {
         PENDING_TIMERS.fetch_add(1, Ordering::AcqRel);
-        PendingTimer(())
+        PendingTimer(crate::ExternalWaker::new())
     }
 }
 

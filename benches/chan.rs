@@ -177,7 +177,8 @@ fn bench_flow(c: &mut Criterion, name: &str, producers: usize, consumers: usize)
     }
 }
 
-/// Ping-pong: two goroutines bounce a counter over two unbuffered channels.
+/// Ping-pong: two goroutines (both spawned on the workers, as Go's would be)
+/// bounce a counter over two unbuffered channels.
 macro_rules! ping_pong {
     ($rt:expr, $n:expr, $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {{
         let n = $n as usize;
@@ -195,14 +196,17 @@ macro_rules! ping_pong {
                     $send;
                 }
             });
-            for i in 0..n {
-                {
-                    let ($tx, $v) = (&ping_tx, i);
-                    $send;
+            let serve = tokio::spawn(async move {
+                for i in 0..n {
+                    {
+                        let ($tx, $v) = (&ping_tx, i);
+                        $send;
+                    }
+                    let $rx = &pong_rx;
+                    let _ = $recv;
                 }
-                let $rx = &pong_rx;
-                let _ = $recv;
-            }
+            });
+            serve.await.unwrap();
             echo.await.unwrap();
             start.elapsed()
         })

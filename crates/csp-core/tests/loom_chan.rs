@@ -82,3 +82,19 @@ fn buffered_value_received_once() {
         assert_eq!(mine.into_iter().chain(theirs).collect::<Vec<_>>(), vec![9]);
     });
 }
+
+/// Two rendezvous in a row: the second park reuses the first one's hook
+/// (the channel's spare-hook cache) while the peer may still hold it.
+#[test]
+fn parked_hook_is_reused_safely() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let t = thread::spawn(move || {
+            block_on(tx.send(1)).unwrap();
+            block_on(tx.send(2)).unwrap();
+        });
+        assert_eq!(block_on(rx.recv()), Some(1));
+        assert_eq!(block_on(rx.recv()), Some(2));
+        t.join().unwrap();
+    });
+}

@@ -19,12 +19,16 @@ use std::ops::{Deref, DerefMut};
 
 use super::state::State;
 use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
+use crate::waiter::HookCache;
 
 pub(crate) struct Chan<T> {
     lock: RawLock,
     state: UnsafeCell<State<T>>,
     pub(crate) senders: AtomicUsize,
     pub(crate) receivers: AtomicUsize,
+    /// A spare hook for the next plain operation that parks (no allocation
+    /// per park in steady state).
+    pub(crate) spare: HookCache<T>,
 }
 
 // SAFETY: `state` is only reached under `lock` (module invariant), so sharing a
@@ -41,6 +45,7 @@ impl<T> Chan<T> {
             state: UnsafeCell::new(State::new(cap)),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
+            spare: HookCache::new(),
         }
     }
 

@@ -61,35 +61,51 @@ impl<T> SendOp<T> {
                 return Poll::Pending;
             }
             let hook = self.hook.take().expect("checked above");
-            return Poll::Ready(Self::outcome(&hook));
+            let outcome = Self::outcome(&hook);
+            chan.spare.put(hook);
+            return Poll::Ready(outcome);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        let item = value.take().expect("send future polled after completion");
-        let mut state = chan.lock();
-        match state.offer(item) {
-            Offer::Handed(peer) => {
-                drop(state);
-                peer.token().wake();
-                coop.made_progress();
-                Poll::Ready(Ok(()))
-            }
-            Offer::Buffered => {
-                drop(state);
-                coop.made_progress();
-                Poll::Ready(Ok(()))
-            }
-            Offer::Closed(item) => {
-                drop(state);
-                coop.made_progress();
-                Poll::Ready(Err(SendError(item)))
-            }
-            Offer::WouldBlock(item) => {
-                let hook = Hook::single(Some(item), cx.waker());
-                state.sendq.push_back(hook.clone());
-                drop(state);
-                self.hook = Some(hook);
-                record_park(WaitReason::ChanSend, at);
-                Poll::Pending
+        let mut item = value.take().expect("send future polled after completion");
+        // The hook is allocated outside the lock (a short critical section
+        // matters under contention); if the channel changed meanwhile, retry.
+        let mut spare: Option<Arc<Hook<T>>> = None;
+        loop {
+            let mut state = chan.lock();
+            match state.offer(item) {
+                Offer::Handed(peer) => {
+                    drop(state);
+                    peer.token().wake();
+                    coop.made_progress();
+                    return Poll::Ready(Ok(()));
+                }
+                Offer::Buffered => {
+                    drop(state);
+                    coop.made_progress();
+                    return Poll::Ready(Ok(()));
+                }
+                Offer::Closed(back) => {
+                    drop(state);
+                    coop.made_progress();
+                    return Poll::Ready(Err(SendError(back)));
+                }
+                Offer::WouldBlock(back) => match spare.take() {
+                    Some(hook) => {
+                        // SAFETY: the hook is not published yet: we own its
+                        // slot (slot rule 3).
+                        unsafe { hook.slot() }.put(back);
+                        state.sendq.push_back(hook.clone());
+                        drop(state);
+                        self.hook = Some(hook);
+                        record_park(WaitReason::ChanSend, at);
+                        return Poll::Pending;
+                    }
+                    None => {
+                        drop(state);
+                        spare = Some(Hook::single_from(chan.spare.take(), cx.waker()));
+                        item = back;
+                    }
+                },
             }
         }
     }
@@ -111,12 +127,15 @@ impl<T> SendOp<T> {
         if was_queued {
             // SAFETY: we removed the hook from its queue under the lock (rule 3).
             let item = unsafe { hook.slot() }.take().expect("unsent value");
+            chan.spare.put(hook);
             Some(SendWithdrawn::NotSent(item))
         } else {
             // A peer popped it under the lock, and a plain send's token is
             // never withdrawn, so the peer selected it.
             debug_assert!(hook.is_selected());
-            Some(SendWithdrawn::Done(Self::outcome(&hook)))
+            let outcome = Self::outcome(&hook);
+            chan.spare.put(hook);
+            Some(SendWithdrawn::Done(outcome))
         }
     }
 }
@@ -145,31 +164,42 @@ impl<T> RecvOp<T> {
             }
             let hook = self.hook.take().expect("checked above");
             // SAFETY: selected, and popped by the selecting peer (rule 3).
-            return Poll::Ready(unsafe { hook.slot() }.take());
+            let outcome = unsafe { hook.slot() }.take();
+            chan.spare.put(hook);
+            return Poll::Ready(outcome);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        let mut state = chan.lock();
-        match state.take() {
-            Take::Value(item, peer) => {
-                drop(state);
-                if let Some(peer) = peer {
-                    peer.token().wake();
+        // As in `SendOp::poll`: allocate the hook outside the lock, then retry.
+        let mut spare: Option<Arc<Hook<T>>> = None;
+        loop {
+            let mut state = chan.lock();
+            match state.take() {
+                Take::Value(item, peer) => {
+                    drop(state);
+                    if let Some(peer) = peer {
+                        peer.token().wake();
+                    }
+                    coop.made_progress();
+                    return Poll::Ready(Some(item));
                 }
-                coop.made_progress();
-                Poll::Ready(Some(item))
-            }
-            Take::Closed => {
-                drop(state);
-                coop.made_progress();
-                Poll::Ready(None)
-            }
-            Take::WouldBlock => {
-                let hook = Hook::single(None, cx.waker());
-                state.recvq.push_back(hook.clone());
-                drop(state);
-                self.hook = Some(hook);
-                record_park(WaitReason::ChanReceive, at);
-                Poll::Pending
+                Take::Closed => {
+                    drop(state);
+                    coop.made_progress();
+                    return Poll::Ready(None);
+                }
+                Take::WouldBlock => match spare.take() {
+                    Some(hook) => {
+                        state.recvq.push_back(hook.clone());
+                        drop(state);
+                        self.hook = Some(hook);
+                        record_park(WaitReason::ChanReceive, at);
+                        return Poll::Pending;
+                    }
+                    None => {
+                        drop(state);
+                        spare = Some(Hook::single_from(chan.spare.take(), cx.waker()));
+                    }
+                },
             }
         }
     }
@@ -180,12 +210,15 @@ impl<T> RecvOp<T> {
     pub(crate) fn withdraw(&mut self, chan: &Chan<T>) -> Option<Option<T>> {
         let hook = self.hook.take()?;
         if chan.lock().remove(&hook, false) {
+            chan.spare.put(hook);
             return None;
         }
         debug_assert!(hook.is_selected());
         // SAFETY: the hook is no longer queued and we took the lock after the
         // peer popped it (rule 3).
-        Some(unsafe { hook.slot() }.take())
+        let outcome = unsafe { hook.slot() }.take();
+        chan.spare.put(hook);
+        Some(outcome)
     }
 
     /// Withdraws for good (the future is dropped): a value already handed over

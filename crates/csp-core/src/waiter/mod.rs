@@ -33,6 +33,10 @@
 
 use std::task::Waker;
 
+mod cache;
+
+pub(crate) use cache::HookCache;
+
 use crate::loom::{Arc, AtomicUsize, MutPtr, Ordering, PlainMutex, UnsafeCell};
 
 const WAITING: usize = 0;
@@ -164,6 +168,33 @@ impl<T> Hook<T> {
         })
     }
 
+    /// A plain hook, reusing `spare` (from a [`HookCache`]) when there is one.
+    pub(crate) fn single_from(spare: Option<Arc<Self>>, waker: &Waker) -> Arc<Self> {
+        match spare {
+            Some(hook) => {
+                *hook.token().waker.lock() = Some(waker.clone());
+                hook
+            }
+            None => Self::single(None, waker),
+        }
+    }
+
+    /// Resets a uniquely owned, completed plain hook for reuse: waiting token,
+    /// no waker, empty slot. Returns `false` (and changes nothing) for a
+    /// select hook or a slot that still holds a value.
+    pub(crate) fn reset(&mut self) -> bool {
+        let TokenRef::Own(token) = &self.token else {
+            return false;
+        };
+        // SAFETY: `&mut self` proves exclusive access to the slot.
+        if unsafe { self.slot() }.is_some() {
+            return false;
+        }
+        token.state.store(WAITING, Ordering::Relaxed);
+        *token.waker.lock() = None;
+        true
+    }
+
     /// A hook for case `case` of a select whose token is `token`.
     pub fn for_case(token: Arc<Token>, case: usize, slot: Option<T>) -> Arc<Self> {
         Arc::new(Self {
@@ -222,6 +253,13 @@ pub struct SlotRef<'a, T> {
 }
 
 impl<T> SlotRef<'_, T> {
+    /// Whether the slot holds a value.
+    #[inline]
+    fn is_some(&mut self) -> bool {
+        // SAFETY: as in `take`.
+        unsafe { self.ptr.deref() }.is_some()
+    }
+
     /// Takes the slot's value.
     #[inline]
     pub fn take(&mut self) -> Option<T> {

@@ -67,8 +67,9 @@ impl<T> SendOp<T> {
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let mut item = value.take().expect("send future polled after completion");
-        // The hook is allocated outside the lock (a short critical section
-        // matters under contention); if the channel changed meanwhile, retry.
+        // Parking takes the channel's spare hook under the lock; only without a
+        // spare is one allocated, outside the lock (a short critical section
+        // matters under contention), and the attempt retried.
         let mut spare: Option<Arc<Hook<T>>> = None;
         loop {
             let mut state = chan.lock();
@@ -89,8 +90,9 @@ impl<T> SendOp<T> {
                     coop.made_progress();
                     return Poll::Ready(Err(SendError(back)));
                 }
-                Offer::WouldBlock(back) => match spare.take() {
+                Offer::WouldBlock(back) => match spare.take().or_else(|| chan.spare.take()) {
                     Some(hook) => {
+                        hook.arm(cx.waker());
                         // SAFETY: the hook is not published yet: we own its
                         // slot (slot rule 3).
                         unsafe { hook.slot() }.put(back);
@@ -102,7 +104,7 @@ impl<T> SendOp<T> {
                     }
                     None => {
                         drop(state);
-                        spare = Some(Hook::single_from(chan.spare.take(), cx.waker()));
+                        spare = Some(Hook::single(None, cx.waker()));
                         item = back;
                     }
                 },
@@ -169,7 +171,7 @@ impl<T> RecvOp<T> {
             return Poll::Ready(outcome);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        // As in `SendOp::poll`: allocate the hook outside the lock, then retry.
+        // As in `SendOp::poll`: the spare hook, else allocate outside the lock.
         let mut spare: Option<Arc<Hook<T>>> = None;
         loop {
             let mut state = chan.lock();
@@ -187,8 +189,9 @@ impl<T> RecvOp<T> {
                     coop.made_progress();
                     return Poll::Ready(None);
                 }
-                Take::WouldBlock => match spare.take() {
+                Take::WouldBlock => match spare.take().or_else(|| chan.spare.take()) {
                     Some(hook) => {
+                        hook.arm(cx.waker());
                         state.recvq.push_back(hook.clone());
                         drop(state);
                         self.hook = Some(hook);
@@ -197,7 +200,7 @@ impl<T> RecvOp<T> {
                     }
                     None => {
                         drop(state);
-                        spare = Some(Hook::single_from(chan.spare.take(), cx.waker()));
+                        spare = Some(Hook::single(None, cx.waker()));
                     }
                 },
             }

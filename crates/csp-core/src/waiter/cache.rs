@@ -5,7 +5,8 @@
 //! # Invariants
 //! - The slot holds either null or a pointer from `Arc::into_raw` of a hook
 //!   that no one else references (it was unique when put), in the reset state:
-//!   token waiting, no waker, empty slot, case 0 of its own token.
+//!   token waiting, no waker, empty slot, case 0 of its own token;
+//!   [`Hook::arm`] sets its waker before it is published again.
 //! - Only `swap` and `compare_exchange` touch the slot, so a pointer is owned
 //!   by exactly one party at a time: the cache, or whoever took it.
 

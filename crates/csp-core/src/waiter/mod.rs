@@ -168,14 +168,14 @@ impl<T> Hook<T> {
         })
     }
 
-    /// A plain hook, reusing `spare` (from a [`HookCache`]) when there is one.
-    pub(crate) fn single_from(spare: Option<Arc<Self>>, waker: &Waker) -> Arc<Self> {
-        match spare {
-            Some(hook) => {
-                *hook.token().waker.lock() = Some(waker.clone());
-                hook
-            }
-            None => Self::single(None, waker),
+    /// Arms a plain hook (fresh, or reset by [`HookCache`]) to wake `waker`,
+    /// before it is published.
+    #[inline]
+    pub(crate) fn arm(&self, waker: &Waker) {
+        let mut stored = self.token().waker.lock();
+        match &*stored {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *stored = Some(waker.clone()),
         }
     }
 
@@ -183,15 +183,17 @@ impl<T> Hook<T> {
     /// no waker, empty slot. Returns `false` (and changes nothing) for a
     /// select hook or a slot that still holds a value.
     pub(crate) fn reset(&mut self) -> bool {
-        let TokenRef::Own(token) = &self.token else {
-            return false;
-        };
         // SAFETY: `&mut self` proves exclusive access to the slot.
         if unsafe { self.slot() }.is_some() {
             return false;
         }
+        let TokenRef::Own(token) = &mut self.token else {
+            return false;
+        };
         token.state.store(WAITING, Ordering::Relaxed);
-        *token.waker.lock() = None;
+        // Release a waker left behind (a withdrawn or closed operation), so a
+        // cached hook keeps no task alive; `&mut` access needs no locking.
+        *token.waker.get_mut() = None;
         true
     }
 

@@ -1,7 +1,7 @@
 // Go twin of benches/select.rs: the same two workloads, same message counts,
 // GOMAXPROCS=2. Prints ns per message for each.
 //
-// Run: GOMAXPROCS=2 go run benches/go/select.go
+// Run: cd benches/go/select && GOMAXPROCS=2 go run main.go
 package main
 
 import (

@@ -1,0 +1,3 @@
+module cspbench/chan
+
+go 1.19

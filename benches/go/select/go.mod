@@ -1,0 +1,3 @@
+module cspbench/select
+
+go 1.19

@@ -90,5 +90,8 @@ pub async fn main() {
     let capacity = if buffered { 3 } else { 0 };
     println!("cs := make(chan string, {capacity})");
     let lines = bake_and_pack(CAKES, capacity, true).await;
-    println!("the baker was at most {} cake(s) ahead of the packer", max_ahead(&lines));
+    println!(
+        "the baker was at most {} cake(s) ahead of the packer",
+        max_ahead(&lines)
+    );
 }

@@ -68,7 +68,9 @@ pub async fn spawn_and_join(n: usize) -> Stats {
     let start = started.elapsed();
     drop(gate);
     let peak_goroutines = num_goroutine();
-    let rss_growth = rss_before.zip(rss_bytes()).map(|(a, b)| b.saturating_sub(a));
+    let rss_growth = rss_before
+        .zip(rss_bytes())
+        .map(|(a, b)| b.saturating_sub(a));
 
     let released = Instant::now();
     gate_tx.close(); // close(gate): every goroutine wakes
@@ -97,7 +99,12 @@ pub async fn main() {
         DEFAULT
     };
     let s = spawn_and_join(n).await;
-    println!("goroutines: {} started, {} alive at peak, {} joined", s.n, s.peak_goroutines - 1, s.joined);
+    println!(
+        "goroutines: {} started, {} alive at peak, {} joined",
+        s.n,
+        s.peak_goroutines - 1,
+        s.joined
+    );
     println!("start: {:?} ({:?} per goroutine)", s.start, per(s.start, n));
     println!("join:  {:?} ({:?} per goroutine)", s.join, per(s.join, n));
     match s.rss_growth {

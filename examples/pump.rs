@@ -45,7 +45,12 @@ pub struct Report {
 /// The producer: sends `0..count`, pausing `GAP` between values, then
 /// closes `values`. If `stall_after` is set it goes quiet after that many
 /// values (a stuck upstream) until `quit` closes. Returns how many it sent.
-async fn pump(values: Sender<u64>, quit: Receiver<()>, count: u64, stall_after: Option<u64>) -> u64 {
+async fn pump(
+    values: Sender<u64>,
+    quit: Receiver<()>,
+    count: u64,
+    stall_after: Option<u64>,
+) -> u64 {
     for v in 0..count {
         if Some(v) == stall_after {
             quit.recv().await; // stuck until the consumer gives up
@@ -102,6 +107,9 @@ fn print(title: &str, r: &Report) {
 #[csp::main]
 pub async fn main() {
     print("a pump that finishes", &run(VALUES, None, TIMEOUT).await);
-    print("a pump that stalls after 4 values", &run(VALUES, Some(4), TIMEOUT).await);
+    print(
+        "a pump that stalls after 4 values",
+        &run(VALUES, Some(4), TIMEOUT).await,
+    );
     println!("goroutines left: {}", num_goroutine());
 }

@@ -50,8 +50,15 @@ async fn buffered() {
     for i in 1..=3 {
         tx.send(i).await.expect("room in the buffer"); // nobody receives yet
     }
-    println!("  3 sends, no receiver: len={} cap={}", tx.len(), tx.capacity());
-    println!("  a 4th would wait: try_send says {:?}", tx.try_send(4).map_err(|e| e.is_full()));
+    println!(
+        "  3 sends, no receiver: len={} cap={}",
+        tx.len(),
+        tx.capacity()
+    );
+    println!(
+        "  a 4th would wait: try_send says {:?}",
+        tx.try_send(4).map_err(|e| e.is_full())
+    );
     println!("  FIFO: {:?} first", rx.recv().await);
 }
 
@@ -86,7 +93,10 @@ async fn waitgroup() {
         });
     }
     wg.wait().await;
-    println!("  all 3 workers done, in finishing order {:?}", results.lock().await);
+    println!(
+        "  all 3 workers done, in finishing order {:?}",
+        results.lock().await
+    );
 }
 
 /// `runtime.Gosched()`: on one worker thread, goroutines interleave only at yields.
@@ -122,7 +132,10 @@ async fn close_and_range() {
         fib.push(n);
     }
     println!("  received until close: {fib:?}");
-    println!("  after close: recv() = {:?} (Go: v, ok = 0, false)", rx.recv().await);
+    println!(
+        "  after close: recv() = {:?} (Go: v, ok = 0, false)",
+        rx.recv().await
+    );
 }
 
 /// The whole tour, in order.
@@ -146,5 +159,8 @@ pub async fn main() {
             gosched().await;
         }
     });
-    println!("== main returns with {} goroutines alive: the program ends", num_goroutine());
+    println!(
+        "== main returns with {} goroutines alive: the program ends",
+        num_goroutine()
+    );
 }

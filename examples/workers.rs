@@ -66,7 +66,10 @@ pub async fn with_channels(tasks: u64, workers: usize) -> Vec<Done> {
     let (done_tx, done) = chan::<Done>(0);
     go(async move {
         for task in 1..=tasks {
-            pending_tx.send(task).await.expect("workers take every task");
+            pending_tx
+                .send(task)
+                .await
+                .expect("workers take every task");
         }
         // pending_tx drops here: close(pending)
     });

@@ -208,7 +208,7 @@ fn child() {
     };
     assert_eq!(name, "sleepers");
     sleepers::main(); // returns once main's sleep is over
-    std::thread::sleep(sleepers::SLOW - sleepers::MAIN + Duration::from_millis(500));
+    std::thread::sleep(sleepers::SLOW.saturating_sub(sleepers::MAIN) + Duration::from_millis(500));
     println!("child: the slow sleeper's wake-up time has passed");
 }
 

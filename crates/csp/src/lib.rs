@@ -35,12 +35,37 @@
 //! | `go f(x)` | [`go`]`(f(x))`; the [`JoinHandle`] may be dropped or awaited |
 //! | `runtime.Gosched()` | [`gosched`]`().await` |
 //! | a blocking syscall | [`blocking`]`(\|\| ..).await` |
+//! | `make(chan T)`, `make(chan T, n)` | [`chan`](chan())`::<T>(0)`, `chan::<T>(n)` → `(`[`Sender<T>`]`, `[`Receiver<T>`]`)`, both `Clone` |
+//! | `ch <- v` | [`tx.send(v)`](Sender::send)`.await` → `Result<(), `[`SendError<T>`]`>` (the value comes back on a closed channel) |
+//! | `v := <-ch`, `v, ok := <-ch` | [`rx.recv()`](Receiver::recv)`.await` → `Option<T>` (`None`: closed and drained) |
+//! | `for v := range ch` | `while let Some(v) = rx.recv().await { .. }`, or the [`Receiver`] as a `Stream` |
+//! | `close(ch)` | [`tx.close()`](Sender::close); also when every `Sender` (or every `Receiver`) is dropped |
+//! | `len(ch)`, `cap(ch)` | [`tx.len()`](Sender::len), [`tx.capacity()`](Sender::capacity) (on either half) |
+//! | `select { case v, ok := <-rx: .. case tx <- v: .. }` | [`select!`]` { recv(rx) -> v => .., send(tx, v) -> res => .. }` |
+//! | `select { .. default: .. }` | `select! { .., default => .. }`; for one case, [`tx.try_send(v)`](Sender::try_send), [`rx.try_recv()`](Receiver::try_recv) |
+//! | `select {}` | `select! {}` |
+//! | nil channel (its case never fires) | an `Option` of a channel in `select!`: `None` never fires |
+//! | `time.After(d)`, `time.Tick(d)` | [`after`]`(d)`, [`tick`]`(d)`: receivers, as in `recv(after(d)) => ..` |
+//! | `time.Sleep(d)` | [`sleep`]`(d).await` |
+//! | `time.NewTimer(d)`, `time.NewTicker(d)` | [`Timer::new`]`(d)`, [`Ticker::new`]`(d)` (`stop`, `reset`, `receiver()`) |
+//! | `sync.WaitGroup` | [`WaitGroup`] (`add`, `done`, `wait().await`; [`wg.go(f)`](WaitGroup::go) is `Add(1)` + `go` + `defer Done()`) |
+//! | `sync.Mutex` | [`Mutex<T>`] owns the data: `*m.lock().await += 1` (unlocks when the guard drops) |
+//! | `sync.RWMutex`, `sync.Cond` | [`RwMutex<T>`] (`read().await`, `write().await`), [`Cond`] (`wait`, `signal`, `broadcast`) |
+//! | `sync.Once` | [`Once`] ([`once.call_once(\|\| async { .. })`](Once::call_once)`.await`) |
+//! | `sync/atomic` | [`csp::atomic`](atomic) (std's atomics, with Go's names mapped) |
 //! | `runtime.GOMAXPROCS(0)`, `runtime.NumGoroutine()` | [`gomaxprocs`]`()`, [`num_goroutine`]`()` |
 //! | `runtime.NumCPU()` | [`num_cpu`]`()` |
 //! | `GOMAXPROCS=n` | the same variable, or `Runtime::builder().gomaxprocs(n)` |
 //! | goroutine dump | [`goroutines`]`()` (id, state, wait reason, locations), [`dump`]`()` (Go's text) |
 //! | `kill -QUIT` dump | `Runtime::builder().dump_on_sigquit(true)` (feature `signal`; does not exit) |
-//! | `fatal error: all goroutines are asleep - deadlock!` | the same, on csp's [`Runtime`] (see below) |
+//! | `fatal error: all goroutines are asleep - deadlock!` | the same report and exit status 2, on csp's [`Runtime`] (see below) |
+//!
+//! The README's porting guide lists the five differences a Go programmer
+//! meets first: `Option` instead of `v, ok`; errors carrying the value back
+//! instead of panics on send-after-close; dropping every [`Sender`] closes
+//! the channel; `.await` marks every blocking point; and no preemption of
+//! CPU-bound loops without [`gosched`]`().await`. The examples in `examples/`
+//! are Go programs ported one by one.
 //!
 //! # Runtime, GOMAXPROCS and panics
 //!

@@ -9,7 +9,7 @@
 //!
 //! Run: `cargo run --example cakes_select [-- --receipts]`.
 
-use csp::{chan, select, Receiver, Sender};
+use csp::{chan, go, select, Receiver, Sender};
 
 /// Cakes each producer makes.
 pub const CAKES: usize = 3;
@@ -103,11 +103,11 @@ async fn pack_cakes(
 pub async fn run(count: usize, receipts: bool) -> (Vec<String>, Vec<String>, Vec<String>) {
     let strawberry = chan::<Msg>(0);
     let chocolate = chan::<Msg>(0);
-    let s = tokio::spawn({
+    let s = go({
         let ch = strawberry.clone();
         async move { make_cakes(ch, "Strawberry", count, receipts).await }
     });
-    let c = tokio::spawn({
+    let c = go({
         let ch = chocolate.clone();
         async move { make_cakes(ch, "Chocolate", count, receipts).await }
     });
@@ -119,7 +119,7 @@ pub async fn run(count: usize, receipts: bool) -> (Vec<String>, Vec<String>, Vec
     )
 }
 
-#[tokio::main]
+#[csp::main]
 async fn main() {
     let receipts = std::env::args().any(|a| a == "--receipts");
     let (lines, straw, choc) = run(CAKES, receipts).await;

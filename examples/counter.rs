@@ -14,7 +14,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use csp::{chan, Mutex, Sender, WaitGroup};
+use csp::{chan, go, Mutex, Sender, WaitGroup};
 
 /// Goroutines incrementing the counter.
 pub const GOROUTINES: usize = 100;
@@ -66,7 +66,7 @@ enum Op {
 pub async fn with_channel() -> usize {
     let (ops, requests) = chan::<Op>(64);
     // The owner: the only code that ever touches `n`.
-    let owner = tokio::spawn(async move {
+    let owner = go(async move {
         let mut n = 0usize;
         while let Some(op) = requests.recv().await {
             match op {
@@ -98,7 +98,7 @@ pub async fn with_channel() -> usize {
 }
 
 #[allow(dead_code)] // `tests/counter.rs` includes this file for the functions only.
-#[tokio::main]
+#[csp::main]
 async fn main() {
     let want = GOROUTINES * INCREMENTS;
     println!("want    {want}");

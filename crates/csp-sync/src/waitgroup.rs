@@ -59,7 +59,7 @@ struct State {
 /// for _ in 0..8 {
 ///     wg.add(1);
 ///     let (wg, hits) = (wg.clone(), hits.clone());
-///     tokio::spawn(async move {
+///     csp_core::go(async move {
 ///         hits.fetch_add(1, Ordering::Relaxed);
 ///         wg.done();
 ///     });
@@ -161,7 +161,7 @@ impl WaitGroup {
     /// let wg = csp_sync::WaitGroup::new();
     /// wg.add(1);
     /// let done = wg.clone();
-    /// tokio::spawn(async move { done.done() });
+    /// csp_core::go(async move { done.done() });
     /// wg.wait().await;
     /// # });
     /// ```
@@ -203,7 +203,7 @@ impl WaitGroup {
     /// [`wait`](Self::wait) hanging.
     ///
     /// # Panics
-    /// If called outside a Tokio runtime (as `tokio::spawn` does).
+    /// If called outside a Tokio runtime (as [`go`](csp_core::go) does).
     ///
     /// # Examples
     /// ```
@@ -234,8 +234,7 @@ impl WaitGroup {
             let _done = guard;
             fut.await;
         };
-        // The one line to swap for `csp_core::go(task)` once goroutines exist.
-        drop(tokio::spawn(task));
+        drop(csp_core::go(task));
     }
 }
 

@@ -55,7 +55,7 @@ async fn a_value_offered_on_several_channels_is_taken_once() {
         let mut receivers = Vec::new();
         for (_, rx) in &chans {
             let rx = rx.clone();
-            receivers.push(tokio::spawn(async move {
+            receivers.push(csp::go(async move {
                 let mut got = Vec::new();
                 while let Some(v) = rx.recv().await {
                     got.push(v);
@@ -271,7 +271,7 @@ async fn dropping_a_pending_select_withdraws_every_offer() {
         });
         assert!(futures::poll!(fut.as_mut()).is_pending());
         drop(fut);
-        let sender = tokio::spawn(async move {
+        let sender = csp::go(async move {
             atx.send(1).await.unwrap();
             atx
         });
@@ -301,7 +301,7 @@ async fn dropping_a_pending_select_withdraws_every_offer() {
         );
         assert!(carx.try_recv().is_err() && cbrx.try_recv().is_err());
         // The channels still work both ways afterwards.
-        let s = tokio::spawn(async move { btx.send(5).await });
+        let s = csp::go(async move { btx.send(5).await });
         assert_eq!(brx.recv().await, Some(5));
         s.await.unwrap().unwrap();
         drop(atx);
@@ -344,7 +344,7 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
         let mut producers = Vec::new();
         for p in 0..PRODUCERS {
             let (atx, btx) = (atx.clone(), btx.clone());
-            producers.push(tokio::spawn(async move {
+            producers.push(csp::go(async move {
                 let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (p + 1));
                 let (mut sent, mut maybe) = (Vec::new(), Vec::new());
                 for i in 0..PER_PRODUCER {
@@ -364,7 +364,7 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
                         Err(_) => maybe.push(v),
                     }
                     if rng.below(4) == 0 {
-                        tokio::task::yield_now().await; // let consumers park
+                        csp::gosched().await; // let consumers park
                     }
                 }
                 (sent, maybe)
@@ -374,7 +374,7 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
         let mut consumers = Vec::new();
         for c in 0..CONSUMERS {
             let (mut a, mut b) = (Some(arx.clone()), Some(brx.clone()));
-            consumers.push(tokio::spawn(async move {
+            consumers.push(csp::go(async move {
                 let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (c as u64 + 7));
                 let (mut got, mut cancelled) = (Vec::new(), 0usize);
                 while a.is_some() || b.is_some() {
@@ -392,7 +392,7 @@ async fn random_cancellation_loses_and_duplicates_nothing() {
                         Err(_) => cancelled += 1,
                     }
                     if rng.below(4) == 0 {
-                        tokio::task::yield_now().await; // let producers park
+                        csp::gosched().await; // let producers park
                     }
                 }
                 (got, cancelled)
@@ -435,7 +435,7 @@ async fn a_busy_channel_does_not_starve_a_quiet_one() {
         let (busy_tx, busy_rx) = chan::<u32>(1);
         let (quiet_tx, quiet_rx) = chan::<u32>(0);
         busy_tx.send(0).await.unwrap();
-        tokio::spawn(async move {
+        csp::go(async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
             quiet_tx.send(42).await.unwrap();
         });
@@ -467,7 +467,7 @@ async fn go_doubleselect() {
         let (mux_tx, mux_rx) = chan::<u64>(0);
         for (_, rx) in &chans {
             let (rx, out) = (rx.clone(), mux_tx.clone());
-            tokio::spawn(async move {
+            csp::go(async move {
                 while let Some(v) = rx.recv().await {
                     out.send(v).await.unwrap();
                 }
@@ -476,7 +476,7 @@ async fn go_doubleselect() {
         drop(mux_tx);
         let txs: Vec<Sender<u64>> = chans.iter().map(|(tx, _)| tx.clone()).collect();
         drop(chans);
-        tokio::spawn(async move {
+        csp::go(async move {
             for i in 0..ITERATIONS {
                 select! {
                     send(&txs[0], i) => (),
@@ -505,7 +505,7 @@ async fn several_select_senders_two_channels() {
         let (btx, brx) = chan::<(u64, u64)>(0);
         for s in 0..SENDERS {
             let (atx, btx) = (atx.clone(), btx.clone());
-            tokio::spawn(async move {
+            csp::go(async move {
                 for i in 0..ITERATIONS / SENDERS {
                     select! {
                         send(&atx, (s, i)) -> r => r.unwrap(),
@@ -516,7 +516,7 @@ async fn several_select_senders_two_channels() {
         }
         drop((atx, btx));
         let collect = |rx: Receiver<(u64, u64)>| {
-            tokio::spawn(async move {
+            csp::go(async move {
                 let mut got = Vec::new();
                 while let Some(v) = rx.recv().await {
                     got.push(v);
@@ -540,7 +540,7 @@ async fn select_send_against_select_recv_does_not_deadlock() {
         let (tx1, rx1) = chan::<u64>(0);
         let (tx2, rx2) = chan::<u64>(0);
         let side = |tx: Sender<u64>, rx: Receiver<u64>| {
-            tokio::spawn(async move {
+            csp::go(async move {
                 let (mut sent, mut got) = (0u64, 0u64);
                 while sent < ITERATIONS {
                     select! {
@@ -572,7 +572,7 @@ async fn first_even(rx: &Receiver<i32>, stop: &Receiver<()>) -> Result<i32, Stri
                 if v % 2 == 1 {
                     continue; // `continue` the enclosing loop
                 }
-                tokio::task::yield_now().await; // `.await` in an arm
+                csp::gosched().await; // `.await` in an arm
                 v
             }
             recv(stop) => return Err("stopped".into()), // `return` from the fn
@@ -642,7 +642,7 @@ async fn arms_may_disable_their_own_channels() {
 /// gets `()` once `d` has passed.
 fn after(d: Duration) -> Receiver<()> {
     let (tx, rx) = chan(1);
-    tokio::spawn(async move {
+    csp::go(async move {
         tokio::time::sleep(d).await;
         let _ = tx.send(()).await;
     });
@@ -688,7 +688,7 @@ async fn a_select_on_both_ends_of_a_channel_never_pairs_with_itself() {
         let (stop_tx, stop_rx) = chan::<()>(0);
         let task = |id: usize| {
             let (tx, rx, stop_rx) = (tx.clone(), rx.clone(), stop_rx.clone());
-            tokio::spawn(async move {
+            csp::go(async move {
                 let (mut sent, mut got) = (0usize, 0usize);
                 loop {
                     select! {

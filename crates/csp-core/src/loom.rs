@@ -95,19 +95,6 @@ impl<T> PlainMutex<T> {
     pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
         self.0.lock().unwrap()
     }
-
-    /// The contents, through exclusive access (no locking).
-    #[cfg(not(loom))]
-    #[inline]
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        self.0.get_mut()
-    }
-
-    /// The contents, through exclusive access (no locking).
-    #[cfg(loom)]
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        self.0.get_mut().unwrap()
-    }
 }
 
 /// A lock whose acquire and release are separate calls, so the select engine

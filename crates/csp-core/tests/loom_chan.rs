@@ -98,3 +98,21 @@ fn parked_hook_is_reused_safely() {
         t.join().unwrap();
     });
 }
+
+/// A parked receive re-polled with a new waker while a sender hands it a
+/// value: the waker is replaced under the lock or the value is seen; never a
+/// lost wake-up (loom reports a deadlock if `block_on` is never woken).
+#[test]
+fn repoll_with_new_waker_races_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let t = thread::spawn(move || block_on(tx.send(3)));
+        let mut fut = Box::pin(rx.recv());
+        let mut cx = Context::from_waker(Waker::noop());
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => assert_eq!(v, Some(3)),
+            Poll::Pending => assert_eq!(block_on(fut), Some(3)),
+        }
+        assert!(t.join().unwrap().is_ok());
+    });
+}

@@ -127,8 +127,8 @@ impl<T> Chan<T> {
         match woken {
             None => false,
             Some(hooks) => {
-                for hook in hooks {
-                    hook.token().wake();
+                for waker in hooks {
+                    waker.wake();
                 }
                 true
             }

@@ -56,7 +56,7 @@ impl<T> SendOp<T> {
         at: &'static Location<'static>,
     ) -> Poll<Result<(), SendError<T>>> {
         if let Some(hook) = &self.hook {
-            if hook.token().poll_selected(cx.waker()).is_none() {
+            if still_waiting(chan, hook, cx) {
                 record_park(WaitReason::ChanSend, at);
                 return Poll::Pending;
             }
@@ -76,7 +76,9 @@ impl<T> SendOp<T> {
             match state.offer(item) {
                 Offer::Handed(peer) => {
                     drop(state);
-                    peer.token().wake();
+                    if let Some(peer) = peer {
+                        peer.wake();
+                    }
                     coop.made_progress();
                     return Poll::Ready(Ok(()));
                 }
@@ -92,7 +94,8 @@ impl<T> SendOp<T> {
                 }
                 Offer::WouldBlock(back) => match spare.take().or_else(|| chan.spare.take()) {
                     Some(hook) => {
-                        hook.arm(cx.waker());
+                        // SAFETY: not published yet (waker rule 1).
+                        unsafe { hook.arm(cx.waker()) };
                         // SAFETY: the hook is not published yet: we own its
                         // slot (slot rule 3).
                         unsafe { hook.slot() }.put(back);
@@ -104,7 +107,7 @@ impl<T> SendOp<T> {
                     }
                     None => {
                         drop(state);
-                        spare = Some(Hook::single(None, cx.waker()));
+                        spare = Some(Hook::single(None));
                         item = back;
                     }
                 },
@@ -160,7 +163,7 @@ impl<T> RecvOp<T> {
         at: &'static Location<'static>,
     ) -> Poll<Option<T>> {
         if let Some(hook) = &self.hook {
-            if hook.token().poll_selected(cx.waker()).is_none() {
+            if still_waiting(chan, hook, cx) {
                 record_park(WaitReason::ChanReceive, at);
                 return Poll::Pending;
             }
@@ -179,7 +182,7 @@ impl<T> RecvOp<T> {
                 Take::Value(item, peer) => {
                     drop(state);
                     if let Some(peer) = peer {
-                        peer.token().wake();
+                        peer.wake();
                     }
                     coop.made_progress();
                     return Poll::Ready(Some(item));
@@ -191,7 +194,8 @@ impl<T> RecvOp<T> {
                 }
                 Take::WouldBlock => match spare.take().or_else(|| chan.spare.take()) {
                     Some(hook) => {
-                        hook.arm(cx.waker());
+                        // SAFETY: not published yet (waker rule 1).
+                        unsafe { hook.arm(cx.waker()) };
                         state.recvq.push_back(hook.clone());
                         drop(state);
                         self.hook = Some(hook);
@@ -200,7 +204,7 @@ impl<T> RecvOp<T> {
                     }
                     None => {
                         drop(state);
-                        spare = Some(Hook::single(None, cx.waker()));
+                        spare = Some(Hook::single(None));
                     }
                 },
             }
@@ -233,10 +237,27 @@ impl<T> RecvOp<T> {
     }
 }
 
+/// The owner's re-poll of a parked plain operation: `false` once a peer
+/// selected it; else the waker is refreshed (under the lock: waker rule 2).
+#[inline]
+fn still_waiting<T>(chan: &Chan<T>, hook: &Hook<T>, cx: &Context<'_>) -> bool {
+    if hook.is_selected() {
+        return false;
+    }
+    let state = chan.lock();
+    if !hook.is_waiting() {
+        return false;
+    }
+    // SAFETY: lock held and the token still waits under it (waker rule 2).
+    unsafe { hook.rearm_locked(cx.waker()) };
+    drop(state);
+    true
+}
+
 /// Returns `item` to the head of the channel (see `State::give_back`).
 pub(crate) fn give_back<T>(chan: &Chan<T>, item: T) {
     let woken = chan.lock().give_back(item);
     if let Some(peer) = woken {
-        peer.token().wake();
+        peer.wake();
     }
 }

@@ -77,7 +77,7 @@ impl<T> Receiver<T> {
             Take::Value(v, peer) => {
                 drop(state);
                 if let Some(peer) = peer {
-                    peer.token().wake();
+                    peer.wake();
                 }
                 Ok(v)
             }

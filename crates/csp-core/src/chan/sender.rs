@@ -72,7 +72,9 @@ impl<T> Sender<T> {
         match state.offer(value) {
             Offer::Handed(peer) => {
                 drop(state);
-                peer.token().wake();
+                if let Some(peer) = peer {
+                    peer.wake();
+                }
                 Ok(())
             }
             Offer::Buffered => Ok(()),

@@ -15,18 +15,19 @@
 //!
 //! # Locking
 //! Every method here runs with the channel lock held (it takes `&mut State`).
-//! Methods never wake anyone: they return the hooks to wake, and the caller
-//! wakes them after unlocking.
+//! Methods never wake anyone: they return the wakers of the hooks they
+//! selected, and the caller wakes them after unlocking.
 
 use std::collections::VecDeque;
+use std::task::Waker;
 
 use crate::loom::Arc;
 use crate::waiter::Hook;
 
 /// Result of offering a value to the channel without waiting.
 pub(crate) enum Offer<T> {
-    /// A parked receiver got the value; wake it.
-    Handed(Arc<Hook<T>>),
+    /// A parked receiver got the value; wake it (after unlocking).
+    Handed(Option<Waker>),
     /// The value went into the buffer.
     Buffered,
     /// The channel is closed; the value comes back.
@@ -37,8 +38,8 @@ pub(crate) enum Offer<T> {
 
 /// Result of asking the channel for a value without waiting.
 pub(crate) enum Take<T> {
-    /// Got a value; wake the sender whose hook is given, if any.
-    Value(T, Option<Arc<Hook<T>>>),
+    /// Got a value; wake the parked sender it came from, if any (after unlocking).
+    Value(T, Option<Waker>),
     /// Closed and drained.
     Closed,
     /// Nothing there yet.
@@ -96,7 +97,8 @@ impl<T> State<T> {
             // queue in this critical section.
             unsafe { hook.slot() }.put(value);
             if hook.try_select() {
-                return Offer::Handed(hook);
+                // SAFETY: lock held; our swap selected the hook (waker rule 3).
+                return Offer::Handed(unsafe { hook.take_waker() });
             }
             // SAFETY: as above; the swap failed, so the owner does not read it.
             value = unsafe { hook.slot() }
@@ -115,14 +117,14 @@ impl<T> State<T> {
     pub(crate) fn take(&mut self) -> Take<T> {
         if let Some(value) = self.buf.pop_front() {
             // Room appeared: move the first live parked sender's value in.
-            let woken = self.pop_sender_value().map(|(v, hook)| {
+            let woken = self.pop_sender_value().and_then(|(v, waker)| {
                 self.buf.push_back(v);
-                hook
+                waker
             });
             return Take::Value(value, woken);
         }
-        if let Some((value, hook)) = self.pop_sender_value() {
-            return Take::Value(value, Some(hook));
+        if let Some((value, waker)) = self.pop_sender_value() {
+            return Take::Value(value, waker);
         }
         if self.closed {
             Take::Closed
@@ -132,7 +134,7 @@ impl<T> State<T> {
     }
 
     /// Pops parked senders until one commits; returns its value and hook.
-    fn pop_sender_value(&mut self) -> Option<(T, Arc<Hook<T>>)> {
+    fn pop_sender_value(&mut self) -> Option<(T, Option<Waker>)> {
         while let Some(hook) = self.sendq.pop_front() {
             // SAFETY: we hold the channel lock and popped `hook` from its
             // queue in this critical section (slot rule 1).
@@ -140,7 +142,8 @@ impl<T> State<T> {
                 .take()
                 .expect("a parked sender's slot holds its value");
             if hook.try_select() {
-                return Some((value, hook));
+                // SAFETY: lock held; our swap selected the hook (waker rule 3).
+                return Some((value, unsafe { hook.take_waker() }));
             }
             // Stale: give the value back before anyone else can look (rule 2).
             // SAFETY: as above.
@@ -152,7 +155,7 @@ impl<T> State<T> {
     /// Closes the channel. Returns `None` if it was already closed, else every
     /// hook that was parked and must now be woken (each selected with the
     /// "closed" outcome: its slot untouched).
-    pub(crate) fn close(&mut self) -> Option<Vec<Arc<Hook<T>>>> {
+    pub(crate) fn close(&mut self) -> Option<Vec<Waker>> {
         if self.closed {
             return None;
         }
@@ -160,7 +163,8 @@ impl<T> State<T> {
         let mut woken = Vec::new();
         for hook in self.recvq.drain(..).chain(self.sendq.drain(..)) {
             if hook.try_select() {
-                woken.push(hook);
+                // SAFETY: lock held; our swap selected the hook (waker rule 3).
+                woken.extend(unsafe { hook.take_waker() });
             }
         }
         Some(woken)
@@ -169,13 +173,14 @@ impl<T> State<T> {
     /// A value that a dropped receive future had already been handed goes back
     /// to the head of the channel: to a parked receiver if there is one, else to
     /// the front of the buffer (even past `cap`: losing it is not an option).
-    pub(crate) fn give_back(&mut self, value: T) -> Option<Arc<Hook<T>>> {
+    pub(crate) fn give_back(&mut self, value: T) -> Option<Waker> {
         let mut value = value;
         while let Some(hook) = self.recvq.pop_front() {
             // SAFETY: lock held, hook popped in this critical section (rule 1).
             unsafe { hook.slot() }.put(value);
             if hook.try_select() {
-                return Some(hook);
+                // SAFETY: lock held; our swap selected the hook (waker rule 3).
+                return unsafe { hook.take_waker() };
             }
             // SAFETY: as above; the swap failed, so the owner does not read it.
             value = unsafe { hook.slot() }

@@ -11,8 +11,10 @@
 //!   withdrawal. A send case that is not chosen drops its value with the case
 //!   (at the end of the `select!`), unless taken back with
 //!   [`SendCase::into_unsent`].
-//! - `peer` holds the hook of a parked peer this case completed with under a
+//! - `peer` holds the waker of a parked peer this case completed with under a
 //!   lock; the engine wakes it after releasing every lock.
+
+use std::task::Waker;
 
 use super::super::chan::core::Chan;
 use super::super::chan::op::give_back;
@@ -143,7 +145,7 @@ impl_into_case!(IntoSendCase, into_send_case, SendCase, Sender, value);
 pub struct RecvCase<'a, T> {
     source: Source<'a, Receiver<T>>,
     hook: Option<Arc<Hook<T>>>,
-    peer: Option<Arc<Hook<T>>>,
+    peer: Option<Waker>,
     out: Option<Option<T>>,
 }
 
@@ -236,7 +238,7 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
 
     fn wake_peer(&mut self) {
         if let Some(peer) = self.peer.take() {
-            peer.token().wake();
+            peer.wake();
         }
     }
 
@@ -266,7 +268,7 @@ pub struct SendCase<'a, T> {
     source: Source<'a, Sender<T>>,
     value: Option<T>,
     hook: Option<Arc<Hook<T>>>,
-    peer: Option<Arc<Hook<T>>>,
+    peer: Option<Waker>,
     out: Option<Result<(), SendError<T>>>,
 }
 
@@ -315,7 +317,7 @@ impl<'a, T> SendCase<'a, T> {
     fn store(&mut self, offer: Offer<T>) -> bool {
         match offer {
             Offer::Handed(peer) => {
-                self.peer = Some(peer);
+                self.peer = peer;
                 self.out = Some(Ok(()));
                 true
             }
@@ -375,7 +377,7 @@ impl<T: Send> SelectCase for SendCase<'_, T> {
 
     fn wake_peer(&mut self) {
         if let Some(peer) = self.peer.take() {
-            peer.token().wake();
+            peer.wake();
         }
     }
 

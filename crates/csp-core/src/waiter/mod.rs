@@ -26,10 +26,19 @@
 //!   `None` had its value taken; still holding `Some(v)` it was selected by
 //!   `close` and gives `v` back to the sender.
 //!
+//! - Waker protocol of a plain hook (its token is embedded; every selection of
+//!   it happens under its one channel's lock, so the waker needs no lock):
+//!   1. the owner arms it while the hook is unpublished;
+//!   2. the owner replaces it only under the channel lock, after seeing the
+//!      token still waiting under that lock (so no peer has selected it);
+//!   3. the peer whose swap selected the token takes it in the same critical
+//!      section, and wakes it after releasing the lock.
+//!
 //! # Locking
-//! The waker sits behind its own small mutex: the owner replaces it when it is
-//! polled with a new waker, a peer takes it to wake the owner. Peers call
-//! [`Token::wake`] only after releasing every channel lock.
+//! A shared [`Token`]'s waker (select, csp-sync) sits behind its own small
+//! mutex: the owner replaces it when it is polled with a new waker, a peer
+//! takes it to wake the owner. Nobody calls `wake` on a waker while holding a
+//! channel lock.
 
 use std::task::Waker;
 
@@ -124,6 +133,12 @@ impl Token {
         self.selected()
     }
 
+    /// Takes the stored waker (the peer that selected the token wakes it).
+    #[inline]
+    pub(crate) fn take_waker(&self) -> Option<Waker> {
+        self.waker.lock().take()
+    }
+
     /// Wakes the owner. Call only after every channel lock is released.
     #[inline]
     pub fn wake(&self) {
@@ -134,11 +149,20 @@ impl Token {
     }
 }
 
+/// The token of a plain operation, embedded in its only hook. Every
+/// selection of it happens under its channel's lock, so its waker needs no
+/// lock of its own (see "waker protocol" in the module header).
+#[derive(Debug)]
+struct OwnToken {
+    state: AtomicUsize,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
 /// Where a hook finds its token: its own (plain operations, one allocation)
 /// or shared with the other cases of a select.
 #[derive(Debug)]
 enum TokenRef {
-    Own(Token),
+    Own(OwnToken),
     Shared(Arc<Token>),
 }
 
@@ -150,32 +174,91 @@ pub struct Hook<T> {
     slot: UnsafeCell<Option<T>>,
 }
 
-// SAFETY: the slot is reached only under the slot protocol of this module,
-// which gives one party at a time exclusive access, ordered by the channel lock
-// or by the token's acquire/release swap; so a hook only moves `T` values
-// between threads and never shares a `&T`: `T: Send` suffices.
+// SAFETY: the slot and a plain hook's waker are reached only under the slot
+// and waker protocols of this module, which give one party at a time exclusive
+// access, ordered by the channel lock or by the token's acquire/release swap;
+// so a hook only moves `T` values (and wakers) between threads and never
+// shares a `&T`: `T: Send` suffices.
 unsafe impl<T: Send> Sync for Hook<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Send for Hook<T> {}
 
 impl<T> Hook<T> {
-    /// A hook for a plain send or receive: case 0 of its own token.
-    pub fn single(slot: Option<T>, waker: &Waker) -> Arc<Self> {
+    /// A hook for a plain send or receive: case 0 of its own token, not yet
+    /// armed with a waker (see [`Hook::arm`]).
+    pub(crate) fn single(slot: Option<T>) -> Arc<Self> {
         Arc::new(Self {
-            token: TokenRef::Own(Token::new(waker)),
+            token: TokenRef::Own(OwnToken {
+                state: AtomicUsize::new(WAITING),
+                waker: UnsafeCell::new(None),
+            }),
             case: 0,
             slot: UnsafeCell::new(slot),
         })
     }
 
-    /// Arms a plain hook (fresh, or reset by [`HookCache`]) to wake `waker`,
-    /// before it is published.
+    /// A hook for case `case` of a select whose token is `token`.
+    pub(crate) fn for_case(token: Arc<Token>, case: usize, slot: Option<T>) -> Arc<Self> {
+        Arc::new(Self {
+            token: TokenRef::Shared(token),
+            case,
+            slot: UnsafeCell::new(slot),
+        })
+    }
+
     #[inline]
-    pub(crate) fn arm(&self, waker: &Waker) {
-        let mut stored = self.token().waker.lock();
-        match &*stored {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *stored = Some(waker.clone()),
+    fn state(&self) -> &AtomicUsize {
+        match &self.token {
+            TokenRef::Own(own) => &own.state,
+            TokenRef::Shared(token) => &token.state,
+        }
+    }
+
+    /// Arms a plain hook (fresh, or reset by [`HookCache`]) to wake `waker`.
+    ///
+    /// # Safety
+    /// The hook is not published: the caller has exclusive access (waker rule 1).
+    #[inline]
+    pub(crate) unsafe fn arm(&self, waker: &Waker) {
+        if let TokenRef::Own(own) = &self.token {
+            let ptr = own.waker.get_mut();
+            // SAFETY: exclusive access is the caller's precondition.
+            let stored = unsafe { ptr.deref() };
+            match stored {
+                Some(old) if old.will_wake(waker) => {}
+                _ => *stored = Some(waker.clone()),
+            }
+        }
+    }
+
+    /// The owner of a parked plain hook, polled again while it still waits,
+    /// replaces the waker if it changed.
+    ///
+    /// # Safety
+    /// The caller holds the lock of the channel whose queue holds the hook and
+    /// observed the token still waiting under that lock (waker rule 2).
+    #[inline]
+    pub(crate) unsafe fn rearm_locked(&self, waker: &Waker) {
+        // SAFETY: under the lock and still waiting, no peer touches the waker.
+        unsafe { self.arm(waker) }
+    }
+
+    /// Takes the waker to wake the owner, after a successful
+    /// [`try_select`](Self::try_select) (or a close) of this hook.
+    ///
+    /// # Safety
+    /// The caller holds the channel lock and is the party whose swap selected
+    /// this hook's token, in the same critical section (waker rule 3).
+    #[inline]
+    pub(crate) unsafe fn take_waker(&self) -> Option<Waker> {
+        match &self.token {
+            TokenRef::Own(own) => {
+                let ptr = own.waker.get_mut();
+                // SAFETY: rule 3: the selecting peer, under the lock; the owner
+                // no longer touches the waker once its token left WAITING.
+                unsafe { ptr.deref() }.take()
+            }
+            TokenRef::Shared(token) => token.take_waker(),
         }
     }
 
@@ -187,50 +270,43 @@ impl<T> Hook<T> {
         if unsafe { self.slot() }.is_some() {
             return false;
         }
-        let TokenRef::Own(token) = &mut self.token else {
+        let TokenRef::Own(own) = &self.token else {
             return false;
         };
-        token.state.store(WAITING, Ordering::Relaxed);
+        own.state.store(WAITING, Ordering::Relaxed);
         // Release a waker left behind (a withdrawn or closed operation), so a
-        // cached hook keeps no task alive; `&mut` access needs no locking.
-        *token.waker.get_mut() = None;
+        // cached hook keeps no task alive.
+        let ptr = own.waker.get_mut();
+        // SAFETY: `&mut self` proves exclusive access.
+        drop(unsafe { ptr.deref() }.take());
         true
     }
 
-    /// A hook for case `case` of a select whose token is `token`.
-    pub fn for_case(token: Arc<Token>, case: usize, slot: Option<T>) -> Arc<Self> {
-        Arc::new(Self {
-            token: TokenRef::Shared(token),
-            case,
-            slot: UnsafeCell::new(slot),
-        })
+    /// Selects this hook's case (compare-and-swap `WAITING → SELECTED(case)`).
+    /// Returns `false` if the token already left the waiting state.
+    #[inline]
+    pub(crate) fn try_select(&self) -> bool {
+        self.state()
+            .compare_exchange(
+                WAITING,
+                SELECTED_BASE + self.case,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
     }
 
-    /// The token this hook belongs to.
+    /// Whether the token left the waiting state for this hook's case
+    /// (acquire: the selecting peer's slot writes are visible afterwards).
     #[inline]
-    pub fn token(&self) -> &Token {
-        match &self.token {
-            TokenRef::Own(token) => token,
-            TokenRef::Shared(token) => token,
-        }
+    pub(crate) fn is_selected(&self) -> bool {
+        self.state().load(Ordering::Acquire) == SELECTED_BASE + self.case
     }
 
-    /// The case of the owner's select this hook stands for.
+    /// Whether the token still waits (a peer may still select it).
     #[inline]
-    pub fn case(&self) -> usize {
-        self.case
-    }
-
-    /// Selects this hook's case. See [`Token::try_select`].
-    #[inline]
-    pub fn try_select(&self) -> bool {
-        self.token().try_select(self.case)
-    }
-
-    /// Whether the owner committed this hook's case.
-    #[inline]
-    pub fn is_selected(&self) -> bool {
-        self.token().selected() == Some(self.case)
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.state().load(Ordering::Acquire) == WAITING
     }
 
     /// Access to the slot.
@@ -240,7 +316,7 @@ impl<T> Hook<T> {
     /// rule 3 for the owner), so no one else accesses the slot meanwhile.
     #[inline]
     #[allow(clippy::mut_from_ref)]
-    pub unsafe fn slot(&self) -> SlotRef<'_, T> {
+    pub(crate) unsafe fn slot(&self) -> SlotRef<'_, T> {
         SlotRef {
             ptr: self.slot.get_mut(),
             _hook: std::marker::PhantomData,
@@ -249,7 +325,7 @@ impl<T> Hook<T> {
 }
 
 /// Exclusive access to a hook's slot, obtained under the slot protocol.
-pub struct SlotRef<'a, T> {
+pub(crate) struct SlotRef<'a, T> {
     ptr: MutPtr<Option<T>>,
     _hook: std::marker::PhantomData<&'a Hook<T>>,
 }

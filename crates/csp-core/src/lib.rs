@@ -15,7 +15,7 @@ pub mod time;
 pub mod waiter;
 
 pub use chan::{
-    chan, Receiver, Recv, RecvTimeoutError, Send, SendError, SendTimeoutError, Sender,
+    chan, Receiver, Recv, RecvTimeoutError, Send, SendError, SendSink, SendTimeoutError, Sender,
     TryRecvError, TrySendError,
 };
 pub use goroutine::{

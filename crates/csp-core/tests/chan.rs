@@ -327,3 +327,23 @@ fn always_ready_loop_spends_coop_budget() {
     }));
     assert!(seen, "the other task never ran: no cooperative yield");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sender_sink_forwards_a_stream_and_reports_close() {
+    use futures::{stream, SinkExt};
+    within(async {
+        let (tx, rx) = chan::<i32>(0);
+        let producer =
+            tokio::spawn(async move { stream::iter(0..100).map(Ok).forward(tx.into_sink()).await });
+        let got: Vec<i32> = rx.collect().await; // ends: the sink's sender dropped
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+        producer.await.unwrap().unwrap();
+
+        let (tx, rx) = chan::<i32>(1);
+        let mut sink = tx.into_sink();
+        sink.send(1).await.unwrap();
+        rx.close();
+        assert_eq!(sink.send(2).await.unwrap_err().0, 2, "the value comes back");
+    })
+    .await;
+}

@@ -11,6 +11,7 @@
 //! 4. `sender` / `receiver`: the public handles and their futures.
 //! 5. `error`: one error type per failure shape, each carrying the value back.
 //! 6. `blocking`: the `*_blocking` methods for plain threads.
+//! 7. `sink`: [`SendSink`], a `Sender` as a `futures::Sink`.
 //!
 //! The waiting itself (tokens and hooks) lives in [`crate::waiter`], shared
 //! with the select engine.
@@ -21,11 +22,13 @@ mod error;
 pub(crate) mod op;
 mod receiver;
 mod sender;
+mod sink;
 pub(crate) mod state;
 
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use receiver::{Receiver, Recv};
 pub use sender::{Send, Sender};
+pub use sink::SendSink;
 
 use crate::loom::Arc;
 use core::Chan;

@@ -26,6 +26,12 @@ pub use runtime::{
     blocking, gomaxprocs, gosched, num_cpu, run, PanicPolicy, Runtime, RuntimeError,
 };
 
+/// Drives a csp future to completion on a plain OS thread (the `*_blocking`
+/// methods of channels and csp-sync); panics inside a goroutine. Shared with
+/// csp-sync; not public API.
+#[doc(hidden)]
+pub use chan::blocking::block_on as block_on_plain_thread;
+
 /// Runs a doc example on a small multi-thread runtime.
 #[doc(hidden)]
 pub fn runtime_for_doctest<F: std::future::Future>(fut: F) -> F::Output {

@@ -19,13 +19,13 @@
 //! shared by [`Mutex`] and [`RwMutex`].
 
 pub mod atomic;
-mod blocking;
 mod cond;
 mod mutex;
 mod once;
 mod raw;
 mod rwmutex;
 mod waitgroup;
+mod waitlist;
 
 pub use cond::{Cond, CondWait};
 pub use mutex::{Lock, Mutex, MutexGuard};

@@ -25,8 +25,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use csp_core::goroutine::{record_park, WaitReason};
+use csp_core::goroutine::WaitReason;
 use csp_core::waiter::Token;
+
+use crate::waitlist::{release_all, Waiting};
 use parking_lot::Mutex as PlainMutex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,7 +151,7 @@ impl Once {
                     Enter::Wait => {
                         OnceWait {
                             once: self,
-                            token: None,
+                            waiting: Waiting::default(),
                             at,
                         }
                         .await
@@ -221,18 +223,14 @@ impl Once {
             state.phase = phase;
             std::mem::take(&mut state.waiters)
         };
-        for token in waiters {
-            if token.try_select(0) {
-                token.wake();
-            }
-        }
+        release_all(waiters);
     }
 }
 
 /// Waits until the phase leaves `Running`.
 struct OnceWait<'a> {
     once: &'a Once,
-    token: Option<Arc<Token>>,
+    waiting: Waiting,
     at: &'static Location<'static>,
 }
 
@@ -241,39 +239,19 @@ impl Future for OnceWait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        match &this.token {
-            None => {
-                let mut state = this.once.state.lock();
-                if state.phase != Phase::Running {
-                    return Poll::Ready(());
-                }
-                let token = Arc::new(Token::new(cx.waker()));
-                state.waiters.push(token.clone());
-                drop(state);
-                this.token = Some(token);
-            }
-            Some(token) => {
-                if token.poll_selected(cx.waker()).is_some() {
-                    this.token = None;
-                    return Poll::Ready(());
-                }
-            }
-        }
-        record_park(WaitReason::OnceWait, this.at);
-        Poll::Pending
+        this.waiting.poll(
+            &this.once.state,
+            |state| (state.phase == Phase::Running).then_some(&mut state.waiters),
+            cx,
+            WaitReason::OnceWait,
+            this.at,
+        )
     }
 }
 
 impl Drop for OnceWait<'_> {
     fn drop(&mut self) {
-        let Some(token) = self.token.take() else {
-            return;
-        };
-        if token.try_abort().is_ok() {
-            let mut state = self.once.state.lock();
-            if let Some(i) = state.waiters.iter().position(|t| Arc::ptr_eq(t, &token)) {
-                state.waiters.swap_remove(i);
-            }
-        }
+        self.waiting
+            .cancel(&self.once.state, |state| &mut state.waiters);
     }
 }

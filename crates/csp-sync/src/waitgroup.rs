@@ -21,8 +21,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use csp_core::goroutine::{record_park, WaitReason};
+use csp_core::goroutine::WaitReason;
 use csp_core::waiter::Token;
+
+use crate::waitlist::{release_all, Waiting};
 use parking_lot::Mutex as PlainMutex;
 
 const NEGATIVE: &str = "sync: negative WaitGroup counter";
@@ -116,11 +118,7 @@ impl WaitGroup {
                 Vec::new()
             }
         };
-        for token in woken {
-            if token.try_select(0) {
-                token.wake();
-            }
-        }
+        release_all(woken);
     }
 
     /// Decrements the counter by one: Go's `wg.Done()`.
@@ -169,7 +167,7 @@ impl WaitGroup {
     pub fn wait(&self) -> Wait<'_> {
         Wait {
             wg: self,
-            token: None,
+            waiting: Waiting::default(),
             at: Location::caller(),
         }
     }
@@ -192,7 +190,7 @@ impl WaitGroup {
     /// ```
     #[track_caller]
     pub fn wait_blocking(&self) {
-        crate::blocking::block_on("WaitGroup::wait_blocking", self.wait());
+        csp_core::block_on_plain_thread("WaitGroup::wait_blocking", self.wait());
     }
 
     /// Runs `fut` in a new goroutine tracked by this group: Go 1.25's
@@ -262,7 +260,7 @@ impl Drop for DoneOnDrop {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'a> {
     wg: &'a WaitGroup,
-    token: Option<Arc<Token>>,
+    waiting: Waiting,
     at: &'static Location<'static>,
 }
 
@@ -271,47 +269,27 @@ impl Future for Wait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        match &this.token {
-            None => {
-                let mut state = this.wg.state.lock();
-                if state.count == 0 {
-                    return Poll::Ready(());
-                }
-                let token = Arc::new(Token::new(cx.waker()));
-                state.waiters.push(token.clone());
-                drop(state);
-                this.token = Some(token);
-            }
-            Some(token) => {
-                if token.poll_selected(cx.waker()).is_some() {
-                    this.token = None;
-                    return Poll::Ready(());
-                }
-            }
-        }
-        record_park(WaitReason::WaitGroupWait, this.at);
-        Poll::Pending
+        this.waiting.poll(
+            &this.wg.state,
+            |state| (state.count > 0).then_some(&mut state.waiters),
+            cx,
+            WaitReason::WaitGroupWait,
+            this.at,
+        )
     }
 }
 
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
-        let Some(token) = self.token.take() else {
-            return;
-        };
-        if token.try_abort().is_ok() {
-            let mut state = self.wg.state.lock();
-            if let Some(i) = state.waiters.iter().position(|t| Arc::ptr_eq(t, &token)) {
-                state.waiters.swap_remove(i);
-            }
-        }
+        self.waiting
+            .cancel(&self.wg.state, |state| &mut state.waiters);
     }
 }
 
 impl fmt::Debug for Wait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
-            .field("parked", &self.token.is_some())
+            .field("parked", &self.waiting.is_parked())
             .finish()
     }
 }

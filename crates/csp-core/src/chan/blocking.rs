@@ -33,7 +33,7 @@ impl Wake for ThreadWaker {
 /// Runs `fut` to completion on this thread. `what` names the blocking method
 /// for the panic message.
 #[track_caller]
-pub(crate) fn block_on<F: Future>(what: &str, fut: F) -> F::Output {
+pub fn block_on<F: Future>(what: &str, fut: F) -> F::Output {
     if crate::goroutine::in_goroutine_poll() {
         panic!(
             "csp: `{what}` called from inside a goroutine; it would block a runtime worker. \

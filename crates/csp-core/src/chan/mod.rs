@@ -16,7 +16,7 @@
 //! The waiting itself (tokens and hooks) lives in [`crate::waiter`], shared
 //! with the select engine.
 
-mod blocking;
+pub(crate) mod blocking;
 pub(crate) mod core;
 mod error;
 pub(crate) mod op;

@@ -60,6 +60,50 @@ pub fn chan<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     (Sender { chan: chan.clone() }, Receiver::new(chan))
 }
 
+/// The methods both handles share: `close` and Go's `len`/`cap` queries.
+macro_rules! channel_queries {
+    ($handle:ident) => {
+        impl<T> $handle<T> {
+            /// Closes the channel: Go's `close(ch)`. Parked receivers and
+            /// senders wake; receivers drain the buffer, then get `None`;
+            /// sends fail with the value back.
+            ///
+            /// Returns whether this call closed it (closing twice is not a
+            /// panic, unlike Go).
+            pub fn close(&self) -> bool {
+                self.chan.close()
+            }
+
+            /// Whether the channel is closed (values may still be buffered).
+            pub fn is_closed(&self) -> bool {
+                self.chan.lock().is_closed()
+            }
+
+            /// Number of buffered values: Go's `len(ch)`.
+            pub fn len(&self) -> usize {
+                self.chan.lock().len()
+            }
+
+            /// Whether no value is buffered.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// Whether the buffer is full (always true for an unbuffered channel).
+            pub fn is_full(&self) -> bool {
+                let state = self.chan.lock();
+                state.len() >= state.cap()
+            }
+
+            /// The buffer size given to [`chan`](crate::chan()): Go's `cap(ch)`.
+            pub fn capacity(&self) -> usize {
+                self.chan.lock().cap()
+            }
+        }
+    };
+}
+use channel_queries;
+
 /// The shared `Debug` body of both handles: what `len`, `cap` and close say.
 fn debug_fields<T>(mut d: std::fmt::DebugStruct<'_, '_>, chan: &Chan<T>) -> std::fmt::Result {
     let state = chan.lock();

@@ -135,45 +135,13 @@ impl<T> Sender<T> {
         block_on("send_blocking", self.send(value))
     }
 
-    /// Closes the channel: Go's `close(ch)`. Parked receivers and senders wake;
-    /// receivers drain the buffer, then get `None`; sends fail with the value.
-    ///
-    /// Returns whether this call closed it (closing twice is not a panic, unlike Go).
-    pub fn close(&self) -> bool {
-        self.chan.close()
-    }
-
-    /// Whether the channel is closed.
-    pub fn is_closed(&self) -> bool {
-        self.chan.lock().is_closed()
-    }
-
-    /// Number of buffered values: Go's `len(ch)`.
-    pub fn len(&self) -> usize {
-        self.chan.lock().len()
-    }
-
-    /// Whether no value is buffered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether the buffer is full (always true for an unbuffered channel).
-    pub fn is_full(&self) -> bool {
-        let state = self.chan.lock();
-        state.len() >= state.cap()
-    }
-
-    /// The buffer size given to [`chan`](super::chan): Go's `cap(ch)`.
-    pub fn capacity(&self) -> usize {
-        self.chan.lock().cap()
-    }
-
     /// Whether both handles refer to the same channel (Go's `ch1 == ch2`).
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
     }
 }
+
+super::channel_queries!(Sender);
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {

@@ -12,10 +12,10 @@ const GO_COLOR: RGBColor = RGBColor(0x00, 0x7d, 0x9c);
 const IDEAL_COLOR: RGBColor = RGBColor(0x80, 0x80, 0x80);
 
 /// The points (procs, speedup) of one program on one workload.
-fn series(rows: &[Row], workload: &str, imp: Impl) -> Vec<(f64, f64)> {
+fn series(rows: &[Row], workload: &str, imp: Impl) -> Vec<(i32, f64)> {
     rows.iter()
         .filter(|r| r.workload == workload && r.imp == imp)
-        .filter_map(|r| Some((r.procs as f64, r.speedup?)))
+        .filter_map(|r| Some((i32::try_from(r.procs).ok()?, r.speedup?)))
         .collect()
 }
 
@@ -50,26 +50,38 @@ fn draw(
         "Speedup over GOMAXPROCS=1 (median of runs)",
         ("sans-serif", 20),
     )?;
-    let max_procs = rows.iter().map(|r| r.procs).max().unwrap_or(1).max(2) as f64;
+    let max_procs = rows
+        .iter()
+        .map(|r| r.procs)
+        .max()
+        .unwrap_or(1)
+        .clamp(2, 1024) as i32;
     for (panel, workload) in root.split_evenly(grid).iter().zip(workloads) {
         let csp = series(rows, workload, Impl::Csp);
         let go = series(rows, workload, Impl::Go);
-        let top = csp.iter().chain(&go).map(|p| p.1).fold(max_procs, f64::max) * 1.1;
+        let top = csp
+            .iter()
+            .chain(&go)
+            .map(|p| p.1)
+            .fold(f64::from(max_procs), f64::max)
+            * 1.1;
         let mut chart = ChartBuilder::on(panel)
             .caption(*workload, ("sans-serif", 16))
             .margin(10)
+            .margin_right(20)
             .x_label_area_size(30)
             .y_label_area_size(40)
-            .build_cartesian_2d(1.0..max_procs, 0.0..top)?;
+            .build_cartesian_2d(1..max_procs, 0.0..top)?;
         chart
             .configure_mesh()
             .x_desc("GOMAXPROCS")
             .y_desc("speedup")
             .x_labels(max_procs as usize)
+            .light_line_style(WHITE)
             .draw()?;
         chart
             .draw_series(DashedLineSeries::new(
-                [(1.0, 1.0), (max_procs, max_procs)],
+                [(1, 1.0), (max_procs, f64::from(max_procs))],
                 6,
                 4,
                 IDEAL_COLOR.stroke_width(1),

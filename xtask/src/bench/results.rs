@@ -320,10 +320,18 @@ impl Results {
                 num(ratio)
             );
         }
-        for r in self.results.iter().filter(|r| r.workload == "spawn") {
+        let spawn: Vec<&Row> = self
+            .results
+            .iter()
+            .filter(|r| r.workload == "spawn")
+            .collect();
+        if !spawn.is_empty() {
+            out.push('\n');
+        }
+        for r in spawn {
             let _ = writeln!(
                 out,
-                "\nspawn, {} at GOMAXPROCS={}: {:.0} ns and {:.0} resident bytes per blocked goroutine",
+                "spawn, {} at GOMAXPROCS={}: {:.0} ns and {:.0} resident bytes per blocked goroutine",
                 r.imp.name(),
                 r.procs,
                 r.ns_per_item,

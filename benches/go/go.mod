@@ -1,0 +1,3 @@
+module csp/benches/go
+
+go 1.19

@@ -1,0 +1,147 @@
+//! What each workload is: its name, its sizes, and its expected answer,
+//! computed here independently of the programs under test.
+
+/// `sum`'s passes over its slice (`SUM_ROUNDS` in the workloads).
+const SUM_ROUNDS: u64 = 10;
+/// [`mix`] iterations per job of `workers`.
+const WORKER_ITERS: u32 = 50_000;
+/// [`mix`] iterations per item of `pipeline`.
+const PIPELINE_ITERS: u32 = 1_000;
+
+/// One of the CSP workloads both `csp-workloads` and the Go twin implement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Workload {
+    /// Parallel sum of a slice split across goroutines.
+    Sum,
+    /// A worker pool fed by a channel, CPU-bound jobs.
+    Workers,
+    /// The concurrent prime sieve daisy chain.
+    Sieve,
+    /// Fan-out/fan-in with `select` over the result channels.
+    Pipeline,
+    /// Goroutines blocked on one channel: time and bytes per goroutine.
+    Spawn,
+}
+
+impl Workload {
+    /// Every workload, in run order.
+    pub const ALL: [Workload; 5] = [
+        Workload::Sum,
+        Workload::Workers,
+        Workload::Sieve,
+        Workload::Pipeline,
+        Workload::Spawn,
+    ];
+
+    /// The name on the command line and in the JSON line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Sum => "sum",
+            Workload::Workers => "workers",
+            Workload::Sieve => "sieve",
+            Workload::Pipeline => "pipeline",
+            Workload::Spawn => "spawn",
+        }
+    }
+
+    /// The workload called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The `SIZE` argument: full sizes, or small ones for `--quick`.
+    pub fn size(self, quick: bool) -> u64 {
+        match (self, quick) {
+            (Workload::Sum, false) => 8_000_000,
+            (Workload::Sum, true) => 100_000,
+            (Workload::Workers, false) => 2_000,
+            (Workload::Workers, true) => 40,
+            (Workload::Sieve, false) => 1_000,
+            (Workload::Sieve, true) => 100,
+            (Workload::Pipeline, false) => 100_000,
+            (Workload::Pipeline, true) => 2_000,
+            (Workload::Spawn, false) => 1_000_000,
+            (Workload::Spawn, true) => 10_000,
+        }
+    }
+
+    /// The right answer at `size`: the sum formula, the last prime, the
+    /// wrapping checksum of the jobs, the number of goroutines released.
+    pub fn expected(self, size: u64) -> u64 {
+        match self {
+            Workload::Sum => {
+                let n = u128::from(size);
+                let once = n * n.saturating_sub(1) / 2;
+                (once * u128::from(SUM_ROUNDS)) as u64
+            }
+            Workload::Workers => (0..size).fold(0, |a, j| a.wrapping_add(mix(j, WORKER_ITERS))),
+            Workload::Sieve => nth_prime(size),
+            Workload::Pipeline => (0..size).fold(0, |a, x| a.wrapping_add(mix(x, PIPELINE_ITERS))),
+            Workload::Spawn => size,
+        }
+    }
+}
+
+/// The jobs' multiply-xorshift mix, as specified for the workloads.
+pub fn mix(seed: u64, iters: u32) -> u64 {
+    let mut x = seed;
+    for i in 0..iters {
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 29;
+        x = x.wrapping_add(u64::from(i));
+    }
+    x
+}
+
+/// The `n`th prime (1-based: `nth_prime(1) == 2`) by trial division;
+/// 0 for `n == 0`.
+pub fn nth_prime(n: u64) -> u64 {
+    let mut found = 0;
+    let mut candidate = 1;
+    while found < n {
+        candidate += 1;
+        if (2..)
+            .take_while(|d| d * d <= candidate)
+            .all(|d| candidate % d != 0)
+        {
+            found += 1;
+        }
+    }
+    if n == 0 {
+        0
+    } else {
+        candidate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for w in Workload::ALL {
+            assert_eq!(Workload::from_name(w.name()), Some(w));
+        }
+        assert_eq!(Workload::from_name("nope"), None);
+    }
+
+    #[test]
+    fn known_answers() {
+        assert_eq!(nth_prime(1), 2);
+        assert_eq!(nth_prime(100), 541);
+        assert_eq!(nth_prime(1_000), 7_919);
+        assert_eq!(Workload::Sum.expected(4), 10 * 6);
+        assert_eq!(Workload::Sum.expected(8_000_000), 319_999_960_000_000);
+        assert_eq!(Workload::Spawn.expected(7), 7);
+        assert_eq!(mix(0, 0), 0);
+    }
+
+    #[test]
+    fn quick_sizes_are_smaller() {
+        for w in Workload::ALL {
+            assert!(w.size(true) < w.size(false), "{}", w.name());
+        }
+    }
+}

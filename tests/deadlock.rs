@@ -236,7 +236,9 @@ fn sigquit_child() {
             gosched().await;
         }
         let pid = std::process::id().to_string();
-        let killed = blocking(move || Command::new("kill").args(["-QUIT", &pid]).status()).await;
+        // The shell's `kill` builtin: present wherever `sh` is.
+        let signal = format!("kill -QUIT {pid}");
+        let killed = blocking(move || Command::new("sh").args(["-c", &signal]).status()).await;
         assert!(killed.unwrap().success());
         tokio::time::sleep(Duration::from_millis(300)).await;
         tx.send(()).await.unwrap();

@@ -11,6 +11,10 @@
 //!   caller of `withdraw`, who returns it to the channel head if it cannot use it.
 //! - Every completion that did not park spends one unit of Tokio's cooperative
 //!   budget, so a loop over an always-ready channel yields now and then.
+//! - Parking takes the channel's spare hook (`Chan::spare`) under the lock and
+//!   gives it back on completion, so steady-state parking does not allocate;
+//!   a re-poll while still parked refreshes the waker under the channel lock
+//!   (waker rule 2 in [`crate::waiter`]).
 
 use std::panic::Location;
 use std::task::{Context, Poll};

@@ -11,8 +11,8 @@
 //!   caller of `withdraw`, who returns it to the channel head if it cannot use it.
 //! - Every completion that did not park spends one unit of Tokio's cooperative
 //!   budget, so a loop over an always-ready channel yields now and then.
-//! - Parking takes the channel's spare hook (`Chan::spare`) under the lock and
-//!   gives it back on completion, so steady-state parking does not allocate;
+//! - Parking takes the channel's spare hook (`Chan::spare`) and gives it back
+//!   on completion, so steady-state parking does not allocate;
 //!   a re-poll while still parked refreshes the waker under the channel lock
 //!   (waker rule 2 in [`crate::waiter`]).
 
@@ -70,51 +70,40 @@ impl<T> SendOp<T> {
             return Poll::Ready(outcome);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        let mut item = value.take().expect("send future polled after completion");
-        // Parking takes the channel's spare hook under the lock; only without a
-        // spare is one allocated, outside the lock (a short critical section
-        // matters under contention), and the attempt retried.
-        let mut spare: Option<Arc<Hook<T>>> = None;
-        loop {
-            let mut state = chan.lock();
-            match state.offer(item) {
-                Offer::Handed(peer) => {
-                    drop(state);
-                    if let Some(peer) = peer {
-                        peer.wake();
-                    }
-                    coop.made_progress();
-                    return Poll::Ready(Ok(()));
+        let item = value.take().expect("send future polled after completion");
+        let mut state = chan.lock();
+        match state.offer(item) {
+            Offer::Handed(peer) => {
+                drop(state);
+                if let Some(peer) = peer {
+                    peer.wake();
                 }
-                Offer::Buffered => {
-                    drop(state);
-                    coop.made_progress();
-                    return Poll::Ready(Ok(()));
+                coop.made_progress();
+                Poll::Ready(Ok(()))
+            }
+            Offer::Buffered => {
+                drop(state);
+                coop.made_progress();
+                Poll::Ready(Ok(()))
+            }
+            Offer::Closed(back) => {
+                drop(state);
+                coop.made_progress();
+                Poll::Ready(Err(SendError(back)))
+            }
+            Offer::WouldBlock(back) => {
+                let hook = spare_hook(chan);
+                // SAFETY: not published yet: we own its waker and slot
+                // (waker rule 1, slot rule 3).
+                unsafe {
+                    hook.arm(cx.waker());
+                    hook.slot().put(back);
                 }
-                Offer::Closed(back) => {
-                    drop(state);
-                    coop.made_progress();
-                    return Poll::Ready(Err(SendError(back)));
-                }
-                Offer::WouldBlock(back) => match spare.take().or_else(|| chan.spare.take()) {
-                    Some(hook) => {
-                        // SAFETY: not published yet (waker rule 1).
-                        unsafe { hook.arm(cx.waker()) };
-                        // SAFETY: the hook is not published yet: we own its
-                        // slot (slot rule 3).
-                        unsafe { hook.slot() }.put(back);
-                        state.sendq.push_back(hook.clone());
-                        drop(state);
-                        self.hook = Some(hook);
-                        record_park(WaitReason::ChanSend, at);
-                        return Poll::Pending;
-                    }
-                    None => {
-                        drop(state);
-                        spare = Some(Hook::single(None));
-                        item = back;
-                    }
-                },
+                state.sendq.push_back(hook.clone());
+                drop(state);
+                self.hook = Some(hook);
+                record_park(WaitReason::ChanSend, at);
+                Poll::Pending
             }
         }
     }
@@ -178,39 +167,30 @@ impl<T> RecvOp<T> {
             return Poll::Ready(outcome);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        // As in `SendOp::poll`: the spare hook, else allocate outside the lock.
-        let mut spare: Option<Arc<Hook<T>>> = None;
-        loop {
-            let mut state = chan.lock();
-            match state.take() {
-                Take::Value(item, peer) => {
-                    drop(state);
-                    if let Some(peer) = peer {
-                        peer.wake();
-                    }
-                    coop.made_progress();
-                    return Poll::Ready(Some(item));
+        let mut state = chan.lock();
+        match state.take() {
+            Take::Value(item, peer) => {
+                drop(state);
+                if let Some(peer) = peer {
+                    peer.wake();
                 }
-                Take::Closed => {
-                    drop(state);
-                    coop.made_progress();
-                    return Poll::Ready(None);
-                }
-                Take::WouldBlock => match spare.take().or_else(|| chan.spare.take()) {
-                    Some(hook) => {
-                        // SAFETY: not published yet (waker rule 1).
-                        unsafe { hook.arm(cx.waker()) };
-                        state.recvq.push_back(hook.clone());
-                        drop(state);
-                        self.hook = Some(hook);
-                        record_park(WaitReason::ChanReceive, at);
-                        return Poll::Pending;
-                    }
-                    None => {
-                        drop(state);
-                        spare = Some(Hook::single(None));
-                    }
-                },
+                coop.made_progress();
+                Poll::Ready(Some(item))
+            }
+            Take::Closed => {
+                drop(state);
+                coop.made_progress();
+                Poll::Ready(None)
+            }
+            Take::WouldBlock => {
+                let hook = spare_hook(chan);
+                // SAFETY: not published yet: we own its waker (waker rule 1).
+                unsafe { hook.arm(cx.waker()) };
+                state.recvq.push_back(hook.clone());
+                drop(state);
+                self.hook = Some(hook);
+                record_park(WaitReason::ChanReceive, at);
+                Poll::Pending
             }
         }
     }
@@ -239,6 +219,13 @@ impl<T> RecvOp<T> {
             give_back(chan, item);
         }
     }
+}
+
+/// A hook to park with: the channel's spare one, or a new one (allocated under
+/// the lock: cheaper than releasing it and trying again).
+#[inline]
+fn spare_hook<T>(chan: &Chan<T>) -> Arc<Hook<T>> {
+    chan.spare.take().unwrap_or_else(|| Hook::single(None))
 }
 
 /// The owner's re-poll of a parked plain operation: `false` once a peer

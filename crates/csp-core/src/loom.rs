@@ -98,7 +98,7 @@ impl<T> PlainMutex<T> {
 }
 
 /// A lock whose acquire and release are separate calls, so the select engine
-/// can hold the locks of several channels at once (Go's `sellock`), in address
+/// can hold the locks of several channels at once (Go's `sellock`), in channel-key
 /// order. The data it protects lives in an [`UnsafeCell`] next to it.
 pub(crate) struct RawLock {
     #[cfg(not(loom))]

@@ -23,6 +23,8 @@ use crate::waiter::HookCache;
 use crossbeam_utils::CachePadded;
 
 pub(crate) struct Chan<T> {
+    /// See [`Chan::key`].
+    id: usize,
     lock: RawLock,
     state: UnsafeCell<State<T>>,
     pub(crate) senders: AtomicUsize,
@@ -43,7 +45,11 @@ unsafe impl<T: Send> Send for Chan<T> {}
 
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
+        // A process-wide counter on purpose (not a loom object): ids only need
+        // to be unique and ordered the same way in every loom iteration.
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         Self {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             lock: RawLock::new(),
             state: UnsafeCell::new(State::new(cap)),
             senders: AtomicUsize::new(1),
@@ -90,10 +96,12 @@ impl<T> Chan<T> {
         StatePtr(self.state.get_mut())
     }
 
-    /// An address that orders channels for multi-lock acquisition.
+    /// The key that orders channels for multi-lock acquisition (and
+    /// identifies one in a select): unique per channel, in creation order.
+    /// Not the address: loom replays need the same order in every run.
     #[inline]
-    pub(crate) fn addr(&self) -> usize {
-        self as *const Self as usize
+    pub(crate) fn key(&self) -> usize {
+        self.id
     }
 
     /// Adds a sender handle.

@@ -33,9 +33,9 @@ mod sealed {
 /// engine's protocol and hidden from the docs. Cases are `Send` (their
 /// element type is), so a select can run in any goroutine.
 pub trait SelectCase: sealed::Sealed + Send {
-    /// The channel's address (the lock order), or `None` for a disabled case.
+    /// The channel's key (the lock order), or `None` for a disabled case.
     #[doc(hidden)]
-    fn chan_addr(&self) -> Option<usize>;
+    fn chan_key(&self) -> Option<usize>;
     /// Pass 1: completes now if possible, taking the channel lock itself.
     #[doc(hidden)]
     fn try_now(&mut self) -> bool;
@@ -203,8 +203,8 @@ impl<'a, T> RecvCase<'a, T> {
 impl<T> sealed::Sealed for RecvCase<'_, T> {}
 
 impl<T: Send> SelectCase for RecvCase<'_, T> {
-    fn chan_addr(&self) -> Option<usize> {
-        self.source.get().map(|rx| rx.chan.addr())
+    fn chan_key(&self) -> Option<usize> {
+        self.source.get().map(|rx| rx.chan.key())
     }
 
     fn try_now(&mut self) -> bool {
@@ -340,8 +340,8 @@ impl<'a, T> SendCase<'a, T> {
 impl<T> sealed::Sealed for SendCase<'_, T> {}
 
 impl<T: Send> SelectCase for SendCase<'_, T> {
-    fn chan_addr(&self) -> Option<usize> {
-        self.source.get().map(|tx| tx.chan.addr())
+    fn chan_key(&self) -> Option<usize> {
+        self.source.get().map(|tx| tx.chan.key())
     }
 
     fn try_now(&mut self) -> bool {

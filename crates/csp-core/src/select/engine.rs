@@ -3,7 +3,7 @@
 //! 1. **Try**: visit the enabled cases in a uniformly random order, each under
 //!    its own channel lock; the first that can complete commits (fairness among
 //!    ready cases, as Go's `fastrandn` permutation). With a `default`, stop here.
-//! 2. **Register**: lock every enabled channel in address order (each once),
+//! 2. **Register**: lock every enabled channel in channel-key order (each once),
 //!    try again in the same order (a peer may have arrived since pass 1), and
 //!    if still nothing can complete, publish one hook per case, all sharing one
 //!    fresh [`Token`]; unlock; park.
@@ -16,7 +16,7 @@
 //!   only peers select the token (at most once: see [`crate::waiter`]). Pass 1
 //!   and the try of pass 2 run with no hook published, so two selects can never
 //!   each take the other's offer.
-//! - Pass 2 holds several channel locks, always in increasing address order;
+//! - Pass 2 holds several channel locks, always in increasing channel-key order;
 //!   every other operation holds at most one: no lock-order cycle.
 //!
 //! # Locking
@@ -43,7 +43,7 @@ pub const DEFAULT: usize = usize::MAX;
 /// what the models check (the random order matters for fairness only).
 fn random_order(cases: &[&mut dyn SelectCase], order: &mut Vec<usize>) {
     order.clear();
-    order.extend((0..cases.len()).filter(|&i| cases[i].chan_addr().is_some()));
+    order.extend((0..cases.len()).filter(|&i| cases[i].chan_key().is_some()));
     #[cfg(not(loom))]
     for i in (1..order.len()).rev() {
         order.swap(i, fastrand::usize(..=i));
@@ -70,13 +70,9 @@ fn pass_register(
     token: Arc<Token>,
 ) -> Result<usize, Arc<Token>> {
     lock_order.clear();
-    lock_order.extend(
-        order
-            .iter()
-            .map(|&i| (cases[i].chan_addr().unwrap_or(0), i)),
-    );
+    lock_order.extend(order.iter().map(|&i| (cases[i].chan_key().unwrap_or(0), i)));
     lock_order.sort_unstable();
-    lock_order.dedup_by_key(|(addr, _)| *addr);
+    lock_order.dedup_by_key(|(key, _)| *key);
     for &(_, i) in lock_order.iter() {
         cases[i].lock();
     }

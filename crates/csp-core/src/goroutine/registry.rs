@@ -27,7 +27,8 @@
 //!   nothing changed in between (barring 2^32 changes).
 //!
 //! # Locking
-//! - `Registry::table` protects the id → entry map. It is held only to insert,
+//! - Each shard of `Registry::table` protects its part of the id → entry map
+//!   (ids are spread over the shards by `id % SHARDS`). A shard is held only to insert,
 //!   remove or copy out entries (O(1) per spawn and exit; O(n) for a
 //!   snapshot), never while polling a future or waking a task.
 //! - `Entry::state` protects one goroutine's state; the goroutine's wrapper
@@ -128,8 +129,9 @@ impl Entry {
 /// The live goroutines of one runtime.
 #[derive(Debug)]
 pub(crate) struct Registry {
-    /// id → entry of every live goroutine.
-    table: Mutex<HashMap<u64, Arc<Entry>>>,
+    /// id → entry of every live goroutine, sharded by id so concurrent
+    /// spawns and exits on different workers rarely meet on one lock.
+    table: [Mutex<HashMap<u64, Arc<Entry>>>; SHARDS],
     /// The next id for a spawned goroutine; starts at 2.
     next_id: AtomicU64,
     /// Whether id 1 has been handed out.
@@ -140,6 +142,9 @@ pub(crate) struct Registry {
     word: AtomicU64,
 }
 
+/// How many locks the table is split into.
+const SHARDS: usize = 16;
+
 /// One unit of the generation half of `Registry::word`.
 const GENERATION: u64 = 1 << 32;
 /// The waiting-count half of `Registry::word`.
@@ -148,7 +153,7 @@ const WAITING_MASK: u64 = GENERATION - 1;
 impl Registry {
     pub(crate) fn new() -> Self {
         Registry {
-            table: Mutex::new(HashMap::new()),
+            table: std::array::from_fn(|_| Mutex::new(HashMap::new())),
             next_id: AtomicU64::new(2),
             main_taken: AtomicBool::new(false),
             live: AtomicUsize::new(0),
@@ -196,7 +201,7 @@ impl Registry {
             is_main,
             state: Mutex::new(GoroutineState::Running),
         });
-        this.lock().insert(id, entry.clone());
+        this.shard(id).insert(id, entry.clone());
         this.live.fetch_add(1, Ordering::SeqCst);
         this.note_change(false, false);
         EntryGuard {
@@ -213,19 +218,29 @@ impl Registry {
 
     /// The number of live goroutines.
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        (0..SHARDS).map(|i| self.lock_shard(i).len()).sum()
     }
 
     /// A snapshot of every live goroutine, sorted by id.
     pub(crate) fn snapshot(&self) -> Vec<GoroutineInfo> {
-        let entries: Vec<Arc<Entry>> = self.lock().values().cloned().collect();
+        let entries: Vec<Arc<Entry>> = (0..SHARDS)
+            .flat_map(|i| self.lock_shard(i).values().cloned().collect::<Vec<_>>())
+            .collect();
         let mut infos: Vec<GoroutineInfo> = entries.iter().map(|e| e.info()).collect();
         infos.sort_by_key(|i| i.id);
         infos
     }
 
-    fn lock(&self) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The shard that holds goroutine `id`, locked.
+    fn shard(&self, id: u64) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
+        self.lock_shard((id % SHARDS as u64) as usize)
+    }
+
+    fn lock_shard(
+        &self,
+        i: usize,
+    ) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
+        self.table[i].lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -256,7 +271,7 @@ impl EntryGuard {
     /// Removes the entry now (idempotent).
     pub(crate) fn unregister(&mut self) {
         if std::mem::take(&mut self.registered) {
-            self.registry.lock().remove(&self.entry.id);
+            self.registry.shard(self.entry.id).remove(&self.entry.id);
             self.registry.live.fetch_sub(1, Ordering::SeqCst);
             let mut current = self.lock_state();
             let was = matches!(*current, GoroutineState::Waiting { .. });

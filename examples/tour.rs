@@ -55,9 +55,10 @@ async fn buffered() {
         tx.len(),
         tx.capacity()
     );
+    let full = tx.try_send(4).unwrap_err();
     println!(
-        "  a 4th would wait: try_send says {:?}",
-        tx.try_send(4).map_err(|e| e.is_full())
+        "  a 4th would wait: try_send says \"{full}\" and gives back {}",
+        full.into_inner()
     );
     println!("  FIFO: {:?} first", rx.recv().await);
 }

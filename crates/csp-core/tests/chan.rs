@@ -1,4 +1,6 @@
 //! One test per channel rule (issue: Go-semantic channels).
+
+mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -276,20 +278,22 @@ async fn timeouts_return_the_value() {
 
 #[test]
 fn blocking_variants_talk_across_threads() {
-    let (tx, rx) = chan::<i32>(0);
-    let (back_tx, back_rx) = chan::<i32>(0);
-    let t = std::thread::spawn(move || {
-        while let Some(v) = rx.recv_blocking() {
-            back_tx.send_blocking(v * 10).unwrap();
+    common::within(|| {
+        let (tx, rx) = chan::<i32>(0);
+        let (back_tx, back_rx) = chan::<i32>(0);
+        let t = std::thread::spawn(move || {
+            while let Some(v) = rx.recv_blocking() {
+                back_tx.send_blocking(v * 10).unwrap();
+            }
+        });
+        for i in 0..100 {
+            tx.send_blocking(i).unwrap();
+            assert_eq!(back_rx.recv_blocking(), Some(i * 10));
         }
+        drop(tx);
+        t.join().unwrap();
+        assert_eq!(back_rx.recv_blocking(), None);
     });
-    for i in 0..100 {
-        tx.send_blocking(i).unwrap();
-        assert_eq!(back_rx.recv_blocking(), Some(i * 10));
-    }
-    drop(tx);
-    t.join().unwrap();
-    assert_eq!(back_rx.recv_blocking(), None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -76,6 +76,31 @@ pub trait SelectCase: sealed::Sealed + Send {
     fn abandon(&mut self);
 }
 
+/// The `SelectCase` methods that only touch the case's channel and the peer
+/// it completed with: the same for receive and send cases.
+macro_rules! channel_plumbing {
+    () => {
+        fn chan_key(&self) -> Option<usize> {
+            self.source.get().map(|handle| handle.chan.key())
+        }
+
+        fn lock(&self) {
+            self.chan().raw_lock();
+        }
+
+        unsafe fn unlock(&self) {
+            // SAFETY: forwarded precondition.
+            unsafe { self.chan().raw_unlock() }
+        }
+
+        fn wake_peer(&mut self) {
+            if let Some(peer) = self.peer.take() {
+                peer.wake();
+            }
+        }
+    };
+}
+
 /// The channel a case waits on, borrowed or owned (so `recv(after(d))`
 /// works without a binding).
 enum Source<'a, H> {
@@ -203,22 +228,11 @@ impl<'a, T> RecvCase<'a, T> {
 impl<T> sealed::Sealed for RecvCase<'_, T> {}
 
 impl<T: Send> SelectCase for RecvCase<'_, T> {
-    fn chan_key(&self) -> Option<usize> {
-        self.source.get().map(|rx| rx.chan.key())
-    }
+    channel_plumbing!();
 
     fn try_now(&mut self) -> bool {
         let take = self.chan().lock().take();
         self.store(take)
-    }
-
-    fn lock(&self) {
-        self.chan().raw_lock();
-    }
-
-    unsafe fn unlock(&self) {
-        // SAFETY: forwarded precondition.
-        unsafe { self.chan().raw_unlock() }
     }
 
     unsafe fn try_locked(&mut self) -> bool {
@@ -234,12 +248,6 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
             .recvq
             .push_back(hook.clone());
         self.hook = Some(hook);
-    }
-
-    fn wake_peer(&mut self) {
-        if let Some(peer) = self.peer.take() {
-            peer.wake();
-        }
     }
 
     fn complete_selected(&mut self) {
@@ -340,23 +348,12 @@ impl<'a, T> SendCase<'a, T> {
 impl<T> sealed::Sealed for SendCase<'_, T> {}
 
 impl<T: Send> SelectCase for SendCase<'_, T> {
-    fn chan_key(&self) -> Option<usize> {
-        self.source.get().map(|tx| tx.chan.key())
-    }
+    channel_plumbing!();
 
     fn try_now(&mut self) -> bool {
         let value = self.value.take().expect("send case holds its value");
         let offer = self.chan().lock().offer(value);
         self.store(offer)
-    }
-
-    fn lock(&self) {
-        self.chan().raw_lock();
-    }
-
-    unsafe fn unlock(&self) {
-        // SAFETY: forwarded precondition.
-        unsafe { self.chan().raw_unlock() }
     }
 
     unsafe fn try_locked(&mut self) -> bool {
@@ -373,12 +370,6 @@ impl<T: Send> SelectCase for SendCase<'_, T> {
             .sendq
             .push_back(hook.clone());
         self.hook = Some(hook);
-    }
-
-    fn wake_peer(&mut self) {
-        if let Some(peer) = self.peer.take() {
-            peer.wake();
-        }
     }
 
     fn complete_selected(&mut self) {

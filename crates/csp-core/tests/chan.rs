@@ -198,8 +198,7 @@ fn send_cancel_gives_the_value_back() {
     let (tx, _rx) = chan::<i32>(0);
     let mut s = spawn(tx.send(5));
     assert_pending!(s.poll());
-    let fut = s.into_inner();
-    assert_eq!(fut.cancel(), Some(5));
+    assert_eq!(s.enter(|_, fut| fut.cancel()), Some(5));
 }
 
 #[test]

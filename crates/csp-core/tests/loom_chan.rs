@@ -83,10 +83,14 @@ fn buffered_value_received_once() {
     });
 }
 
-/// Two rendezvous in a row: the second park reuses the first one's hook
-/// (the channel's spare-hook cache) while the peer may still hold it.
+/// Two rendezvous in a row: each parked future's hook lives in the future
+/// itself, which is freed (and its memory reused by the next one) as soon as
+/// it completes, while the peer that selected it may still be finishing its
+/// critical section. The peer's last touch must be the release store that
+/// the owner acquires (loom reports any access not ordered before the
+/// hook's drop).
 #[test]
-fn parked_hook_is_reused_safely() {
+fn completed_hook_is_freed_safely() {
     loom::model(|| {
         let (tx, rx) = chan::<u32>(0);
         let t = thread::spawn(move || {

@@ -19,8 +19,6 @@ use std::ops::{Deref, DerefMut};
 
 use super::state::State;
 use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
-use crate::waiter::HookCache;
-use crossbeam_utils::CachePadded;
 
 pub(crate) struct Chan<T> {
     /// See [`Chan::key`].
@@ -29,11 +27,6 @@ pub(crate) struct Chan<T> {
     state: UnsafeCell<State<T>>,
     pub(crate) senders: AtomicUsize,
     pub(crate) receivers: AtomicUsize,
-    /// A spare hook for the next plain operation that parks (no allocation
-    /// per park in steady state). On its own cache line: parkers swap it
-    /// while others spin on the lock, and sharing a line would make each
-    /// swap steal the lock's line.
-    pub(crate) spare: CachePadded<HookCache<T>>,
 }
 
 // SAFETY: `state` is only reached under `lock` (module invariant), so sharing a
@@ -54,7 +47,6 @@ impl<T> Chan<T> {
             state: UnsafeCell::new(State::new(cap)),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
-            spare: CachePadded::new(HookCache::new()),
         }
     }
 

@@ -1,22 +1,25 @@
 //! One in-flight send or receive: the try / park / re-poll / withdraw logic
-//! shared by the `send`/`recv` futures, the `Stream` impl, the timeout and
-//! blocking variants.
+//! shared by the `send`/`recv` futures, the `Stream` and `Sink` impls, the
+//! timeout and blocking variants.
 //!
 //! # Invariants
-//! - `hook` is `Some` exactly while the operation is parked (published in a
-//!   channel queue, or popped by a peer whose outcome the owner has not read).
+//! - An op holds its hook inline (no allocation to park) and is driven
+//!   through `Pin<&mut Self>`: while `parked`, its hook is published in a
+//!   channel queue (or popped by a peer whose outcome the owner has not
+//!   read), so the op must not move, and its owner must withdraw it before
+//!   dropping it (the lifetime protocol of [`crate::waiter`]). An op dropped
+//!   while parked would leave a dangling pointer in a queue: that bug aborts.
 //! - Cancel safety: [`SendOp::withdraw`] and [`RecvOp::withdraw`] leave no hook
 //!   behind. A send value not yet taken comes back to the caller; once taken the
 //!   send counts as done. A value already handed to a receive comes back to the
 //!   caller of `withdraw`, who returns it to the channel head if it cannot use it.
 //! - Every completion that did not park spends one unit of Tokio's cooperative
 //!   budget, so a loop over an always-ready channel yields now and then.
-//! - Parking takes the channel's spare hook (`Chan::spare`) and gives it back
-//!   on completion, so steady-state parking does not allocate;
-//!   a re-poll while still parked refreshes the waker under the channel lock
+//! - A re-poll while still parked refreshes the waker under the channel lock
 //!   (waker rule 2 in [`crate::waiter`]).
 
 use std::panic::Location;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::task::coop;
@@ -25,8 +28,7 @@ use super::core::Chan;
 use super::error::SendError;
 use super::state::{Offer, Take};
 use crate::goroutine::{record_park, WaitReason};
-use crate::loom::Arc;
-use crate::waiter::Hook;
+use crate::waiter::{Hook, HookPtr};
 
 /// What withdrawing a parked send found.
 pub(crate) enum SendWithdrawn<T> {
@@ -38,36 +40,44 @@ pub(crate) enum SendWithdrawn<T> {
 
 /// A send that may be parked.
 pub(crate) struct SendOp<T> {
-    hook: Option<Arc<Hook<T>>>,
+    /// Built on the first park (an op that never parks never pays for it).
+    hook: Option<Hook<T>>,
+    parked: bool,
 }
 
 impl<T> SendOp<T> {
-    pub(crate) const fn new() -> Self {
-        Self { hook: None }
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            hook: None,
+            parked: false,
+        }
     }
 
     /// Whether the send is parked in the channel.
+    #[inline]
     pub(crate) fn is_parked(&self) -> bool {
-        self.hook.is_some()
+        self.parked
     }
 
     /// Drives the send. `value` is `Some` until the value is handed to the channel.
     pub(crate) fn poll(
-        &mut self,
+        self: Pin<&mut Self>,
         chan: &Chan<T>,
         value: &mut Option<T>,
         cx: &mut Context<'_>,
         at: &'static Location<'static>,
     ) -> Poll<Result<(), SendError<T>>> {
-        if let Some(hook) = &self.hook {
+        // SAFETY: nothing is moved out of `this`; the hook stays in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.parked {
+            let hook = parked_hook(&this.hook);
             if still_waiting(chan, hook, cx) {
                 record_park(WaitReason::ChanSend, at);
                 return Poll::Pending;
             }
-            let hook = self.hook.take().expect("checked above");
-            let outcome = Self::outcome(&hook);
-            chan.spare.put(hook);
-            return Poll::Ready(outcome);
+            this.parked = false;
+            return Poll::Ready(Self::outcome(hook));
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let item = value.take().expect("send future polled after completion");
@@ -92,16 +102,16 @@ impl<T> SendOp<T> {
                 Poll::Ready(Err(SendError(back)))
             }
             Offer::WouldBlock(back) => {
-                let hook = spare_hook(chan);
-                // SAFETY: not published yet: we own its waker and slot
-                // (waker rule 1, slot rule 3).
+                let hook = this.hook.get_or_insert_with(Hook::plain);
+                // SAFETY: not published and no peer access in progress (the
+                // op is not parked): waker rule 1, slot rule 3.
                 unsafe {
                     hook.arm(cx.waker());
                     hook.slot().put(back);
                 }
-                state.sendq.push_back(hook.clone());
+                state.sendq.push_back(HookPtr::new(hook));
                 drop(state);
-                self.hook = Some(hook);
+                this.parked = true;
                 record_park(WaitReason::ChanSend, at);
                 Poll::Pending
             }
@@ -110,8 +120,8 @@ impl<T> SendOp<T> {
 
     /// The outcome of a selected send hook.
     fn outcome(hook: &Hook<T>) -> Result<(), SendError<T>> {
-        // SAFETY: the token is selected (observed with acquire by the caller),
-        // and the selecting peer popped the hook: slot rule 3.
+        // SAFETY: the token is selected (observed with acquire by the caller,
+        // or found popped under the lock): slot rule 3.
         match unsafe { hook.slot() }.take() {
             None => Ok(()),
             Some(item) => Err(SendError(item)),
@@ -119,52 +129,71 @@ impl<T> SendOp<T> {
     }
 
     /// Withdraws a parked send. Returns `None` if nothing was parked.
-    pub(crate) fn withdraw(&mut self, chan: &Chan<T>) -> Option<SendWithdrawn<T>> {
-        let hook = self.hook.take()?;
-        let was_queued = chan.lock().remove(&hook, true);
+    #[inline]
+    pub(crate) fn withdraw(self: Pin<&mut Self>, chan: &Chan<T>) -> Option<SendWithdrawn<T>> {
+        if !self.parked {
+            return None;
+        }
+        // SAFETY: nothing is moved out of `this`.
+        let this = unsafe { self.get_unchecked_mut() };
+        let hook = parked_hook(&this.hook);
+        let was_queued = chan.lock().remove(hook, true);
+        // Either way no peer touches the hook any more: we removed it, or a
+        // peer popped (and selected) it in a critical section that ended
+        // before we took the lock (lifetime rule 2).
+        this.parked = false;
         if was_queued {
             // SAFETY: we removed the hook from its queue under the lock (rule 3).
             let item = unsafe { hook.slot() }.take().expect("unsent value");
-            chan.spare.put(hook);
             Some(SendWithdrawn::NotSent(item))
         } else {
-            // A peer popped it under the lock, and a plain send's token is
-            // never withdrawn, so the peer selected it.
             debug_assert!(hook.is_selected());
-            let outcome = Self::outcome(&hook);
-            chan.spare.put(hook);
-            Some(SendWithdrawn::Done(outcome))
+            Some(SendWithdrawn::Done(Self::outcome(hook)))
         }
+    }
+}
+
+impl<T> Drop for SendOp<T> {
+    #[inline]
+    fn drop(&mut self) {
+        abort_if_parked(self.parked);
     }
 }
 
 /// A receive that may be parked.
 pub(crate) struct RecvOp<T> {
-    hook: Option<Arc<Hook<T>>>,
+    /// Built on the first park (an op that never parks never pays for it).
+    hook: Option<Hook<T>>,
+    parked: bool,
 }
 
 impl<T> RecvOp<T> {
-    pub(crate) const fn new() -> Self {
-        Self { hook: None }
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            hook: None,
+            parked: false,
+        }
     }
 
     /// Drives the receive: `Some(v)` a value, `None` closed and drained.
     pub(crate) fn poll(
-        &mut self,
+        self: Pin<&mut Self>,
         chan: &Chan<T>,
         cx: &mut Context<'_>,
         at: &'static Location<'static>,
     ) -> Poll<Option<T>> {
-        if let Some(hook) = &self.hook {
+        // SAFETY: nothing is moved out of `this`; the hook stays in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.parked {
+            let hook = parked_hook(&this.hook);
             if still_waiting(chan, hook, cx) {
                 record_park(WaitReason::ChanReceive, at);
                 return Poll::Pending;
             }
-            let hook = self.hook.take().expect("checked above");
-            // SAFETY: selected, and popped by the selecting peer (rule 3).
-            let outcome = unsafe { hook.slot() }.take();
-            chan.spare.put(hook);
-            return Poll::Ready(outcome);
+            this.parked = false;
+            // SAFETY: selected, observed with acquire (slot rule 3).
+            return Poll::Ready(unsafe { hook.slot() }.take());
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let mut state = chan.lock();
@@ -183,12 +212,13 @@ impl<T> RecvOp<T> {
                 Poll::Ready(None)
             }
             Take::WouldBlock => {
-                let hook = spare_hook(chan);
-                // SAFETY: not published yet: we own its waker (waker rule 1).
+                let hook = this.hook.get_or_insert_with(Hook::plain);
+                // SAFETY: not published and no peer access in progress (the
+                // op is not parked): waker rule 1.
                 unsafe { hook.arm(cx.waker()) };
-                state.recvq.push_back(hook.clone());
+                state.recvq.push_back(HookPtr::new(hook));
                 drop(state);
-                self.hook = Some(hook);
+                this.parked = true;
                 record_park(WaitReason::ChanReceive, at);
                 Poll::Pending
             }
@@ -198,34 +228,57 @@ impl<T> RecvOp<T> {
     /// Withdraws a parked receive. Returns `None` if nothing was parked or it
     /// was still waiting; `Some(outcome)` if it had completed (`Some(v)`: a
     /// value was handed to it, which the caller now owns).
-    pub(crate) fn withdraw(&mut self, chan: &Chan<T>) -> Option<Option<T>> {
-        let hook = self.hook.take()?;
-        if chan.lock().remove(&hook, false) {
-            chan.spare.put(hook);
+    #[inline]
+    pub(crate) fn withdraw(self: Pin<&mut Self>, chan: &Chan<T>) -> Option<Option<T>> {
+        if !self.parked {
+            return None;
+        }
+        // SAFETY: nothing is moved out of `this`.
+        let this = unsafe { self.get_unchecked_mut() };
+        let hook = parked_hook(&this.hook);
+        let was_queued = chan.lock().remove(hook, false);
+        // No peer touches the hook any more (lifetime rule 2, as for sends).
+        this.parked = false;
+        if was_queued {
             return None;
         }
         debug_assert!(hook.is_selected());
         // SAFETY: the hook is no longer queued and we took the lock after the
         // peer popped it (rule 3).
-        let outcome = unsafe { hook.slot() }.take();
-        chan.spare.put(hook);
-        Some(outcome)
+        Some(unsafe { hook.slot() }.take())
     }
 
     /// Withdraws for good (the future is dropped): a value already handed over
     /// goes back to the head of the channel, so nothing is lost.
-    pub(crate) fn cancel(&mut self, chan: &Chan<T>) {
+    #[inline]
+    pub(crate) fn cancel(self: Pin<&mut Self>, chan: &Chan<T>) {
         if let Some(Some(item)) = self.withdraw(chan) {
             give_back(chan, item);
         }
     }
 }
 
-/// A hook to park with: the channel's spare one, or a new one (allocated under
-/// the lock: cheaper than releasing it and trying again).
+impl<T> Drop for RecvOp<T> {
+    #[inline]
+    fn drop(&mut self) {
+        abort_if_parked(self.parked);
+    }
+}
+
+/// The hook of a parked op (built when it parked).
 #[inline]
-fn spare_hook<T>(chan: &Chan<T>) -> Arc<Hook<T>> {
-    chan.spare.take().unwrap_or_else(|| Hook::single(None))
+fn parked_hook<T>(hook: &Option<Hook<T>>) -> &Hook<T> {
+    hook.as_ref().expect("a parked op has a hook")
+}
+
+/// An op's owner must withdraw it before dropping it; if a bug in csp ever
+/// skipped that, a queue would keep a pointer to freed memory: stop instead.
+#[inline]
+fn abort_if_parked(parked: bool) {
+    if parked {
+        eprintln!("csp: internal error: a parked channel operation was dropped unwithdrawn");
+        std::process::abort();
+    }
 }
 
 /// The owner's re-poll of a parked plain operation: `false` once a peer

@@ -20,6 +20,7 @@ use super::error::{RecvTimeoutError, TryRecvError};
 use super::op::RecvOp;
 use super::state::Take;
 use crate::loom::Arc;
+use pin_project::{pin_project, pinned_drop};
 
 /// The receiving half of a channel: Go's `<-chan T`.
 ///
@@ -28,16 +29,14 @@ use crate::loom::Arc;
 /// that ends when the channel is closed and drained: Go's `for v := range ch`.
 pub struct Receiver<T> {
     pub(crate) chan: Arc<Chan<T>>,
-    /// The receive in flight when used as a `Stream`.
-    stream: RecvOp<T>,
+    /// The receive in flight when used as a `Stream` (boxed so the receiver
+    /// stays `Unpin`; allocated on the first `poll_next`).
+    stream: Option<Pin<Box<RecvOp<T>>>>,
 }
 
 impl<T> Receiver<T> {
     pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
-        Self {
-            chan,
-            stream: RecvOp::new(),
-        }
+        Self { chan, stream: None }
     }
 
     /// Receives a value, waiting until one is available: Go's `v, ok := <-ch`.
@@ -102,18 +101,20 @@ impl<T> Receiver<T> {
         &self,
         timeout: Duration,
     ) -> impl Future<Output = Result<T, RecvTimeoutError>> + '_ {
-        let mut recv = self.recv();
+        let recv = self.recv();
         async move {
+            let mut recv = std::pin::pin!(recv);
             let sleep = tokio::time::sleep(timeout);
             let mut sleep = std::pin::pin!(sleep);
             std::future::poll_fn(|cx| {
-                if let Poll::Ready(res) = Pin::new(&mut recv).poll(cx) {
+                if let Poll::Ready(res) = recv.as_mut().poll(cx) {
                     return Poll::Ready(res.ok_or(RecvTimeoutError::Closed));
                 }
                 if sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                Poll::Ready(match recv.op.withdraw(recv.chan) {
+                let this = recv.as_mut().project();
+                Poll::Ready(match this.op.withdraw(this.chan) {
                     None => Err(RecvTimeoutError::Timeout),
                     Some(Some(v)) => Ok(v),
                     Some(None) => Err(RecvTimeoutError::Closed),
@@ -150,7 +151,9 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.stream.cancel(&self.chan);
+        if let Some(op) = &mut self.stream {
+            op.as_mut().cancel(&self.chan);
+        }
         if self.chan.drop_receiver() {
             self.chan.close();
         }
@@ -169,7 +172,10 @@ impl<T> futures_core::Stream for Receiver<T> {
     /// Go's `for v := range ch`: yields values until closed and drained.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        this.stream.poll(&this.chan, cx, Location::caller())
+        this.stream
+            .get_or_insert_with(|| Box::pin(RecvOp::new()))
+            .as_mut()
+            .poll(&this.chan, cx, Location::caller())
     }
 }
 
@@ -183,9 +189,15 @@ impl<T> futures_core::FusedStream for Receiver<T> {
 impl<T> Unpin for Receiver<T> {}
 
 /// The future of [`Receiver::recv`].
+///
+/// `!Unpin`: while parked it is linked into the channel's queue in place (no
+/// allocation), so it must be pinned to be polled (`.await`,
+/// `std::pin::pin!`, `Box::pin` or `tokio::select!` all do that).
 #[must_use = "futures do nothing unless awaited"]
+#[pin_project(PinnedDrop)]
 pub struct Recv<'a, T> {
     chan: &'a Chan<T>,
+    #[pin]
     op: RecvOp<T>,
     at: &'static Location<'static>,
 }
@@ -194,16 +206,16 @@ impl<T> Future for Recv<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
+        let this = self.project();
         this.op.poll(this.chan, cx, this.at)
     }
 }
 
-impl<T> Unpin for Recv<'_, T> {}
-
-impl<T> Drop for Recv<'_, T> {
-    fn drop(&mut self) {
-        self.op.cancel(self.chan);
+#[pinned_drop]
+impl<T> PinnedDrop for Recv<'_, T> {
+    fn drop(self: Pin<&mut Self>) {
+        let this = self.project();
+        this.op.cancel(this.chan);
     }
 }
 

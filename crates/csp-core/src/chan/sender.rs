@@ -21,6 +21,7 @@ use super::error::{SendError, SendTimeoutError, TrySendError};
 use super::op::{SendOp, SendWithdrawn};
 use super::state::Offer;
 use crate::loom::Arc;
+use pin_project::{pin_project, pinned_drop};
 
 /// The sending half of a channel: Go's `chan<- T`.
 ///
@@ -100,18 +101,19 @@ impl<T> Sender<T> {
         value: T,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), SendTimeoutError<T>>> + '_ {
-        let mut send = self.send(value);
+        let send = self.send(value);
         async move {
+            let mut send = std::pin::pin!(send);
             let sleep = tokio::time::sleep(timeout);
             let mut sleep = std::pin::pin!(sleep);
             std::future::poll_fn(|cx| {
-                if let Poll::Ready(res) = Pin::new(&mut send).poll(cx) {
+                if let Poll::Ready(res) = send.as_mut().poll(cx) {
                     return Poll::Ready(res.map_err(|SendError(v)| SendTimeoutError::Closed(v)));
                 }
                 if sleep.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                Poll::Ready(match send.withdraw() {
+                Poll::Ready(match send.as_mut().withdraw() {
                     SendWithdrawn::NotSent(v) => Err(SendTimeoutError::Timeout(v)),
                     SendWithdrawn::Done(res) => {
                         res.map_err(|SendError(v)| SendTimeoutError::Closed(v))
@@ -167,29 +169,49 @@ impl<T> fmt::Debug for Sender<T> {
 }
 
 /// The future of [`Sender::send`].
+///
+/// `!Unpin`: while parked it is linked into the channel's queue in place (no
+/// allocation), so it must be pinned to be polled (`.await`,
+/// `std::pin::pin!`, `Box::pin` or `tokio::select!` all do that).
 #[must_use = "futures do nothing unless awaited"]
+#[pin_project(PinnedDrop)]
 pub struct Send<'a, T> {
     chan: &'a Chan<T>,
     value: Option<T>,
+    #[pin]
     op: SendOp<T>,
     at: &'static Location<'static>,
 }
 
 impl<T> Send<'_, T> {
     /// Withdraws the send and gives the value back if the channel has not
-    /// taken it yet (`Some(v)`); `None` if the send already completed or failed.
-    pub fn cancel(mut self) -> Option<T> {
+    /// taken it yet (`Some(v)`); `None` if the send already completed or
+    /// failed. Go has no counterpart: a Go send cannot be taken back.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::future::Future;
+    /// use std::task::{Context, Waker};
+    ///
+    /// let (tx, _rx) = csp_core::chan::<i32>(0);
+    /// let mut send = std::pin::pin!(tx.send(5));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(send.as_mut().poll(&mut cx).is_pending()); // parked: no receiver
+    /// assert_eq!(send.cancel(), Some(5));
+    /// ```
+    pub fn cancel(self: Pin<&mut Self>) -> Option<T> {
         match self.withdraw() {
             SendWithdrawn::NotSent(v) => Some(v),
             SendWithdrawn::Done(_) => None,
         }
     }
 
-    fn withdraw(&mut self) -> SendWithdrawn<T> {
-        if let Some(v) = self.value.take() {
+    fn withdraw(self: Pin<&mut Self>) -> SendWithdrawn<T> {
+        let this = self.project();
+        if let Some(v) = this.value.take() {
             return SendWithdrawn::NotSent(v);
         }
-        match self.op.withdraw(self.chan) {
+        match this.op.withdraw(this.chan) {
             Some(w) => w,
             None => SendWithdrawn::Done(Ok(())),
         }
@@ -200,18 +222,16 @@ impl<T> Future for Send<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        this.op.poll(this.chan, &mut this.value, cx, this.at)
+        let this = self.project();
+        this.op.poll(this.chan, this.value, cx, this.at)
     }
 }
 
-impl<T> Unpin for Send<'_, T> {}
-
-impl<T> Drop for Send<'_, T> {
-    fn drop(&mut self) {
-        if self.op.is_parked() {
-            drop(self.op.withdraw(self.chan));
-        }
+#[pinned_drop]
+impl<T> PinnedDrop for Send<'_, T> {
+    fn drop(self: Pin<&mut Self>) {
+        let this = self.project();
+        drop(this.op.withdraw(this.chan));
     }
 }
 

@@ -37,7 +37,8 @@ use super::sender::Sender;
 pub struct SendSink<T> {
     tx: Sender<T>,
     value: Option<T>,
-    op: SendOp<T>,
+    /// Boxed so the sink stays `Unpin` (the op must not move while parked).
+    op: Pin<Box<SendOp<T>>>,
     at: &'static Location<'static>,
 }
 
@@ -48,7 +49,7 @@ impl<T> Sender<T> {
         SendSink {
             tx: self,
             value: None,
-            op: SendOp::new(),
+            op: Box::pin(SendOp::new()),
             at: Location::caller(),
         }
     }
@@ -86,7 +87,9 @@ impl<T> futures_sink::Sink<T> for SendSink<T> {
         if this.value.is_none() && !this.op.is_parked() {
             return Poll::Ready(Ok(()));
         }
-        this.op.poll(&this.tx.chan, &mut this.value, cx, this.at)
+        this.op
+            .as_mut()
+            .poll(&this.tx.chan, &mut this.value, cx, this.at)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
@@ -99,7 +102,7 @@ impl<T> Unpin for SendSink<T> {}
 impl<T> Drop for SendSink<T> {
     fn drop(&mut self) {
         if self.op.is_parked() {
-            drop(self.op.withdraw(&self.tx.chan));
+            drop(self.op.as_mut().withdraw(&self.tx.chan));
         }
     }
 }

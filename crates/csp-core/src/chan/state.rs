@@ -21,8 +21,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use crate::loom::Arc;
-use crate::waiter::Hook;
+use crate::waiter::{Hook, HookPtr};
 
 /// Result of offering a value to the channel without waiting.
 pub(crate) enum Offer<T> {
@@ -51,9 +50,9 @@ pub(crate) struct State<T> {
     buf: VecDeque<T>,
     cap: usize,
     /// Parked receivers, FIFO.
-    pub(crate) recvq: VecDeque<Arc<Hook<T>>>,
+    pub(crate) recvq: VecDeque<HookPtr<T>>,
     /// Parked senders, FIFO; each hook's slot holds its value.
-    pub(crate) sendq: VecDeque<Arc<Hook<T>>>,
+    pub(crate) sendq: VecDeque<HookPtr<T>>,
     closed: bool,
     /// Woken once when the channel closes: the timer task of `time` watches
     /// its channel this way so it stops when every receiver is gone.
@@ -90,21 +89,10 @@ impl<T> State<T> {
         if self.closed {
             return Offer::Closed(value);
         }
-        let mut value = value;
-        while let Some(hook) = self.recvq.pop_front() {
-            // Slot rules 1 and 2: write, then select; on failure take it back.
-            // SAFETY: we hold the channel lock and popped `hook` from its
-            // queue in this critical section.
-            unsafe { hook.slot() }.put(value);
-            if hook.try_select() {
-                // SAFETY: lock held; our swap selected the hook (waker rule 3).
-                return Offer::Handed(unsafe { hook.take_waker() });
-            }
-            // SAFETY: as above; the swap failed, so the owner does not read it.
-            value = unsafe { hook.slot() }
-                .take()
-                .expect("slot holds the value just put");
-        }
+        let value = match hand_to_receiver(&mut self.recvq, value) {
+            Ok(waker) => return Offer::Handed(waker),
+            Err(back) => back,
+        };
         if self.buf.len() < self.cap {
             self.buf.push_back(value);
             return Offer::Buffered;
@@ -135,19 +123,21 @@ impl<T> State<T> {
 
     /// Pops parked senders until one commits; returns its value and hook.
     fn pop_sender_value(&mut self) -> Option<(T, Option<Waker>)> {
-        while let Some(hook) = self.sendq.pop_front() {
-            // SAFETY: we hold the channel lock and popped `hook` from its
-            // queue in this critical section (slot rule 1).
+        while let Some(ptr) = self.sendq.pop_front() {
+            // SAFETY: we hold the channel lock and popped `ptr` from its queue
+            // in this critical section (lifetime protocol).
+            let hook = unsafe { ptr.get() };
+            // SAFETY: as above (slot rule 1).
             let value = unsafe { hook.slot() }
                 .take()
                 .expect("a parked sender's slot holds its value");
-            if hook.try_select() {
-                // SAFETY: lock held; our swap selected the hook (waker rule 3).
-                return Some((value, unsafe { hook.take_waker() }));
+            // SAFETY: as above (waker rule 3).
+            match unsafe { hook.select_locked() } {
+                Ok(waker) => return Some((value, waker)),
+                // Stale: give the value back before anyone else can look (rule 2).
+                // SAFETY: as above.
+                Err(_) => drop(unsafe { hook.slot() }.put(value)),
             }
-            // Stale: give the value back before anyone else can look (rule 2).
-            // SAFETY: as above.
-            unsafe { hook.slot() }.put(value);
         }
         None
     }
@@ -161,10 +151,12 @@ impl<T> State<T> {
         }
         self.closed = true;
         let mut woken = Vec::new();
-        for hook in self.recvq.drain(..).chain(self.sendq.drain(..)) {
-            if hook.try_select() {
-                // SAFETY: lock held; our swap selected the hook (waker rule 3).
-                woken.extend(unsafe { hook.take_waker() });
+        for ptr in self.recvq.drain(..).chain(self.sendq.drain(..)) {
+            // SAFETY: lock held, popped in this critical section (lifetime
+            // protocol; waker rule 3). A stale hook is simply dropped from
+            // the queue: its owner withdraws it.
+            if let Ok(waker) = unsafe { ptr.get().select_locked() } {
+                woken.extend(waker);
             }
         }
         Some(woken)
@@ -174,32 +166,25 @@ impl<T> State<T> {
     /// to the head of the channel: to a parked receiver if there is one, else to
     /// the front of the buffer (even past `cap`: losing it is not an option).
     pub(crate) fn give_back(&mut self, value: T) -> Option<Waker> {
-        let mut value = value;
-        while let Some(hook) = self.recvq.pop_front() {
-            // SAFETY: lock held, hook popped in this critical section (rule 1).
-            unsafe { hook.slot() }.put(value);
-            if hook.try_select() {
-                // SAFETY: lock held; our swap selected the hook (waker rule 3).
-                return unsafe { hook.take_waker() };
+        match hand_to_receiver(&mut self.recvq, value) {
+            Ok(waker) => waker,
+            Err(value) => {
+                self.buf.push_front(value);
+                None
             }
-            // SAFETY: as above; the swap failed, so the owner does not read it.
-            value = unsafe { hook.slot() }
-                .take()
-                .expect("slot holds the value just put");
         }
-        self.buf.push_front(value);
-        None
     }
 
     /// Removes `hook` from the queue it waits in. Returns whether it was still
     /// queued (if not, a peer popped it: selected, or found it stale).
-    pub(crate) fn remove(&mut self, hook: &Arc<Hook<T>>, sending: bool) -> bool {
+    pub(crate) fn remove(&mut self, hook: &Hook<T>, sending: bool) -> bool {
         let queue = if sending {
             &mut self.sendq
         } else {
             &mut self.recvq
         };
-        match queue.iter().position(|h| Arc::ptr_eq(h, hook)) {
+        // Search from the back: an owner withdrawing usually parked last.
+        match queue.iter().rposition(|h| h.is(hook)) {
             Some(i) => {
                 queue.remove(i);
                 true
@@ -207,4 +192,29 @@ impl<T> State<T> {
             None => false,
         }
     }
+}
+
+/// Hands `value` to the first live parked receiver in `recvq`: its waker
+/// (to wake after unlocking), or the value back if none is parked.
+fn hand_to_receiver<T>(recvq: &mut VecDeque<HookPtr<T>>, mut value: T) -> Result<Option<Waker>, T> {
+    while let Some(ptr) = recvq.pop_front() {
+        // SAFETY: the caller holds the channel lock and we popped `ptr` from
+        // its queue in this critical section (lifetime protocol).
+        let hook = unsafe { ptr.get() };
+        // Slot rules 1 and 2: write, then select; on failure take it back.
+        // SAFETY: as above.
+        unsafe { hook.slot() }.put(value);
+        // SAFETY: as above (waker rule 3).
+        match unsafe { hook.select_locked() } {
+            Ok(waker) => return Ok(waker),
+            Err(_) => {
+                // SAFETY: as above; the selection failed, so the owner does
+                // not read it.
+                value = unsafe { hook.slot() }
+                    .take()
+                    .expect("slot holds the value just put")
+            }
+        }
+    }
+    Err(value)
 }

@@ -21,7 +21,7 @@ use super::super::chan::op::give_back;
 use super::super::chan::state::{Offer, Take};
 use crate::chan::{Receiver, SendError, Sender};
 use crate::loom::Arc;
-use crate::waiter::{Hook, Token};
+use crate::waiter::{HeapHook, Hook, HookPtr, Token};
 
 mod sealed {
     pub trait Sealed {}
@@ -64,7 +64,8 @@ pub trait SelectCase: sealed::Sealed + Send {
     /// Wakes the peer this case completed with, if any (no lock held).
     #[doc(hidden)]
     fn wake_peer(&mut self);
-    /// Pass 3, chosen case: reads the outcome from the hook.
+    /// Pass 3, chosen case: reads the outcome from the hook. The engine has
+    /// called `Token::settle` first (the peer is done with the hook).
     #[doc(hidden)]
     fn complete_selected(&mut self);
     /// Pass 3, other cases: removes the hook from its queue.
@@ -169,7 +170,7 @@ impl_into_case!(IntoSendCase, into_send_case, SendCase, Sender, value);
 /// A receive case: Go's `case v, ok := <-ch:`.
 pub struct RecvCase<'a, T> {
     source: Source<'a, Receiver<T>>,
-    hook: Option<Arc<Hook<T>>>,
+    hook: Option<HeapHook<T>>,
     peer: Option<Waker>,
     out: Option<Option<T>>,
 }
@@ -246,14 +247,15 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
         // SAFETY: the caller holds the lock; this is the only live reference.
         unsafe { self.chan().state_locked().get() }
             .recvq
-            .push_back(hook.clone());
+            .push_back(HookPtr::new(&hook));
         self.hook = Some(hook);
     }
 
     fn complete_selected(&mut self) {
         let hook = self.hook.take().expect("a parked case has a hook");
-        // SAFETY: the token is selected for this case and the selecting peer
-        // popped the hook (slot rule 3).
+        // SAFETY: the token is selected for this case, the selecting peer
+        // popped the hook, and the engine settled the token first (slot rule 3,
+        // lifetime rule 3).
         self.out = Some(unsafe { hook.slot() }.take());
     }
 
@@ -275,7 +277,7 @@ impl<T: Send> SelectCase for RecvCase<'_, T> {
 pub struct SendCase<'a, T> {
     source: Source<'a, Sender<T>>,
     value: Option<T>,
-    hook: Option<Arc<Hook<T>>>,
+    hook: Option<HeapHook<T>>,
     peer: Option<Waker>,
     out: Option<Result<(), SendError<T>>>,
 }
@@ -368,14 +370,15 @@ impl<T: Send> SelectCase for SendCase<'_, T> {
         // SAFETY: the caller holds the lock; this is the only live reference.
         unsafe { self.chan().state_locked().get() }
             .sendq
-            .push_back(hook.clone());
+            .push_back(HookPtr::new(&hook));
         self.hook = Some(hook);
     }
 
     fn complete_selected(&mut self) {
         let hook = self.hook.take().expect("a parked case has a hook");
-        // SAFETY: the token is selected for this case and the selecting peer
-        // popped the hook (slot rule 3).
+        // SAFETY: the token is selected for this case, the selecting peer
+        // popped the hook, and the engine settled the token first (slot rule 3,
+        // lifetime rule 3).
         self.out = Some(match unsafe { hook.slot() }.take() {
             None => Ok(()),
             Some(v) => Err(SendError(v)),

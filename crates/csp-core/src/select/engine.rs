@@ -104,7 +104,10 @@ fn pass_register(
 }
 
 /// Pass 3: case `chosen` was committed by a peer; withdraw every other hook.
-fn pass_withdraw(cases: &mut [&mut dyn SelectCase], order: &[usize], chosen: usize) {
+fn pass_withdraw(cases: &mut [&mut dyn SelectCase], order: &[usize], token: &Token, chosen: usize) {
+    // The committing peer may still hold the token's waker lock: wait for it
+    // before the chosen hook is freed (lifetime rule 3 in `crate::waiter`).
+    token.settle();
     for &i in order {
         if i == chosen {
             cases[i].complete_selected();
@@ -191,8 +194,8 @@ impl Future for Select<'_, '_> {
                 record_park(WaitReason::Select, this.at);
                 return Poll::Pending;
             };
+            pass_withdraw(this.cases, &this.order, token, chosen);
             this.token = None;
-            pass_withdraw(this.cases, &this.order, chosen);
             return Poll::Ready(chosen);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
@@ -232,6 +235,7 @@ impl Drop for Select<'_, '_> {
                 }
             }
             Err(chosen) => {
+                token.settle(); // as in `pass_withdraw`
                 for &i in &self.order {
                     if i == chosen {
                         self.cases[i].abandon();

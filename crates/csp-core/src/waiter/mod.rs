@@ -4,20 +4,23 @@
 //! This is Go's `sudog` plus `g.selectDone`. A [`Token`] belongs to one
 //! waiting future; a [`Hook`] is that future's entry in one channel queue,
 //! naming the case it stands for and carrying the slot through which a value
-//! moves. A plain send or receive is a select with one case: one token, one
-//! hook. A select with n cases has one token and n hooks.
+//! moves. A plain send or receive is a select with one case: one hook with
+//! its token embedded, living inside the operation's own (pinned) future, so
+//! parking allocates nothing. A select with n cases has one shared token and
+//! n boxed hooks. Channel queues hold [`HookPtr`]s: raw pointers whose
+//! validity is the owner's promise (lifetime protocol below).
 //!
 //! # Invariants
 //! - A token moves at most once out of `WAITING`: to `SELECTED(case)` (a peer
 //!   committed that case, or closed its channel) or to `ABORTED` (its owner
-//!   withdrew). Whoever wins that compare-and-swap is the only party that
-//!   completes an operation with the token, so exactly one case commits.
+//!   withdrew). Whoever wins that move is the only party that completes an
+//!   operation with the token, so exactly one case commits.
 //! - Slot protocol (what makes the `UnsafeCell` sound):
 //!   1. A peer touches a hook's slot only while holding the lock of the
 //!      channel whose queue holds the hook, and only during the critical
 //!      section in which it popped the hook from that queue.
-//!   2. A peer changes the slot *before* its compare-and-swap on the token and,
-//!      if the swap fails, restores the slot before releasing the lock.
+//!   2. A peer changes the slot *before* it selects the token and, if the
+//!      selection fails, restores the slot before releasing the lock.
 //!   3. The owner touches the slot only before publishing the hook, after
 //!      observing `SELECTED(hook.case)` (acquire), or after taking the hook's
 //!      channel lock and finding the hook no longer queued (or removing it).
@@ -25,26 +28,33 @@
 //!   got `v`; holding `None` it was selected by `close`. A send hook holding
 //!   `None` had its value taken; still holding `Some(v)` it was selected by
 //!   `close` and gives `v` back to the sender.
-//!
 //! - Waker protocol of a plain hook (its token is embedded; every selection of
 //!   it happens under its one channel's lock, so the waker needs no lock):
 //!   1. the owner arms it while the hook is unpublished;
 //!   2. the owner replaces it only under the channel lock, after seeing the
 //!      token still waiting under that lock (so no peer has selected it);
-//!   3. the peer whose swap selected the token takes it in the same critical
-//!      section, and wakes it after releasing the lock.
+//!   3. the peer that selects the token takes the waker in the same critical
+//!      section, *before* its release store of `SELECTED`, and wakes it after
+//!      releasing the lock.
+//! - Lifetime protocol (what makes a queued [`HookPtr`] sound): the owner
+//!   neither moves nor frees a hook while it is queued, nor afterwards until
+//!   the last peer access to it is over, which the owner learns by
+//!   1. observing its plain hook `SELECTED` (acquire): the peer's release
+//!      store is its last touch of the hook (waker rule 3);
+//!   2. taking the hook's channel lock after the hook left the queue: every
+//!      peer access happens inside the critical section that popped it;
+//!   3. for a select's chosen hook, [`Token::settle`]: after selecting a
+//!      shared token the peer touches only the token's waker mutex.
 //!
 //! # Locking
 //! A shared [`Token`]'s waker (select, csp-sync) sits behind its own small
 //! mutex: the owner replaces it when it is polled with a new waker, a peer
-//! takes it to wake the owner. Nobody calls `wake` on a waker while holding a
-//! channel lock.
+//! selects the token and takes the waker while holding it. Nobody calls
+//! `wake` on a waker while holding a channel lock.
 
+use std::marker::PhantomPinned;
+use std::ptr::NonNull;
 use std::task::Waker;
-
-mod cache;
-
-pub(crate) use cache::HookCache;
 
 use crate::loom::{Arc, AtomicUsize, MutPtr, Ordering, PlainMutex, UnsafeCell};
 
@@ -133,10 +143,23 @@ impl Token {
         self.selected()
     }
 
-    /// Takes the stored waker (the peer that selected the token wakes it).
+    /// Selects `case` for a peer and takes the owner's waker, both under the
+    /// waker mutex (lifetime rule 3: releasing it is the peer's last touch).
     #[inline]
-    pub(crate) fn take_waker(&self) -> Option<Waker> {
-        self.waker.lock().take()
+    fn select_taking_waker(&self, case: usize) -> Result<Option<Waker>, Stale> {
+        let mut waker = self.waker.lock();
+        if self.try_select(case) {
+            Ok(waker.take())
+        } else {
+            Err(Stale)
+        }
+    }
+
+    /// Returns once the peer that selected this token is done with it
+    /// (lifetime rule 3), so the owner may free the token and its hooks.
+    #[inline]
+    pub(crate) fn settle(&self) {
+        drop(self.waker.lock());
     }
 
     /// Wakes the owner. Call only after every channel lock is released.
@@ -158,27 +181,35 @@ struct OwnToken {
     waker: UnsafeCell<Option<Waker>>,
 }
 
-/// Where a hook finds its token: its own (plain operations, one allocation)
-/// or shared with the other cases of a select.
+/// Where a hook finds its token: its own (plain operations) or shared with
+/// the other cases of a select.
 #[derive(Debug)]
 enum TokenRef {
     Own(OwnToken),
     Shared(Arc<Token>),
 }
 
+/// A peer's selection found the token already out of `WAITING` (its select
+/// committed another case, or withdrew): the hook was stale.
+#[derive(Debug)]
+pub(crate) struct Stale;
+
 /// One waiting operation's entry in one channel queue (Go's `sudog`).
+///
+/// `!Unpin`: a published hook must not move (lifetime protocol).
 #[derive(Debug)]
 pub struct Hook<T> {
     token: TokenRef,
     case: usize,
     slot: UnsafeCell<Option<T>>,
+    _pinned: PhantomPinned,
 }
 
 // SAFETY: the slot and a plain hook's waker are reached only under the slot
 // and waker protocols of this module, which give one party at a time exclusive
-// access, ordered by the channel lock or by the token's acquire/release swap;
-// so a hook only moves `T` values (and wakers) between threads and never
-// shares a `&T`: `T: Send` suffices.
+// access, ordered by the channel lock or by the token's acquire/release
+// transitions; so a hook only moves `T` values (and wakers) between threads
+// and never shares a `&T`: `T: Send` suffices.
 unsafe impl<T: Send> Sync for Hook<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Send for Hook<T> {}
@@ -186,24 +217,28 @@ unsafe impl<T: Send> Send for Hook<T> {}
 impl<T> Hook<T> {
     /// A hook for a plain send or receive: case 0 of its own token, not yet
     /// armed with a waker (see [`Hook::arm`]).
-    pub(crate) fn single(slot: Option<T>) -> Arc<Self> {
-        Arc::new(Self {
+    pub(crate) fn plain() -> Self {
+        Self {
             token: TokenRef::Own(OwnToken {
                 state: AtomicUsize::new(WAITING),
                 waker: UnsafeCell::new(None),
             }),
             case: 0,
-            slot: UnsafeCell::new(slot),
-        })
+            slot: UnsafeCell::new(None),
+            _pinned: PhantomPinned,
+        }
     }
 
-    /// A hook for case `case` of a select whose token is `token`.
-    pub(crate) fn for_case(token: Arc<Token>, case: usize, slot: Option<T>) -> Arc<Self> {
-        Arc::new(Self {
+    /// A hook for case `case` of a select whose token is `token`, on the
+    /// heap so it stays put while the case that owns it moves.
+    pub(crate) fn for_case(token: Arc<Token>, case: usize, slot: Option<T>) -> HeapHook<T> {
+        let hook = Box::new(Self {
             token: TokenRef::Shared(token),
             case,
             slot: UnsafeCell::new(slot),
-        })
+            _pinned: PhantomPinned,
+        });
+        HeapHook(NonNull::from(Box::leak(hook)))
     }
 
     #[inline]
@@ -214,13 +249,17 @@ impl<T> Hook<T> {
         }
     }
 
-    /// Arms a plain hook (fresh, or reset by [`HookCache`]) to wake `waker`.
+    /// Arms a plain hook to wake `waker` (keeping the stored waker if it
+    /// would wake the same task), and makes its token wait again if an
+    /// earlier operation completed with it.
     ///
     /// # Safety
-    /// The hook is not published: the caller has exclusive access (waker rule 1).
+    /// The hook is not published and no peer access to it is in progress
+    /// (lifetime protocol): the caller has exclusive access (waker rule 1).
     #[inline]
     pub(crate) unsafe fn arm(&self, waker: &Waker) {
         if let TokenRef::Own(own) = &self.token {
+            own.state.store(WAITING, Ordering::Relaxed);
             let ptr = own.waker.get_mut();
             // SAFETY: exclusive access is the caller's precondition.
             let stored = unsafe { ptr.deref() };
@@ -239,61 +278,44 @@ impl<T> Hook<T> {
     /// observed the token still waiting under that lock (waker rule 2).
     #[inline]
     pub(crate) unsafe fn rearm_locked(&self, waker: &Waker) {
-        // SAFETY: under the lock and still waiting, no peer touches the waker.
-        unsafe { self.arm(waker) }
+        if let TokenRef::Own(own) = &self.token {
+            let ptr = own.waker.get_mut();
+            // SAFETY: under the lock and still waiting, no peer touches the waker.
+            let stored = unsafe { ptr.deref() };
+            match stored {
+                Some(old) if old.will_wake(waker) => {}
+                _ => *stored = Some(waker.clone()),
+            }
+        }
     }
 
-    /// Takes the waker to wake the owner, after a successful
-    /// [`try_select`](Self::try_select) (or a close) of this hook.
+    /// A peer selects this hook's case (or a close selects it with the
+    /// "closed" outcome). On success returns the owner's waker, to wake after
+    /// unlocking; after this call the peer must not touch the hook again.
     ///
     /// # Safety
-    /// The caller holds the channel lock and is the party whose swap selected
-    /// this hook's token, in the same critical section (waker rule 3).
+    /// The caller holds the lock of the channel whose queue held the hook and
+    /// popped it in this critical section (waker rule 3, slot rule 2).
     #[inline]
-    pub(crate) unsafe fn take_waker(&self) -> Option<Waker> {
+    pub(crate) unsafe fn select_locked(&self) -> Result<Option<Waker>, Stale> {
         match &self.token {
             TokenRef::Own(own) => {
+                // A queued plain hook always waits: only peers holding this
+                // channel's lock select it, and it leaves the queue when they do.
+                debug_assert_eq!(own.state.load(Ordering::Relaxed), WAITING);
                 let ptr = own.waker.get_mut();
-                // SAFETY: rule 3: the selecting peer, under the lock; the owner
-                // no longer touches the waker once its token left WAITING.
-                unsafe { ptr.deref() }.take()
+                // SAFETY: waker rule 3: the selecting peer, under the lock,
+                // before the release store that hands the hook back.
+                let waker = unsafe { ptr.deref() }.take();
+                // Under loom the pointer tracks the access until it is gone.
+                #[allow(clippy::drop_non_drop)]
+                drop(ptr);
+                own.state
+                    .store(SELECTED_BASE + self.case, Ordering::Release);
+                Ok(waker)
             }
-            TokenRef::Shared(token) => token.take_waker(),
+            TokenRef::Shared(token) => token.select_taking_waker(self.case),
         }
-    }
-
-    /// Resets a uniquely owned, completed plain hook for reuse: waiting token,
-    /// no waker, empty slot. Returns `false` (and changes nothing) for a
-    /// select hook or a slot that still holds a value.
-    pub(crate) fn reset(&mut self) -> bool {
-        // SAFETY: `&mut self` proves exclusive access to the slot.
-        if unsafe { self.slot() }.is_some() {
-            return false;
-        }
-        let TokenRef::Own(own) = &self.token else {
-            return false;
-        };
-        own.state.store(WAITING, Ordering::Relaxed);
-        // Release a waker left behind (a withdrawn or closed operation), so a
-        // cached hook keeps no task alive.
-        let ptr = own.waker.get_mut();
-        // SAFETY: `&mut self` proves exclusive access.
-        drop(unsafe { ptr.deref() }.take());
-        true
-    }
-
-    /// Selects this hook's case (compare-and-swap `WAITING → SELECTED(case)`).
-    /// Returns `false` if the token already left the waiting state.
-    #[inline]
-    pub(crate) fn try_select(&self) -> bool {
-        self.state()
-            .compare_exchange(
-                WAITING,
-                SELECTED_BASE + self.case,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_ok()
     }
 
     /// Whether the token left the waiting state for this hook's case
@@ -324,6 +346,89 @@ impl<T> Hook<T> {
     }
 }
 
+impl<T> Drop for Hook<T> {
+    fn drop(&mut self) {
+        // Explicit accesses (not just the automatic drop), so that under loom a
+        // peer access not ordered before the owner's drop is reported.
+        if let TokenRef::Own(own) = &self.token {
+            let ptr = own.waker.get_mut();
+            // SAFETY: `&mut self`: nobody else can reach the hook any more.
+            drop(unsafe { ptr.deref() }.take());
+        }
+        let ptr = self.slot.get_mut();
+        // SAFETY: as above.
+        drop(unsafe { ptr.deref() }.take());
+    }
+}
+
+/// A channel queue's pointer to a published [`Hook`]. Valid while the
+/// lifetime protocol's owner promise holds: for every dereference made by a
+/// peer under the channel lock in the critical section that finds it queued.
+pub(crate) struct HookPtr<T>(NonNull<Hook<T>>);
+
+impl<T> HookPtr<T> {
+    /// The pointer to publish for `hook`.
+    #[inline]
+    pub(crate) fn new(hook: &Hook<T>) -> Self {
+        Self(NonNull::from(hook))
+    }
+
+    /// The hook.
+    ///
+    /// # Safety
+    /// The caller holds the lock of the channel whose queue holds (or, in this
+    /// critical section, held) this pointer: the owner keeps the hook alive
+    /// and in place meanwhile (lifetime protocol).
+    #[inline]
+    pub(crate) unsafe fn get<'a>(self) -> &'a Hook<T> {
+        // SAFETY: forwarded precondition.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Whether this points at `hook`.
+    #[inline]
+    pub(crate) fn is(self, hook: &Hook<T>) -> bool {
+        std::ptr::eq(self.0.as_ptr(), hook)
+    }
+}
+
+impl<T> Clone for HookPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for HookPtr<T> {}
+
+/// A hook on the heap, owned by a select case: a raw owning pointer rather
+/// than a `Box`, since queues hold pointers to it while the case moves (a
+/// `Box` would claim unique access to its contents).
+pub(crate) struct HeapHook<T>(NonNull<Hook<T>>);
+
+impl<T> std::ops::Deref for HeapHook<T> {
+    type Target = Hook<T>;
+    #[inline]
+    fn deref(&self) -> &Hook<T> {
+        // SAFETY: the pointer came from `Box::leak` in `Hook::for_case` and is
+        // freed only in `drop`.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<T> Drop for HeapHook<T> {
+    fn drop(&mut self) {
+        // SAFETY: from `Box::leak` in `Hook::for_case`, freed once, here. The
+        // owner drops it only once no queue holds it and no peer access is in
+        // progress (lifetime protocol).
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+// SAFETY: owns a `Hook<T>`, which is `Send + Sync` when `T: Send`.
+unsafe impl<T: Send> Send for HeapHook<T> {}
+// SAFETY: as above; `&HeapHook` only gives `&Hook`.
+unsafe impl<T: Send> Sync for HeapHook<T> {}
+
 /// Exclusive access to a hook's slot, obtained under the slot protocol.
 pub(crate) struct SlotRef<'a, T> {
     ptr: MutPtr<Option<T>>,
@@ -331,13 +436,6 @@ pub(crate) struct SlotRef<'a, T> {
 }
 
 impl<T> SlotRef<'_, T> {
-    /// Whether the slot holds a value.
-    #[inline]
-    fn is_some(&mut self) -> bool {
-        // SAFETY: as in `take`.
-        unsafe { self.ptr.deref() }.is_some()
-    }
-
     /// Takes the slot's value.
     #[inline]
     pub fn take(&mut self) -> Option<T> {

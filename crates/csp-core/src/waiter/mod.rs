@@ -7,7 +7,7 @@
 //! moves. A plain send or receive is a select with one case: one hook with
 //! its token embedded, living inside the operation's own (pinned) future, so
 //! parking allocates nothing. A select with n cases has one shared token and
-//! n boxed hooks. Channel queues hold [`HookPtr`]s: raw pointers whose
+//! n boxed hooks. Channel queues hold `HookPtr`s: raw pointers whose
 //! validity is the owner's promise (lifetime protocol below).
 //!
 //! # Invariants
@@ -36,14 +36,14 @@
 //!   3. the peer that selects the token takes the waker in the same critical
 //!      section, *before* its release store of `SELECTED`, and wakes it after
 //!      releasing the lock.
-//! - Lifetime protocol (what makes a queued [`HookPtr`] sound): the owner
+//! - Lifetime protocol (what makes a queued `HookPtr` sound): the owner
 //!   neither moves nor frees a hook while it is queued, nor afterwards until
 //!   the last peer access to it is over, which the owner learns by
 //!   1. observing its plain hook `SELECTED` (acquire): the peer's release
 //!      store is its last touch of the hook (waker rule 3);
 //!   2. taking the hook's channel lock after the hook left the queue: every
 //!      peer access happens inside the critical section that popped it;
-//!   3. for a select's chosen hook, [`Token::settle`]: after selecting a
+//!   3. for a select's chosen hook, `Token::settle`: after selecting a
 //!      shared token the peer touches only the token's waker mutex.
 //!
 //! # Locking

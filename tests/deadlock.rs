@@ -287,10 +287,10 @@ async fn main_waiting_on_a_timer_channel_is_no_deadlock() {
         tokio::time::sleep(OUTSIDE_DELAY).await;
         tx.send(Instant::now()).await.unwrap();
     });
-    let mut fired = RecvCase::new(&rx);
-    let cases: &mut [&mut dyn SelectCase] = &mut [&mut fired];
+    let mut fired = std::pin::pin!(RecvCase::new(&rx));
+    let cases: &mut [std::pin::Pin<&mut dyn SelectCase>] = &mut [fired.as_mut()];
     assert_eq!(select(cases).await, 0);
-    assert!(fired.into_output().is_some());
+    assert!(fired.take_output().is_some());
 }
 
 /// Go's `<-time.After(d)` in main, and a select whose only case is a timer.

@@ -3,6 +3,7 @@
 //!
 //! Not ported yet: `powser1.go`/`powser2.go` (power series), `select2.go`
 //! (memory growth), `sendstmt.go`, `zerosize.go`.
+use std::pin::pin;
 use std::time::Duration;
 
 use csp_core::select::{select, try_select, RecvCase, SendCase, DEFAULT};
@@ -121,8 +122,8 @@ fn non_blocking_operations() {
         for cap in [0usize, 1, 16] {
             let (tx, rx) = chan::<i32>(cap);
             assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "cap {cap}");
-            let mut r = RecvCase::new(&rx);
-            assert_eq!(try_select(&mut [&mut r]), DEFAULT);
+            let mut r = pin!(RecvCase::new(&rx));
+            assert_eq!(try_select(&mut [r.as_mut()]), DEFAULT);
 
             // A receiver goroutine parks; the non-blocking send must eventually succeed.
             let (done_tx, done_rx) = chan::<i32>(0);
@@ -149,9 +150,9 @@ fn non_blocking_operations() {
             let tx2 = tx.clone();
             go(async move { tx2.send(8).await.unwrap() });
             loop {
-                let mut r = RecvCase::new(&rx);
-                if try_select(&mut [&mut r]) == 0 {
-                    assert_eq!(r.into_output(), Some(8));
+                let mut r = pin!(RecvCase::new(&rx));
+                if try_select(&mut [r.as_mut()]) == 0 {
+                    assert_eq!(r.take_output(), Some(8));
                     break;
                 }
                 csp_core::gosched().await;
@@ -160,9 +161,9 @@ fn non_blocking_operations() {
             for i in 0..cap {
                 tx.try_send(i as i32).unwrap();
             }
-            let mut s = SendCase::new(&tx, 99);
-            assert_eq!(try_select(&mut [&mut s]), DEFAULT);
-            assert_eq!(s.into_unsent(), Some(99));
+            let mut s = pin!(SendCase::new(&tx, 99));
+            assert_eq!(try_select(&mut [s.as_mut()]), DEFAULT);
+            assert_eq!(s.take_unsent(), Some(99));
         }
     });
 }
@@ -183,14 +184,11 @@ fn double_select() {
             go(async move {
                 for i in 0..ITERATIONS {
                     let [a, b, c, d] = &txs;
-                    let mut cases = [
-                        SendCase::new(a, i),
-                        SendCase::new(b, i),
-                        SendCase::new(c, i),
-                        SendCase::new(d, i),
-                    ];
-                    let [c0, c1, c2, c3] = &mut cases;
-                    select(&mut [c0, c1, c2, c3]).await;
+                    let mut c0 = pin!(SendCase::new(a, i));
+                    let mut c1 = pin!(SendCase::new(b, i));
+                    let mut c2 = pin!(SendCase::new(c, i));
+                    let mut c3 = pin!(SendCase::new(d, i));
+                    select(&mut [c0.as_mut(), c1.as_mut(), c2.as_mut(), c3.as_mut()]).await;
                 }
             });
         }

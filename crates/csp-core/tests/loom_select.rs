@@ -10,7 +10,7 @@
 #![cfg(loom)]
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use csp_core::chan;
@@ -30,11 +30,11 @@ fn two_selects_race_for_one_offer() {
                 let (rx, other_rx) = (rx.clone(), other_rx.clone());
                 thread::spawn(move || {
                     block_on(async {
-                        let mut a = RecvCase::new(&rx);
-                        let mut b = RecvCase::new(&other_rx);
-                        let i = select(&mut [&mut a, &mut b]).await;
+                        let mut a = pin!(RecvCase::new(&rx));
+                        let mut b = pin!(RecvCase::new(&other_rx));
+                        let i = select(&mut [a.as_mut(), b.as_mut()]).await;
                         assert_eq!(i, 0, "nothing is ever sent on the other channel");
-                        a.into_output()
+                        a.take_output()
                     })
                 })
             })
@@ -58,13 +58,13 @@ fn a_select_send_is_taken_from_exactly_one_offer() {
         let ra = thread::spawn(move || block_on(arx.recv()));
         let rb = thread::spawn(move || block_on(brx.recv()));
         block_on(async {
-            let mut a = SendCase::new(&atx, 1);
-            let mut b = SendCase::new(&btx, 2);
-            let i = select(&mut [&mut a, &mut b]).await;
+            let mut a = pin!(SendCase::new(&atx, 1));
+            let mut b = pin!(SendCase::new(&btx, 2));
+            let i = select(&mut [a.as_mut(), b.as_mut()]).await;
             let (chosen, other) = if i == 0 { (a, b) } else { (b, a) };
-            chosen.into_output().unwrap();
+            chosen.take_output().unwrap();
             assert!(
-                other.into_unsent().is_some(),
+                other.take_unsent().is_some(),
                 "the loser's value stays unsent"
             );
         });
@@ -89,11 +89,11 @@ fn select_recv_races_close() {
         let _keep_open = brx.clone();
         let selector = thread::spawn(move || {
             block_on(async {
-                let mut a = RecvCase::new(&arx);
-                let mut b = RecvCase::new(&brx);
-                match select(&mut [&mut a, &mut b]).await {
-                    0 => (0, a.into_output(), brx.try_recv().ok()),
-                    _ => (1, b.into_output(), brx.try_recv().ok()),
+                let mut a = pin!(RecvCase::new(&arx));
+                let mut b = pin!(RecvCase::new(&brx));
+                match select(&mut [a.as_mut(), b.as_mut()]).await {
+                    0 => (0, a.take_output(), brx.try_recv().ok()),
+                    _ => (1, b.take_output(), brx.try_recv().ok()),
                 }
             })
         });
@@ -119,11 +119,11 @@ fn select_send_races_close() {
         let receiver = thread::spawn(move || block_on(rx2.recv()));
         let selector = thread::spawn(move || {
             block_on(async {
-                let mut s = SendCase::new(&tx, 9);
-                let mut r = RecvCase::new(&never_rx);
-                let i = select(&mut [&mut s, &mut r]).await;
+                let mut s = pin!(SendCase::new(&tx, 9));
+                let mut r = pin!(RecvCase::new(&never_rx));
+                let i = select(&mut [s.as_mut(), r.as_mut()]).await;
                 assert_eq!(i, 0);
-                s.into_output()
+                s.take_output()
             })
         });
         rx.close();
@@ -148,16 +148,17 @@ fn dropped_select_gives_a_handed_value_back() {
         let (tx, rx) = chan::<u32>(0);
         let (_other_tx, other_rx) = chan::<u32>(0);
         let selector = thread::spawn(move || {
-            let mut a = RecvCase::new(&rx);
-            let mut b = RecvCase::new(&other_rx);
-            let mut cases: [&mut dyn csp_core::select::SelectCase; 2] = [&mut a, &mut b];
+            let mut a = pin!(RecvCase::new(&rx));
+            let mut b = pin!(RecvCase::new(&other_rx));
             let polled = {
+                let mut cases: [Pin<&mut dyn csp_core::select::SelectCase>; 2] =
+                    [a.as_mut(), b.as_mut()];
                 let mut fut = pin!(select(&mut cases));
                 let mut cx = Context::from_waker(Waker::noop());
                 fut.as_mut().poll(&mut cx)
             };
             let finished = matches!(polled, Poll::Ready(_));
-            let got = if finished { a.into_output() } else { None };
+            let got = if finished { a.take_output() } else { None };
             (got, rx.try_recv().ok())
         });
         let sent = tx.try_send(3).is_ok();

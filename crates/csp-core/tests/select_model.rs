@@ -5,6 +5,8 @@
 //! case was ready. Disabled (nil) cases never fire.
 use std::collections::VecDeque;
 
+use std::pin::Pin;
+
 use csp_core::select::{try_select, RecvCase, SelectCase, SendCase, DEFAULT};
 use csp_core::{chan, Receiver, SendError, Sender, TryRecvError, TrySendError};
 use proptest::prelude::*;
@@ -63,8 +65,8 @@ impl Model {
 
 /// The typed case objects for one select, built from the plan.
 enum Built<'a> {
-    Recv(RecvCase<'a, u32>),
-    Send(SendCase<'a, u32>),
+    Recv(Pin<Box<RecvCase<'a, u32>>>),
+    Send(Pin<Box<SendCase<'a, u32>>>),
 }
 
 fn run(caps: Vec<usize>, ops: Vec<Op>) {
@@ -108,16 +110,18 @@ fn run(caps: Vec<usize>, ops: Vec<Op>) {
                 let mut built: Vec<Built<'_>> = plan
                     .iter()
                     .map(|case| match *case {
-                        Case::Recv(c) => Built::Recv(RecvCase::new(&chans[c].1)),
-                        Case::Send(c, v) => Built::Send(SendCase::new(&chans[c].0, v)),
-                        Case::Disabled => Built::Recv(RecvCase::new(None::<&Receiver<u32>>)),
+                        Case::Recv(c) => Built::Recv(Box::pin(RecvCase::new(&chans[c].1))),
+                        Case::Send(c, v) => Built::Send(Box::pin(SendCase::new(&chans[c].0, v))),
+                        Case::Disabled => {
+                            Built::Recv(Box::pin(RecvCase::new(None::<&Receiver<u32>>)))
+                        }
                     })
                     .collect();
-                let mut refs: Vec<&mut dyn SelectCase> = built
+                let mut refs: Vec<Pin<&mut dyn SelectCase>> = built
                     .iter_mut()
                     .map(|b| match b {
-                        Built::Recv(r) => r as &mut dyn SelectCase,
-                        Built::Send(s) => s as &mut dyn SelectCase,
+                        Built::Recv(r) => r.as_mut() as Pin<&mut dyn SelectCase>,
+                        Built::Send(s) => s.as_mut() as Pin<&mut dyn SelectCase>,
                     })
                     .collect();
                 let chosen = try_select(&mut refs);
@@ -140,15 +144,15 @@ fn run(caps: Vec<usize>, ops: Vec<Op>) {
                     m.ready(case),
                     "case {chosen} fired but was not ready: {plan:?}"
                 );
-                match (case, built.swap_remove(chosen)) {
+                match (case, &mut built[chosen]) {
                     (Case::Recv(_), Built::Recv(r)) => {
-                        assert_eq!(r.into_output(), m.buf.pop_front());
+                        assert_eq!(r.as_mut().take_output(), m.buf.pop_front());
                     }
                     (Case::Send(_, v), Built::Send(s)) => {
                         if m.closed {
-                            assert_eq!(s.into_output(), Err(SendError(*v)));
+                            assert_eq!(s.as_mut().take_output(), Err(SendError(*v)));
                         } else {
-                            assert_eq!(s.into_output(), Ok(()));
+                            assert_eq!(s.as_mut().take_output(), Ok(()));
                             m.buf.push_back(*v);
                         }
                     }

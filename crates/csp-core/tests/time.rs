@@ -32,10 +32,10 @@ async fn after_in_select_fires_when_nothing_else_does() {
     tokio::time::timeout(DEADLINE, async {
         let (_tx, rx) = chan::<u32>(0);
         let start = Instant::now();
-        let mut never = RecvCase::new(&rx);
-        let mut timeout = RecvCase::new(after(Duration::from_millis(40)));
-        assert_eq!(select(&mut [&mut never, &mut timeout]).await, 1);
-        assert!(timeout.into_output().is_some());
+        let mut never = std::pin::pin!(RecvCase::new(&rx));
+        let mut timeout = std::pin::pin!(RecvCase::new(after(Duration::from_millis(40))));
+        assert_eq!(select(&mut [never.as_mut(), timeout.as_mut()]).await, 1);
+        assert!(timeout.take_output().is_some());
         assert!(start.elapsed() >= Duration::from_millis(40));
     })
     .await

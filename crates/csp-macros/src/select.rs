@@ -235,44 +235,68 @@ impl SelectInput {
         let names: Vec<Ident> = (0..self.cases.len())
             .map(|i| format_ident!("__csp_case_{}", i, span = Span::mixed_site()))
             .collect();
+        // One `Option` per case holds the chosen case's outcome, so the cases
+        // (and their borrows of the channels) end before any arm body runs:
+        // a body may then reassign a channel variable (the nil-channel idiom).
+        let outs: Vec<Ident> = (0..self.cases.len())
+            .map(|i| format_ident!("__csp_out_{}", i, span = Span::mixed_site()))
+            .collect();
         let index = Ident::new("__csp_index", Span::mixed_site());
+        let result = Ident::new("__csp_result", Span::mixed_site());
 
+        // Cases are pinned: a waiting select links each into its channel's
+        // queue in place.
         let builds = self
             .cases
             .iter()
             .zip(&names)
             .map(|(case, name)| match &case.kind {
                 Kind::Recv(rx) => quote_spanned! {rx.span()=>
-                    let mut #name = #private::RecvCase::new(#rx);
+                    let mut #name = ::core::pin::pin!(#private::RecvCase::new(#rx));
                 },
                 Kind::Send(tx, value) => quote_spanned! {tx.span()=>
-                    let mut #name = #private::SendCase::new(#tx, #value);
+                    let mut #name = ::core::pin::pin!(#private::SendCase::new(#tx, #value));
                 },
             });
 
-        let arms = self.cases.iter().enumerate().map(|(i, case)| {
-            let name = &names[i];
-            let others = names
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .map(|(_, n)| n);
+        let takes = names.iter().zip(&outs).enumerate().map(|(i, (name, out))| {
+            quote! { #i => #out = ::core::option::Option::Some(#name.as_mut().take_output()), }
+        });
+
+        let bodies = self.cases.iter().zip(&outs).map(|(case, out)| {
             let pat = match &case.pat {
                 Some(pat) => quote!(#pat),
                 None => quote!(_),
             };
             let body = &case.body;
             quote! {
-                #i => {
-                    let #pat = #name.into_output();
-                    #( ::core::mem::drop(#others); )*
-                    #body
-                }
+                if let ::core::option::Option::Some(#pat) = #out { #body } else
             }
         });
 
         let refs = quote! {
-            &mut [ #( &mut #names as &mut dyn #private::SelectCase ),* ]
+            &mut [ #( #names.as_mut() as ::core::pin::Pin<&mut dyn #private::SelectCase> ),* ]
+        };
+
+        // Declares the outcome slots, runs `$choose` (which fills one), then
+        // the chosen arm's body, or `$none` if no case was chosen (default).
+        let run = |choose: TokenStream, none: TokenStream| {
+            quote! {{
+                #( let mut #outs = ::core::option::Option::None; )*
+                {
+                    #( #builds )*
+                    let #index = #choose;
+                    match #index {
+                        #( #takes )*
+                        _ => {}
+                    }
+                }
+                // The chain is generated: a shape clippy would rewrite in hand
+                // code (`?`) is no advice to the user.
+                #[allow(clippy::question_mark)]
+                let #result = #( #bodies )* { #none };
+                #result
+            }}
         };
 
         match (self.cases.is_empty(), self.default) {
@@ -283,25 +307,11 @@ impl SelectInput {
             (true, Some(default)) => quote! {{
                 #default
             }},
-            (false, Some(default)) => quote! {{
-                #( #builds )*
-                let #index = #private::try_select(#refs);
-                match #index {
-                    #( #arms )*
-                    _ => {
-                        #( ::core::mem::drop(#names); )*
-                        #default
-                    }
-                }
-            }},
-            (false, None) => quote! {{
-                #( #builds )*
-                let #index = #private::select(#refs).await;
-                match #index {
-                    #( #arms )*
-                    _ => ::core::unreachable!("select chose no case"),
-                }
-            }},
+            (false, Some(default)) => run(quote!(#private::try_select(#refs)), quote!(#default)),
+            (false, None) => run(
+                quote!(#private::select(#refs).await),
+                quote!(::core::unreachable!("select chose no case")),
+            ),
         }
     }
 }

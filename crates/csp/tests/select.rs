@@ -714,3 +714,36 @@ async fn a_select_on_both_ends_of_a_channel_never_pairs_with_itself() {
     })
     .await;
 }
+
+/// Polls a select over `rx` once (it parks, its case linked into the channel
+/// queue), optionally lets `tx` hand it a value, then leaks the select future
+/// and drops the case: the case must unlink itself, and a value handed to it
+/// must go back to the channel.
+fn leak_parked_select(rx: &Receiver<i32>, tx: &Sender<i32>, hand_over: bool) {
+    use csp::select::{select as select_fn, RecvCase, SelectCase};
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    let mut case = Box::pin(RecvCase::new(rx));
+    let mut cases = [case.as_mut() as Pin<&mut dyn SelectCase>];
+    let mut fut = Box::pin(select_fn(&mut cases));
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(fut.as_mut().poll(&mut cx), Poll::Pending);
+    if hand_over {
+        tx.try_send(1).expect("the parked select takes it");
+    }
+    std::mem::forget(fut); // leaks the token; the case still borrows nothing
+    drop(case); // must withdraw its hook (and give back a handed value)
+}
+
+#[test]
+fn a_leaked_select_future_leaves_no_hook_behind() {
+    let (tx, rx) = chan::<i32>(0);
+    leak_parked_select(&rx, &tx, false);
+    assert!(
+        matches!(tx.try_send(2), Err(csp::TrySendError::Full(2))),
+        "no receiver left parked"
+    );
+    leak_parked_select(&rx, &tx, true);
+    assert_eq!(rx.try_recv(), Ok(1), "the handed value came back");
+}

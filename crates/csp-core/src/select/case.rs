@@ -4,24 +4,29 @@
 //! select can mix channels of different types without allocating.
 //!
 //! # Invariants
-//! - A case holds at most one hook, published in its channel's queue during
-//!   pass 2 of the engine and removed (or consumed) in pass 3.
+//! - A case is pinned while the engine drives it: the hook it registers in
+//!   pass 2 lives inside the case (no allocation) and is published in its
+//!   channel's queue until pass 3 removes (or consumes) it. `hook` is `Some`
+//!   from registration until no queue holds it and no peer can touch it (the
+//!   lifetime protocol of [`crate::waiter`]); only then is it cleared.
+//! - Dropping a case that is still registered (its select future was leaked)
+//!   withdraws the hook first, giving a value it was handed back to the channel.
 //! - A send case owns its value until the channel takes it: in `value` before
 //!   parking, in its hook's slot while parked, back in `value` after a
 //!   withdrawal. A send case that is not chosen drops its value with the case
 //!   (at the end of the `select!`), unless taken back with
-//!   [`SendCase::into_unsent`].
+//!   [`SendCase::take_unsent`].
 //! - `peer` holds the waker of a parked peer this case completed with under a
 //!   lock; the engine wakes it after releasing every lock.
 
+use std::pin::Pin;
 use std::task::Waker;
 
 use super::super::chan::core::Chan;
 use super::super::chan::op::give_back;
-use super::super::chan::state::{Offer, Take};
+use super::super::chan::state::{Offer, State, Take};
 use crate::chan::{Receiver, SendError, Sender};
-use crate::loom::Arc;
-use crate::waiter::{HeapHook, Hook, HookPtr, Token};
+use crate::waiter::{Hook, HookPtr, Token};
 
 mod sealed {
     pub trait Sealed {}
@@ -38,7 +43,7 @@ pub trait SelectCase: sealed::Sealed + Send {
     fn chan_key(&self) -> Option<usize>;
     /// Pass 1: completes now if possible, taking the channel lock itself.
     #[doc(hidden)]
-    fn try_now(&mut self) -> bool;
+    fn try_now(self: Pin<&mut Self>) -> bool;
     /// Takes the channel lock (pass 2).
     #[doc(hidden)]
     fn lock(&self);
@@ -54,27 +59,29 @@ pub trait SelectCase: sealed::Sealed + Send {
     /// # Safety
     /// The caller holds this case's channel lock.
     #[doc(hidden)]
-    unsafe fn try_locked(&mut self) -> bool;
+    unsafe fn try_locked(self: Pin<&mut Self>) -> bool;
     /// Pass 2: parks this case as case `index` of `token`; the lock is held.
     ///
     /// # Safety
-    /// The caller holds this case's channel lock.
+    /// The caller holds this case's channel lock, and keeps `token` alive and
+    /// in place until this case's hook is withdrawn or completed (pass 3), or
+    /// forever (a leaked select).
     #[doc(hidden)]
-    unsafe fn register_locked(&mut self, token: &Arc<Token>, index: usize);
+    unsafe fn register_locked(self: Pin<&mut Self>, token: &Token, index: usize);
     /// Wakes the peer this case completed with, if any (no lock held).
     #[doc(hidden)]
-    fn wake_peer(&mut self);
+    fn wake_peer(self: Pin<&mut Self>);
     /// Pass 3, chosen case: reads the outcome from the hook. The engine has
     /// called `Token::settle` first (the peer is done with the hook).
     #[doc(hidden)]
-    fn complete_selected(&mut self);
+    fn complete_selected(self: Pin<&mut Self>);
     /// Pass 3, other cases: removes the hook from its queue.
     #[doc(hidden)]
-    fn withdraw(&mut self);
+    fn withdraw(self: Pin<&mut Self>);
     /// The select was dropped after choosing this case: give a received value
     /// back to the channel.
     #[doc(hidden)]
-    fn abandon(&mut self);
+    fn abandon(self: Pin<&mut Self>);
 }
 
 /// The `SelectCase` methods that only touch the case's channel and the peer
@@ -94,10 +101,46 @@ macro_rules! channel_plumbing {
             unsafe { self.chan().raw_unlock() }
         }
 
-        fn wake_peer(&mut self) {
-            if let Some(peer) = self.peer.take() {
+        fn wake_peer(self: Pin<&mut Self>) {
+            if let Some(peer) = self.inner().peer.take() {
                 peer.wake();
             }
+        }
+
+        fn try_now(self: Pin<&mut Self>) -> bool {
+            let this = self.inner();
+            let chan = this.chan_ptr();
+            // SAFETY: `chan_ptr` is valid while the case lives.
+            this.attempt(&mut unsafe { &*chan }.lock())
+        }
+
+        unsafe fn try_locked(self: Pin<&mut Self>) -> bool {
+            let this = self.inner();
+            let chan = this.chan_ptr();
+            // SAFETY: `chan_ptr` is valid while the case lives; the caller
+            // holds the lock, and this is the only live reference.
+            this.attempt(unsafe { (*chan).state_locked().get() })
+        }
+
+        fn complete_selected(self: Pin<&mut Self>) {
+            let this = self.inner();
+            let hook = this.hook.as_ref().expect("a parked case has a hook");
+            // SAFETY: the token is selected for this case, the selecting peer
+            // popped the hook, and the engine settled the token first (slot
+            // rule 3, lifetime rule 3).
+            let slot = unsafe { hook.slot() }.take();
+            this.hook = None;
+            this.selected(slot);
+        }
+
+        fn withdraw(self: Pin<&mut Self>) {
+            self.inner().withdraw_hook();
+        }
+
+        fn abandon(self: Pin<&mut Self>) {
+            let this = self.inner();
+            this.complete_selected_unpinned();
+            this.give_back_output();
         }
     };
 }
@@ -168,9 +211,12 @@ impl_into_case!(IntoRecvCase, into_recv_case, RecvCase, Receiver);
 impl_into_case!(IntoSendCase, into_send_case, SendCase, Sender, value);
 
 /// A receive case: Go's `case v, ok := <-ch:`.
+///
+/// `!Unpin`: pin it to use it with [`select`](super::select) (`std::pin::pin!`).
 pub struct RecvCase<'a, T> {
     source: Source<'a, Receiver<T>>,
-    hook: Option<HeapHook<T>>,
+    /// `Some` while registered (see the module invariants).
+    hook: Option<Hook<T>>,
     peer: Option<Waker>,
     out: Option<Option<T>>,
 }
@@ -191,6 +237,26 @@ impl<'a, T> RecvCase<'a, T> {
         }
     }
 
+    /// The outcome once this case was chosen: `Some(v)` a value, `None` the
+    /// channel is closed and drained (Go's `ok == false`).
+    ///
+    /// # Panics
+    /// If this case was not the one chosen (or its outcome was already taken).
+    pub fn take_output(self: Pin<&mut Self>) -> Option<T> {
+        self.inner()
+            .out
+            .take()
+            .expect("RecvCase::take_output: this case was not chosen")
+    }
+
+    /// The fields; the hook must not be moved while registered (only cleared
+    /// once it is out of every queue and no peer can touch it).
+    fn inner(self: Pin<&mut Self>) -> &mut Self {
+        // SAFETY: callers never move `hook` out while it is registered; they
+        // set it to `None` only after the lifetime protocol ends peer access.
+        unsafe { self.get_unchecked_mut() }
+    }
+
     fn chan(&self) -> &Chan<T> {
         &self
             .source
@@ -199,15 +265,18 @@ impl<'a, T> RecvCase<'a, T> {
             .chan
     }
 
-    /// The outcome once this case was chosen: `Some(v)` a value, `None` the
-    /// channel is closed and drained (Go's `ok == false`).
-    ///
-    /// # Panics
-    /// If this case was not the one chosen.
-    pub fn into_output(mut self) -> Option<T> {
-        self.out
-            .take()
-            .expect("RecvCase::into_output: this case was not chosen")
+    /// The channel, as a pointer that does not borrow the case: the `Chan`
+    /// lives in an `Arc` that the case's handle keeps alive, so it stays
+    /// valid (and in place) while the case lives, even as fields change.
+    fn chan_ptr(&self) -> *const Chan<T> {
+        self.chan()
+    }
+
+    /// Tries to receive from the locked `state`.
+    #[inline]
+    fn attempt(&mut self, state: &mut State<T>) -> bool {
+        let take = state.take();
+        self.store(take)
     }
 
     fn store(&mut self, take: Take<T>) -> bool {
@@ -224,6 +293,54 @@ impl<'a, T> RecvCase<'a, T> {
             Take::WouldBlock => false,
         }
     }
+
+    fn selected(&mut self, slot: Option<T>) {
+        self.out = Some(slot);
+    }
+
+    fn complete_selected_unpinned(&mut self) {
+        if let Some(hook) = &self.hook {
+            // SAFETY: as in `complete_selected`.
+            let slot = unsafe { hook.slot() }.take();
+            self.hook = None;
+            self.selected(slot);
+        }
+    }
+
+    /// A value this case received but nobody will read goes back to the head
+    /// of the channel.
+    fn give_back_output(&mut self) {
+        if let Some(Some(v)) = self.out.take() {
+            give_back(self.chan(), v);
+        }
+    }
+
+    /// Takes the hook out of its queue (if a peer has not popped it) and
+    /// clears it. Returns whether a peer had selected it.
+    fn withdraw_hook(&mut self) -> bool {
+        let Some(hook) = &self.hook else {
+            return false;
+        };
+        let queued = self.chan().lock().remove(hook, false);
+        // No peer touches the hook now (lifetime rule 2).
+        let selected = !queued && hook.is_selected();
+        if selected {
+            self.complete_selected_unpinned();
+        }
+        self.hook = None;
+        selected
+    }
+}
+
+impl<T> Drop for RecvCase<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // Still registered only if the select future was leaked: withdraw, and
+        // give back a value a peer handed over meanwhile.
+        if self.hook.is_some() && self.withdraw_hook() {
+            self.give_back_output();
+        }
+    }
 }
 
 impl<T> sealed::Sealed for RecvCase<'_, T> {}
@@ -231,53 +348,24 @@ impl<T> sealed::Sealed for RecvCase<'_, T> {}
 impl<T: Send> SelectCase for RecvCase<'_, T> {
     channel_plumbing!();
 
-    fn try_now(&mut self) -> bool {
-        let take = self.chan().lock().take();
-        self.store(take)
-    }
-
-    unsafe fn try_locked(&mut self) -> bool {
+    unsafe fn register_locked(self: Pin<&mut Self>, token: &Token, index: usize) {
+        let this = self.inner();
+        let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, None)));
         // SAFETY: the caller holds the lock; this is the only live reference.
-        let take = unsafe { self.chan().state_locked().get() }.take();
-        self.store(take)
-    }
-
-    unsafe fn register_locked(&mut self, token: &Arc<Token>, index: usize) {
-        let hook = Hook::for_case(token.clone(), index, None);
-        // SAFETY: the caller holds the lock; this is the only live reference.
-        unsafe { self.chan().state_locked().get() }
+        unsafe { this.chan().state_locked().get() }
             .recvq
-            .push_back(HookPtr::new(&hook));
-        self.hook = Some(hook);
-    }
-
-    fn complete_selected(&mut self) {
-        let hook = self.hook.take().expect("a parked case has a hook");
-        // SAFETY: the token is selected for this case, the selecting peer
-        // popped the hook, and the engine settled the token first (slot rule 3,
-        // lifetime rule 3).
-        self.out = Some(unsafe { hook.slot() }.take());
-    }
-
-    fn withdraw(&mut self) {
-        if let Some(hook) = self.hook.take() {
-            self.chan().lock().remove(&hook, false);
-        }
-    }
-
-    fn abandon(&mut self) {
-        self.complete_selected();
-        if let Some(Some(v)) = self.out.take() {
-            give_back(self.chan(), v);
-        }
+            .push_back(ptr);
     }
 }
 
 /// A send case: Go's `case ch <- v:`.
+///
+/// `!Unpin`: pin it to use it with [`select`](super::select) (`std::pin::pin!`).
 pub struct SendCase<'a, T> {
     source: Source<'a, Sender<T>>,
     value: Option<T>,
-    hook: Option<HeapHook<T>>,
+    /// `Some` while registered (see the module invariants).
+    hook: Option<Hook<T>>,
     peer: Option<Waker>,
     out: Option<Result<(), SendError<T>>>,
 }
@@ -300,6 +388,29 @@ impl<'a, T> SendCase<'a, T> {
         }
     }
 
+    /// The outcome once this case was chosen: `Ok(())` sent, `Err` the channel
+    /// is closed, with the value back.
+    ///
+    /// # Panics
+    /// If this case was not the one chosen (or its outcome was already taken).
+    pub fn take_output(self: Pin<&mut Self>) -> Result<(), SendError<T>> {
+        self.inner()
+            .out
+            .take()
+            .expect("SendCase::take_output: this case was not chosen")
+    }
+
+    /// The value, if this case was not chosen (it was never sent).
+    pub fn take_unsent(self: Pin<&mut Self>) -> Option<T> {
+        self.inner().value.take()
+    }
+
+    /// See [`RecvCase::inner`].
+    fn inner(self: Pin<&mut Self>) -> &mut Self {
+        // SAFETY: as in `RecvCase::inner`.
+        unsafe { self.get_unchecked_mut() }
+    }
+
     fn chan(&self) -> &Chan<T> {
         &self
             .source
@@ -308,20 +419,19 @@ impl<'a, T> SendCase<'a, T> {
             .chan
     }
 
-    /// The outcome once this case was chosen: `Ok(())` sent, `Err` the channel
-    /// is closed, with the value back.
-    ///
-    /// # Panics
-    /// If this case was not the one chosen.
-    pub fn into_output(mut self) -> Result<(), SendError<T>> {
-        self.out
-            .take()
-            .expect("SendCase::into_output: this case was not chosen")
+    /// The channel, as a pointer that does not borrow the case: the `Chan`
+    /// lives in an `Arc` that the case's handle keeps alive, so it stays
+    /// valid (and in place) while the case lives, even as fields change.
+    fn chan_ptr(&self) -> *const Chan<T> {
+        self.chan()
     }
 
-    /// The value, if this case was not chosen (it was never sent).
-    pub fn into_unsent(mut self) -> Option<T> {
-        self.value.take()
+    /// Tries to send on the locked `state`.
+    #[inline]
+    fn attempt(&mut self, state: &mut State<T>) -> bool {
+        let value = self.value.take().expect("send case holds its value");
+        let offer = state.offer(value);
+        self.store(offer)
     }
 
     fn store(&mut self, offer: Offer<T>) -> bool {
@@ -345,6 +455,55 @@ impl<'a, T> SendCase<'a, T> {
             }
         }
     }
+
+    fn selected(&mut self, slot: Option<T>) {
+        self.out = Some(match slot {
+            None => Ok(()),
+            Some(v) => Err(SendError(v)),
+        });
+    }
+
+    fn complete_selected_unpinned(&mut self) {
+        if let Some(hook) = &self.hook {
+            // SAFETY: as in `complete_selected`.
+            let slot = unsafe { hook.slot() }.take();
+            self.hook = None;
+            self.selected(slot);
+        }
+    }
+
+    /// The value was taken (the send happened) or the channel closed; either
+    /// way nothing goes back.
+    fn give_back_output(&mut self) {}
+
+    /// See [`RecvCase::withdraw_hook`]; an unsent value comes back to `value`.
+    fn withdraw_hook(&mut self) -> bool {
+        let Some(hook) = &self.hook else {
+            return false;
+        };
+        let queued = self.chan().lock().remove(hook, true);
+        // No peer touches the hook now (lifetime rule 2).
+        let selected = !queued && hook.is_selected();
+        if selected {
+            self.complete_selected_unpinned();
+        } else {
+            // SAFETY: out of its queue, removed now or popped as stale by a
+            // peer before we took the lock: slot rule 3.
+            self.value = unsafe { hook.slot() }.take();
+        }
+        self.hook = None;
+        selected
+    }
+}
+
+impl<T> Drop for SendCase<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // Still registered only if the select future was leaked.
+        if self.hook.is_some() {
+            self.withdraw_hook();
+        }
+    }
 }
 
 impl<T> sealed::Sealed for SendCase<'_, T> {}
@@ -352,51 +511,13 @@ impl<T> sealed::Sealed for SendCase<'_, T> {}
 impl<T: Send> SelectCase for SendCase<'_, T> {
     channel_plumbing!();
 
-    fn try_now(&mut self) -> bool {
-        let value = self.value.take().expect("send case holds its value");
-        let offer = self.chan().lock().offer(value);
-        self.store(offer)
-    }
-
-    unsafe fn try_locked(&mut self) -> bool {
-        let value = self.value.take().expect("send case holds its value");
+    unsafe fn register_locked(self: Pin<&mut Self>, token: &Token, index: usize) {
+        let this = self.inner();
+        let value = this.value.take();
+        let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, value)));
         // SAFETY: the caller holds the lock; this is the only live reference.
-        let offer = unsafe { self.chan().state_locked().get() }.offer(value);
-        self.store(offer)
-    }
-
-    unsafe fn register_locked(&mut self, token: &Arc<Token>, index: usize) {
-        let hook = Hook::for_case(token.clone(), index, self.value.take());
-        // SAFETY: the caller holds the lock; this is the only live reference.
-        unsafe { self.chan().state_locked().get() }
+        unsafe { this.chan().state_locked().get() }
             .sendq
-            .push_back(HookPtr::new(&hook));
-        self.hook = Some(hook);
-    }
-
-    fn complete_selected(&mut self) {
-        let hook = self.hook.take().expect("a parked case has a hook");
-        // SAFETY: the token is selected for this case, the selecting peer
-        // popped the hook, and the engine settled the token first (slot rule 3,
-        // lifetime rule 3).
-        self.out = Some(match unsafe { hook.slot() }.take() {
-            None => Ok(()),
-            Some(v) => Err(SendError(v)),
-        });
-    }
-
-    fn withdraw(&mut self) {
-        if let Some(hook) = self.hook.take() {
-            self.chan().lock().remove(&hook, true);
-            // SAFETY: the hook is out of its queue (removed now, or popped as
-            // stale by a peer before we took the lock): slot rule 3.
-            self.value = unsafe { hook.slot() }.take();
-        }
-    }
-
-    fn abandon(&mut self) {
-        // The value was taken (the send happened) or the channel closed; either
-        // way nothing goes back.
-        self.complete_selected();
+            .push_back(ptr);
     }
 }

@@ -23,54 +23,72 @@
 //! Peers found in pass 1 or 2 are woken only after every lock is released.
 
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::task::coop;
 
+use smallvec::SmallVec;
+
 use super::case::SelectCase;
 use crate::goroutine::{record_park, WaitReason};
-use crate::loom::Arc;
 use crate::waiter::Token;
 
 /// The index [`select`] and [`try_select`] report for `default`.
 pub const DEFAULT: usize = usize::MAX;
 
-/// A uniformly random order of the enabled cases (Fisher-Yates).
+/// Case indices: inline up to 16 cases, so a select allocates nothing.
+type Indices<T> = SmallVec<[T; 16]>;
+
+/// A uniformly random order of the enabled cases (Fisher-Yates), written
+/// into `order` (an out-parameter: the inline buffer is not moved around).
 ///
 /// Under loom the order is the source order: a model must replay the same
 /// choices on every run, and loom explores the thread interleavings, which is
 /// what the models check (the random order matters for fairness only).
-fn random_order(cases: &[&mut dyn SelectCase], order: &mut Vec<usize>) {
-    order.clear();
-    order.extend((0..cases.len()).filter(|&i| cases[i].chan_key().is_some()));
+fn random_order(cases: &[Pin<&mut dyn SelectCase>], order: &mut Indices<usize>) {
+    for (i, case) in cases.iter().enumerate() {
+        if case.chan_key().is_some() {
+            order.push(i);
+        }
+    }
     #[cfg(not(loom))]
-    for i in (1..order.len()).rev() {
-        order.swap(i, fastrand::usize(..=i));
+    if order.len() > 1 {
+        // One thread-local draw seeds a local generator for the shuffle.
+        let mut rng = fastrand::Rng::with_seed(fastrand::u64(..));
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.usize(..=i));
+        }
     }
 }
 
 /// Pass 1. Returns the index of the case that completed.
-fn pass_try(cases: &mut [&mut dyn SelectCase], order: &[usize]) -> Option<usize> {
+fn pass_try(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<usize> {
     for &i in order {
-        if cases[i].try_now() {
-            cases[i].wake_peer();
+        if cases[i].as_mut().try_now() {
+            cases[i].as_mut().wake_peer();
             return Some(i);
         }
     }
     None
 }
 
-/// Pass 2. Returns the case that completed under the locks, or the token of
-/// the hooks it published.
-fn pass_register(
-    cases: &mut [&mut dyn SelectCase],
+/// Pass 2. Returns the case that completed under the locks, or `None` once
+/// every case is registered with `token`.
+///
+/// # Safety
+/// `token` stays alive and in place until every hook registered with it is
+/// withdrawn or completed (pass 3), or forever.
+unsafe fn pass_register(
+    cases: &mut [Pin<&mut dyn SelectCase>],
     order: &[usize],
-    lock_order: &mut Vec<(usize, usize)>,
-    token: Arc<Token>,
-) -> Result<usize, Arc<Token>> {
-    lock_order.clear();
-    lock_order.extend(order.iter().map(|&i| (cases[i].chan_key().unwrap_or(0), i)));
+    token: &Token,
+) -> Option<usize> {
+    let mut lock_order: Indices<(usize, usize)> = order
+        .iter()
+        .map(|&i| (cases[i].chan_key().unwrap_or(0), i))
+        .collect();
     lock_order.sort_unstable();
     lock_order.dedup_by_key(|(key, _)| *key);
     for &(_, i) in lock_order.iter() {
@@ -79,40 +97,38 @@ fn pass_register(
     let mut done = None;
     for &i in order {
         // SAFETY: every enabled case's channel is locked above.
-        if unsafe { cases[i].try_locked() } {
+        if unsafe { cases[i].as_mut().try_locked() } {
             done = Some(i);
             break;
         }
     }
     if done.is_none() {
         for &i in order {
-            // SAFETY: as above.
-            unsafe { cases[i].register_locked(&token, i) };
+            // SAFETY: as above; the token's promise is the caller's.
+            unsafe { cases[i].as_mut().register_locked(token, i) };
         }
     }
     for &(_, i) in lock_order.iter().rev() {
         // SAFETY: locked in the loop above, released once here.
         unsafe { cases[i].unlock() };
     }
-    match done {
-        Some(i) => {
-            cases[i].wake_peer();
-            Ok(i)
-        }
-        None => Err(token),
+    if let Some(i) = done {
+        cases[i].as_mut().wake_peer();
     }
+    done
 }
 
 /// Pass 3: case `chosen` was committed by a peer; withdraw every other hook.
-fn pass_withdraw(cases: &mut [&mut dyn SelectCase], order: &[usize], token: &Token, chosen: usize) {
+fn pass_withdraw(cases: &mut [Pin<&mut dyn SelectCase>], token: &Token, chosen: usize) {
     // The committing peer may still hold the token's waker lock: wait for it
     // before the chosen hook is freed (lifetime rule 3 in `crate::waiter`).
     token.settle();
-    for &i in order {
+    // Disabled cases hold no hook: withdrawing them is a no-op.
+    for (i, case) in cases.iter_mut().enumerate() {
         if i == chosen {
-            cases[i].complete_selected();
+            case.as_mut().complete_selected();
         } else {
-            cases[i].withdraw();
+            case.as_mut().withdraw();
         }
     }
 }
@@ -120,17 +136,17 @@ fn pass_withdraw(cases: &mut [&mut dyn SelectCase], order: &[usize], token: &Tok
 /// Runs pass 1 only: Go's `select` with a `default` case. Returns the index of
 /// the case that completed, or [`DEFAULT`] if none was ready.
 ///
-/// Read the chosen case's outcome with its `into_output`.
+/// Read the chosen case's outcome with its `take_output`.
 ///
 /// # Examples
 /// ```
 /// use csp_core::select::{try_select, RecvCase, DEFAULT};
 /// let (_tx, rx) = csp_core::chan::<i32>(1);
-/// let mut case = RecvCase::new(&rx);
-/// assert_eq!(try_select(&mut [&mut case]), DEFAULT); // nothing ready: default
+/// let mut case = std::pin::pin!(RecvCase::new(&rx));
+/// assert_eq!(try_select(&mut [case.as_mut()]), DEFAULT); // nothing ready: default
 /// ```
-pub fn try_select(cases: &mut [&mut dyn SelectCase]) -> usize {
-    let mut order = Vec::with_capacity(cases.len());
+pub fn try_select(cases: &mut [Pin<&mut dyn SelectCase>]) -> usize {
+    let mut order = Indices::new();
     random_order(cases, &mut order);
     pass_try(cases, &order).unwrap_or(DEFAULT)
 }
@@ -138,7 +154,7 @@ pub fn try_select(cases: &mut [&mut dyn SelectCase]) -> usize {
 /// Waits until exactly one case can commit and commits it: Go's `select`
 /// without `default` (and `reflect.Select` for a dynamic number of cases).
 /// Resolves to the index of the chosen case; read its outcome with its
-/// `into_output`.
+/// `take_output`.
 ///
 /// With no enabled case it never resolves (Go's `select {}`), and the
 /// goroutine's wait reason is `select (no cases)`.
@@ -155,67 +171,75 @@ pub fn try_select(cases: &mut [&mut dyn SelectCase]) -> usize {
 /// let (tx_a, rx_a) = csp_core::chan::<&str>(1);
 /// let (tx_b, _rx_b) = csp_core::chan::<i32>(0);
 /// tx_a.send("ready").await.unwrap();
-/// let mut recv_a = RecvCase::new(&rx_a);
-/// let mut send_b = SendCase::new(&tx_b, 7); // no receiver: cannot commit
-/// let chosen = select(&mut [&mut recv_a, &mut send_b]).await;
+/// // Cases are pinned: while the select waits, each is linked into its
+/// // channel's queue in place.
+/// let mut recv_a = std::pin::pin!(RecvCase::new(&rx_a));
+/// let mut send_b = std::pin::pin!(SendCase::new(&tx_b, 7)); // no receiver: cannot commit
+/// let chosen = select(&mut [recv_a.as_mut(), send_b.as_mut()]).await;
 /// assert_eq!(chosen, 0);
-/// assert_eq!(recv_a.into_output(), Some("ready"));
-/// assert_eq!(send_b.into_unsent(), Some(7));
+/// assert_eq!(recv_a.take_output(), Some("ready"));
+/// assert_eq!(send_b.take_unsent(), Some(7));
 /// # });
 /// ```
 #[track_caller]
-pub fn select<'c, 'a>(cases: &'c mut [&'a mut dyn SelectCase]) -> Select<'c, 'a> {
+pub fn select<'c, 'a>(cases: &'c mut [Pin<&'a mut dyn SelectCase>]) -> Select<'c, 'a> {
     Select {
         cases,
-        order: Vec::new(),
-        lock_order: Vec::new(),
         token: None,
         at: std::panic::Location::caller(),
+        _pinned: PhantomPinned,
     }
 }
 
 /// The future of [`select`].
+///
+/// `!Unpin`: while it waits, the token its cases' hooks point to lives inside it.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Select<'c, 'a> {
-    cases: &'c mut [&'a mut dyn SelectCase],
-    order: Vec<usize>,
-    lock_order: Vec<(usize, usize)>,
-    token: Option<Arc<Token>>,
+    cases: &'c mut [Pin<&'a mut dyn SelectCase>],
+    /// `Some` while the cases are registered with it (and until pass 3).
+    token: Option<Token>,
     at: &'static std::panic::Location<'static>,
+    _pinned: PhantomPinned,
 }
 
 impl Future for Select<'_, '_> {
     type Output = usize;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
-        let this = self.get_mut();
+        // SAFETY: the token is never moved while the cases' hooks point to it:
+        // it is set in place before registration and cleared after pass 3.
+        let this = unsafe { self.get_unchecked_mut() };
         if let Some(token) = &this.token {
             let Some(chosen) = token.poll_selected(cx.waker()) else {
                 record_park(WaitReason::Select, this.at);
                 return Poll::Pending;
             };
-            pass_withdraw(this.cases, &this.order, token, chosen);
+            pass_withdraw(this.cases, token, chosen);
             this.token = None;
             return Poll::Ready(chosen);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        random_order(this.cases, &mut this.order);
-        if this.order.is_empty() {
+        let mut order = Indices::new();
+        random_order(this.cases, &mut order);
+        if order.is_empty() {
             record_park(WaitReason::SelectNoCases, this.at);
             return Poll::Pending;
         }
-        if let Some(i) = pass_try(this.cases, &this.order) {
+        if let Some(i) = pass_try(this.cases, &order) {
             coop.made_progress();
             return Poll::Ready(i);
         }
-        let token = Arc::new(Token::new(cx.waker()));
-        match pass_register(this.cases, &this.order, &mut this.lock_order, token) {
-            Ok(i) => {
+        let token = this.token.insert(Token::new(cx.waker()));
+        // SAFETY: `token` lives in this pinned future, and is cleared only
+        // after pass 3 (in `poll` or `drop`); a leaked future keeps it forever.
+        match unsafe { pass_register(this.cases, &order, token) } {
+            Some(i) => {
+                this.token = None; // nothing registered
                 coop.made_progress();
                 Poll::Ready(i)
             }
-            Err(token) => {
-                this.token = Some(token);
+            None => {
                 record_park(WaitReason::Select, this.at);
                 Poll::Pending
             }
@@ -225,26 +249,28 @@ impl Future for Select<'_, '_> {
 
 impl Drop for Select<'_, '_> {
     fn drop(&mut self) {
-        let Some(token) = self.token.take() else {
+        // The token stays in place until every hook is withdrawn, below.
+        let Some(token) = &self.token else {
             return;
         };
         match token.try_abort() {
             Ok(()) => {
-                for &i in &self.order {
-                    self.cases[i].withdraw();
+                for case in self.cases.iter_mut() {
+                    case.as_mut().withdraw();
                 }
             }
             Err(chosen) => {
                 token.settle(); // as in `pass_withdraw`
-                for &i in &self.order {
+                for (i, case) in self.cases.iter_mut().enumerate() {
                     if i == chosen {
-                        self.cases[i].abandon();
+                        case.as_mut().abandon();
                     } else {
-                        self.cases[i].withdraw();
+                        case.as_mut().withdraw();
                     }
                 }
             }
         }
+        self.token = None;
     }
 }
 

@@ -9,7 +9,10 @@
 //!
 //! The `select!` macro (in `csp`) expands to these functions; they are also
 //! the dynamic API for a number of cases known only at run time, as Go's
-//! `reflect.Select`.
+//! `reflect.Select`: build the cases, pin them (`std::pin::pin!`, or
+//! `Box::pin` for a `Vec` of them), and pass `Pin<&mut dyn SelectCase>`s.
+//! Pinning is what lets a waiting select link each case into its channel's
+//! queue in place, so neither a select nor a plain operation allocates to wait.
 
 mod case;
 mod engine;

@@ -119,10 +119,10 @@ impl Timer {
 /// use csp_core::select::{select, RecvCase};
 /// use std::time::Duration;
 /// let (_tx, rx) = csp_core::chan::<u32>(0); // nobody ever sends
-/// let mut work = RecvCase::new(&rx);
-/// let mut timeout = RecvCase::new(csp_core::time::after(Duration::from_millis(10)));
+/// let mut work = std::pin::pin!(RecvCase::new(&rx));
+/// let mut timeout = std::pin::pin!(RecvCase::new(csp_core::time::after(Duration::from_millis(10))));
 /// // select { case v := <-rx: ...; case <-time.After(10 * time.Millisecond): ... }
-/// assert_eq!(select(&mut [&mut work, &mut timeout]).await, 1);
+/// assert_eq!(select(&mut [work.as_mut(), timeout.as_mut()]).await, 1);
 /// # });
 /// ```
 #[track_caller]

@@ -6,9 +6,10 @@
 //! naming the case it stands for and carrying the slot through which a value
 //! moves. A plain send or receive is a select with one case: one hook with
 //! its token embedded, living inside the operation's own (pinned) future, so
-//! parking allocates nothing. A select with n cases has one shared token and
-//! n boxed hooks. Channel queues hold `HookPtr`s: raw pointers whose
-//! validity is the owner's promise (lifetime protocol below).
+//! parking allocates nothing. A select with n cases has one shared token,
+//! inside its pinned future, and n hooks, one inside each of its pinned
+//! cases: no allocation either. Channel queues hold `HookPtr`s: raw pointers
+//! whose validity is the owner's promise (lifetime protocol below).
 //!
 //! # Invariants
 //! - A token moves at most once out of `WAITING`: to `SELECTED(case)` (a peer
@@ -56,7 +57,7 @@ use std::marker::PhantomPinned;
 use std::ptr::NonNull;
 use std::task::Waker;
 
-use crate::loom::{Arc, AtomicUsize, MutPtr, Ordering, PlainMutex, UnsafeCell};
+use crate::loom::{AtomicUsize, MutPtr, Ordering, PlainMutex, UnsafeCell};
 
 const WAITING: usize = 0;
 const ABORTED: usize = 1;
@@ -182,11 +183,12 @@ struct OwnToken {
 }
 
 /// Where a hook finds its token: its own (plain operations) or shared with
-/// the other cases of a select.
+/// the other cases of a select, which keeps it in place for as long as its
+/// hooks may be reached (lifetime protocol).
 #[derive(Debug)]
 enum TokenRef {
     Own(OwnToken),
-    Shared(Arc<Token>),
+    Shared(NonNull<Token>),
 }
 
 /// A peer's selection found the token already out of `WAITING` (its select
@@ -229,23 +231,30 @@ impl<T> Hook<T> {
         }
     }
 
-    /// A hook for case `case` of a select whose token is `token`, on the
-    /// heap so it stays put while the case that owns it moves.
-    pub(crate) fn for_case(token: Arc<Token>, case: usize, slot: Option<T>) -> HeapHook<T> {
-        let hook = Box::new(Self {
-            token: TokenRef::Shared(token),
+    /// A hook for case `case` of a select whose token is `token`. The
+    /// select keeps `token` alive and in place while the hook may be reached.
+    pub(crate) fn for_case(token: &Token, case: usize, slot: Option<T>) -> Self {
+        Self {
+            token: TokenRef::Shared(NonNull::from(token)),
             case,
             slot: UnsafeCell::new(slot),
             _pinned: PhantomPinned,
-        });
-        HeapHook(NonNull::from(Box::leak(hook)))
+        }
+    }
+
+    /// The shared token of a select hook.
+    #[inline]
+    fn shared(token: &NonNull<Token>) -> &Token {
+        // SAFETY: the select that owns the token keeps it alive and in place
+        // while any of its hooks may be reached (`SelectCase::register_locked`).
+        unsafe { token.as_ref() }
     }
 
     #[inline]
     fn state(&self) -> &AtomicUsize {
         match &self.token {
             TokenRef::Own(own) => &own.state,
-            TokenRef::Shared(token) => &token.state,
+            TokenRef::Shared(token) => &Self::shared(token).state,
         }
     }
 
@@ -314,7 +323,7 @@ impl<T> Hook<T> {
                     .store(SELECTED_BASE + self.case, Ordering::Release);
                 Ok(waker)
             }
-            TokenRef::Shared(token) => token.select_taking_waker(self.case),
+            TokenRef::Shared(token) => Self::shared(token).select_taking_waker(self.case),
         }
     }
 
@@ -399,35 +408,6 @@ impl<T> Clone for HookPtr<T> {
 }
 
 impl<T> Copy for HookPtr<T> {}
-
-/// A hook on the heap, owned by a select case: a raw owning pointer rather
-/// than a `Box`, since queues hold pointers to it while the case moves (a
-/// `Box` would claim unique access to its contents).
-pub(crate) struct HeapHook<T>(NonNull<Hook<T>>);
-
-impl<T> std::ops::Deref for HeapHook<T> {
-    type Target = Hook<T>;
-    #[inline]
-    fn deref(&self) -> &Hook<T> {
-        // SAFETY: the pointer came from `Box::leak` in `Hook::for_case` and is
-        // freed only in `drop`.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-impl<T> Drop for HeapHook<T> {
-    fn drop(&mut self) {
-        // SAFETY: from `Box::leak` in `Hook::for_case`, freed once, here. The
-        // owner drops it only once no queue holds it and no peer access is in
-        // progress (lifetime protocol).
-        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
-    }
-}
-
-// SAFETY: owns a `Hook<T>`, which is `Send + Sync` when `T: Send`.
-unsafe impl<T: Send> Send for HeapHook<T> {}
-// SAFETY: as above; `&HeapHook` only gives `&Hook`.
-unsafe impl<T: Send> Sync for HeapHook<T> {}
 
 /// Exclusive access to a hook's slot, obtained under the slot protocol.
 pub(crate) struct SlotRef<'a, T> {

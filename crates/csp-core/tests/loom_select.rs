@@ -171,3 +171,31 @@ fn dropped_select_gives_a_handed_value_back() {
         );
     });
 }
+
+/// A parked select re-polled with a new waker while a sender commits one of
+/// its cases: the sender waits out the waker update, or the owner sees the
+/// selection; never a lost wake-up (loom reports a deadlock if `block_on` is
+/// never woken), and the peer's hand-over is done before the token is freed.
+#[test]
+fn select_repoll_with_new_waker_races_send() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let (_other_tx, other_rx) = chan::<u32>(0);
+        let sender = thread::spawn(move || block_on(tx.send(3)));
+        let mut a = pin!(RecvCase::new(&rx));
+        let mut b = pin!(RecvCase::new(&other_rx));
+        let chosen = {
+            let mut cases: [Pin<&mut dyn csp_core::select::SelectCase>; 2] =
+                [a.as_mut(), b.as_mut()];
+            let mut fut = pin!(select(&mut cases));
+            let mut cx = Context::from_waker(Waker::noop());
+            match fut.as_mut().poll(&mut cx) {
+                Poll::Ready(i) => i,
+                Poll::Pending => block_on(fut), // a new waker: the update path
+            }
+        };
+        assert_eq!(chosen, 0);
+        assert_eq!(a.take_output(), Some(3));
+        assert!(sender.join().unwrap().is_ok());
+    });
+}

@@ -722,12 +722,12 @@ async fn a_select_on_both_ends_of_a_channel_never_pairs_with_itself() {
 fn leak_parked_select(rx: &Receiver<i32>, tx: &Sender<i32>, hand_over: bool) {
     use csp::select::{select as select_fn, RecvCase, SelectCase};
     use std::pin::Pin;
-    use std::task::{Context, Poll, Waker};
+    use std::task::{Context, Poll};
 
     let mut case = Box::pin(RecvCase::new(rx));
     let mut cases = [case.as_mut() as Pin<&mut dyn SelectCase>];
     let mut fut = Box::pin(select_fn(&mut cases));
-    let mut cx = Context::from_waker(Waker::noop());
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     assert_eq!(fut.as_mut().poll(&mut cx), Poll::Pending);
     if hand_over {
         tx.try_send(1).expect("the parked select takes it");

@@ -191,11 +191,11 @@ impl<T> Send<'_, T> {
     /// # Examples
     /// ```
     /// use std::future::Future;
-    /// use std::task::{Context, Waker};
+    /// use std::task::Context;
     ///
     /// let (tx, _rx) = csp_core::chan::<i32>(0);
     /// let mut send = std::pin::pin!(tx.send(5));
-    /// let mut cx = Context::from_waker(Waker::noop());
+    /// let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     /// assert!(send.as_mut().poll(&mut cx).is_pending()); // parked: no receiver
     /// assert_eq!(send.cancel(), Some(5));
     /// ```

@@ -26,7 +26,7 @@ use super::super::chan::core::Chan;
 use super::super::chan::op::give_back;
 use super::super::chan::state::{Offer, State, Take};
 use crate::chan::{Receiver, SendError, Sender};
-use crate::waiter::{Hook, HookPtr, Token};
+use crate::waiter::{Hook, HookPtr, SelectToken};
 
 mod sealed {
     pub trait Sealed {}
@@ -67,12 +67,12 @@ pub trait SelectCase: sealed::Sealed + Send {
     /// in place until this case's hook is withdrawn or completed (pass 3), or
     /// forever (a leaked select).
     #[doc(hidden)]
-    unsafe fn register_locked(self: Pin<&mut Self>, token: &Token, index: usize);
+    unsafe fn register_locked(self: Pin<&mut Self>, token: &SelectToken, index: usize);
     /// Wakes the peer this case completed with, if any (no lock held).
     #[doc(hidden)]
     fn wake_peer(self: Pin<&mut Self>);
     /// Pass 3, chosen case: reads the outcome from the hook. The engine has
-    /// called `Token::settle` first (the peer is done with the hook).
+    /// called `SelectToken::settle` first (the peer is done with the hook).
     #[doc(hidden)]
     fn complete_selected(self: Pin<&mut Self>);
     /// Pass 3, other cases: removes the hook from its queue.
@@ -348,7 +348,7 @@ impl<T> sealed::Sealed for RecvCase<'_, T> {}
 impl<T: Send> SelectCase for RecvCase<'_, T> {
     channel_plumbing!();
 
-    unsafe fn register_locked(self: Pin<&mut Self>, token: &Token, index: usize) {
+    unsafe fn register_locked(self: Pin<&mut Self>, token: &SelectToken, index: usize) {
         let this = self.inner();
         let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, None)));
         // SAFETY: the caller holds the lock; this is the only live reference.
@@ -511,7 +511,7 @@ impl<T> sealed::Sealed for SendCase<'_, T> {}
 impl<T: Send> SelectCase for SendCase<'_, T> {
     channel_plumbing!();
 
-    unsafe fn register_locked(self: Pin<&mut Self>, token: &Token, index: usize) {
+    unsafe fn register_locked(self: Pin<&mut Self>, token: &SelectToken, index: usize) {
         let this = self.inner();
         let value = this.value.take();
         let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, value)));

@@ -33,7 +33,7 @@ use smallvec::SmallVec;
 
 use super::case::SelectCase;
 use crate::goroutine::{record_park, WaitReason};
-use crate::waiter::Token;
+use crate::waiter::SelectToken;
 
 /// The index [`select`] and [`try_select`] report for `default`.
 pub const DEFAULT: usize = usize::MAX;
@@ -83,7 +83,7 @@ fn pass_try(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<u
 unsafe fn pass_register(
     cases: &mut [Pin<&mut dyn SelectCase>],
     order: &[usize],
-    token: &Token,
+    token: &SelectToken,
 ) -> Option<usize> {
     let mut lock_order: Indices<(usize, usize)> = order
         .iter()
@@ -119,7 +119,7 @@ unsafe fn pass_register(
 }
 
 /// Pass 3: case `chosen` was committed by a peer; withdraw every other hook.
-fn pass_withdraw(cases: &mut [Pin<&mut dyn SelectCase>], token: &Token, chosen: usize) {
+fn pass_withdraw(cases: &mut [Pin<&mut dyn SelectCase>], token: &SelectToken, chosen: usize) {
     // The committing peer may still hold the token's waker lock: wait for it
     // before the chosen hook is freed (lifetime rule 3 in `crate::waiter`).
     token.settle();
@@ -198,7 +198,7 @@ pub fn select<'c, 'a>(cases: &'c mut [Pin<&'a mut dyn SelectCase>]) -> Select<'c
 pub struct Select<'c, 'a> {
     cases: &'c mut [Pin<&'a mut dyn SelectCase>],
     /// `Some` while the cases are registered with it (and until pass 3).
-    token: Option<Token>,
+    token: Option<SelectToken>,
     at: &'static std::panic::Location<'static>,
     _pinned: PhantomPinned,
 }
@@ -230,7 +230,7 @@ impl Future for Select<'_, '_> {
             coop.made_progress();
             return Poll::Ready(i);
         }
-        let token = this.token.insert(Token::new(cx.waker()));
+        let token = this.token.insert(SelectToken::new(cx.waker()));
         // SAFETY: `token` lives in this pinned future, and is cleared only
         // after pass 3 (in `poll` or `drop`); a leaked future keeps it forever.
         match unsafe { pass_register(this.cases, &order, token) } {

@@ -44,13 +44,13 @@
 //!      store is its last touch of the hook (waker rule 3);
 //!   2. taking the hook's channel lock after the hook left the queue: every
 //!      peer access happens inside the critical section that popped it;
-//!   3. for a select's chosen hook, `Token::settle`: after selecting a
-//!      shared token the peer touches only the token's waker mutex.
+//!   3. for a select's chosen hook, `SelectToken::settle`: after selecting a
+//!      select's token the peer touches only the token, until it clears the
+//!      token's `BUSY` flag.
 //!
 //! # Locking
-//! A shared [`Token`]'s waker (select, csp-sync) sits behind its own small
-//! mutex: the owner replaces it when it is polled with a new waker, a peer
-//! selects the token and takes the waker while holding it. Nobody calls
+//! A select's token hands its waker over lock-free (`select_token`); a
+//! csp-sync [`Token`]'s waker sits behind its own small mutex. Nobody calls
 //! `wake` on a waker while holding a channel lock.
 
 use std::marker::PhantomPinned;
@@ -59,11 +59,19 @@ use std::task::Waker;
 
 use crate::loom::{AtomicUsize, MutPtr, Ordering, PlainMutex, UnsafeCell};
 
+mod select_token;
+
+#[doc(hidden)] // named by the sealed `SelectCase` protocol; not for users
+pub use select_token::SelectToken;
+
 const WAITING: usize = 0;
 const ABORTED: usize = 1;
 const SELECTED_BASE: usize = 2;
 
-/// The selection token of one waiting future (Go's `selectDone` flag).
+/// The selection token of one waiting future (Go's `selectDone` flag), as
+/// csp-sync's primitives use it: shared in an `Arc`, its waker behind a
+/// small mutex so a waker can wake it without selecting it (`Cond`). The
+/// select engine uses the lock-free [`SelectToken`] instead.
 #[derive(Debug)]
 pub struct Token {
     state: AtomicUsize,
@@ -144,25 +152,6 @@ impl Token {
         self.selected()
     }
 
-    /// Selects `case` for a peer and takes the owner's waker, both under the
-    /// waker mutex (lifetime rule 3: releasing it is the peer's last touch).
-    #[inline]
-    fn select_taking_waker(&self, case: usize) -> Result<Option<Waker>, Stale> {
-        let mut waker = self.waker.lock();
-        if self.try_select(case) {
-            Ok(waker.take())
-        } else {
-            Err(Stale)
-        }
-    }
-
-    /// Returns once the peer that selected this token is done with it
-    /// (lifetime rule 3), so the owner may free the token and its hooks.
-    #[inline]
-    pub(crate) fn settle(&self) {
-        drop(self.waker.lock());
-    }
-
     /// Wakes the owner. Call only after every channel lock is released.
     #[inline]
     pub fn wake(&self) {
@@ -188,7 +177,7 @@ struct OwnToken {
 #[derive(Debug)]
 enum TokenRef {
     Own(OwnToken),
-    Shared(NonNull<Token>),
+    Shared(NonNull<SelectToken>),
 }
 
 /// A peer's selection found the token already out of `WAITING` (its select
@@ -233,7 +222,7 @@ impl<T> Hook<T> {
 
     /// A hook for case `case` of a select whose token is `token`. The
     /// select keeps `token` alive and in place while the hook may be reached.
-    pub(crate) fn for_case(token: &Token, case: usize, slot: Option<T>) -> Self {
+    pub(crate) fn for_case(token: &SelectToken, case: usize, slot: Option<T>) -> Self {
         Self {
             token: TokenRef::Shared(NonNull::from(token)),
             case,
@@ -244,18 +233,10 @@ impl<T> Hook<T> {
 
     /// The shared token of a select hook.
     #[inline]
-    fn shared(token: &NonNull<Token>) -> &Token {
+    fn shared(token: &NonNull<SelectToken>) -> &SelectToken {
         // SAFETY: the select that owns the token keeps it alive and in place
         // while any of its hooks may be reached (`SelectCase::register_locked`).
         unsafe { token.as_ref() }
-    }
-
-    #[inline]
-    fn state(&self) -> &AtomicUsize {
-        match &self.token {
-            TokenRef::Own(own) => &own.state,
-            TokenRef::Shared(token) => &Self::shared(token).state,
-        }
     }
 
     /// Arms a plain hook to wake `waker` (keeping the stored waker if it
@@ -331,13 +312,19 @@ impl<T> Hook<T> {
     /// (acquire: the selecting peer's slot writes are visible afterwards).
     #[inline]
     pub(crate) fn is_selected(&self) -> bool {
-        self.state().load(Ordering::Acquire) == SELECTED_BASE + self.case
+        match &self.token {
+            TokenRef::Own(own) => own.state.load(Ordering::Acquire) == SELECTED_BASE + self.case,
+            TokenRef::Shared(token) => Self::shared(token).selected() == Some(self.case),
+        }
     }
 
     /// Whether the token still waits (a peer may still select it).
     #[inline]
     pub(crate) fn is_waiting(&self) -> bool {
-        self.state().load(Ordering::Acquire) == WAITING
+        match &self.token {
+            TokenRef::Own(own) => own.state.load(Ordering::Acquire) == WAITING,
+            TokenRef::Shared(token) => Self::shared(token).is_waiting(),
+        }
     }
 
     /// Access to the slot.

@@ -85,13 +85,18 @@ impl<T> State<T> {
     }
 
     /// Go's `chansend` fast paths: hand to a parked receiver, else buffer.
+    #[inline]
     pub(crate) fn offer(&mut self, value: T) -> Offer<T> {
         if self.closed {
             return Offer::Closed(value);
         }
-        let value = match hand_to_receiver(&mut self.recvq, value) {
-            Ok(waker) => return Offer::Handed(waker),
-            Err(back) => back,
+        let value = if self.recvq.is_empty() {
+            value
+        } else {
+            match hand_to_receiver(&mut self.recvq, value) {
+                Ok(waker) => return Offer::Handed(waker),
+                Err(back) => back,
+            }
         };
         if self.buf.len() < self.cap {
             self.buf.push_back(value);
@@ -102,8 +107,12 @@ impl<T> State<T> {
 
     /// Go's `chanrecv` fast paths: take from the buffer (refilling it from a
     /// parked sender), else straight from a parked sender, else closed.
+    #[inline]
     pub(crate) fn take(&mut self) -> Take<T> {
         if let Some(value) = self.buf.pop_front() {
+            if self.sendq.is_empty() {
+                return Take::Value(value, None);
+            }
             // Room appeared: move the first live parked sender's value in.
             let woken = self.pop_sender_value().and_then(|(v, waker)| {
                 self.buf.push_back(v);

@@ -138,9 +138,12 @@ fn bench_flow(c: &mut Criterion, name: &str, producers: usize, consumers: usize)
                             }));
                         }
                         drop(tx);
-                        for _ in 0..msgs {
-                            rx.recv().await.unwrap();
-                        }
+                        // The one receiver is a task too, as in every other group.
+                        joins.push(tokio::spawn(async move {
+                            for _ in 0..msgs {
+                                rx.recv().await.unwrap();
+                            }
+                        }));
                         for j in joins {
                             j.await.unwrap();
                         }

@@ -24,7 +24,7 @@ use std::task::{Context, Poll};
 
 use tokio::task::coop;
 
-use super::core::Chan;
+use super::core::{Chan, Locked};
 use super::error::SendError;
 use super::state::{Offer, Take};
 use crate::goroutine::{record_park, WaitReason};
@@ -61,6 +61,7 @@ impl<T> SendOp<T> {
     }
 
     /// Drives the send. `value` is `Some` until the value is handed to the channel.
+    #[inline]
     pub(crate) fn poll(
         self: Pin<&mut Self>,
         chan: &Chan<T>,
@@ -71,13 +72,7 @@ impl<T> SendOp<T> {
         // SAFETY: nothing is moved out of `this`; the hook stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         if this.parked {
-            let hook = parked_hook(&this.hook);
-            if still_waiting(chan, hook, cx) {
-                record_park(WaitReason::ChanSend, at);
-                return Poll::Pending;
-            }
-            this.parked = false;
-            return Poll::Ready(Self::outcome(hook));
+            return this.poll_parked(chan, cx, at);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let item = value.take().expect("send future polled after completion");
@@ -102,20 +97,49 @@ impl<T> SendOp<T> {
                 Poll::Ready(Err(SendError(back)))
             }
             Offer::WouldBlock(back) => {
-                let hook = this.hook.get_or_insert_with(Hook::plain);
-                // SAFETY: not published and no peer access in progress (the
-                // op is not parked): waker rule 1, slot rule 3.
-                unsafe {
-                    hook.arm(cx.waker());
-                    hook.slot().put(back);
-                }
-                state.sendq.push_back(HookPtr::new(hook));
-                drop(state);
-                this.parked = true;
-                record_park(WaitReason::ChanSend, at);
+                this.park(state, back, cx, at);
                 Poll::Pending
             }
         }
+    }
+
+    /// Parks the send with `value` (out of line: the inlined fast path stays small).
+    #[inline(never)]
+    fn park(
+        &mut self,
+        mut state: Locked<'_, T>,
+        value: T,
+        cx: &Context<'_>,
+        at: &'static Location<'static>,
+    ) {
+        let hook = self.hook.get_or_insert_with(Hook::plain);
+        // SAFETY: not published and no peer access in progress (the op is not
+        // parked): waker rule 1, slot rule 3. The op is pinned (caller).
+        unsafe {
+            hook.arm(cx.waker());
+            hook.slot().put(value);
+        }
+        state.sendq.push_back(HookPtr::new(hook));
+        drop(state);
+        self.parked = true;
+        record_park(WaitReason::ChanSend, at);
+    }
+
+    /// A re-poll while parked.
+    #[inline(never)]
+    fn poll_parked(
+        &mut self,
+        chan: &Chan<T>,
+        cx: &Context<'_>,
+        at: &'static Location<'static>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        let hook = parked_hook(&self.hook);
+        if still_waiting(chan, hook, cx) {
+            record_park(WaitReason::ChanSend, at);
+            return Poll::Pending;
+        }
+        self.parked = false;
+        Poll::Ready(Self::outcome(hook))
     }
 
     /// The outcome of a selected send hook.
@@ -177,6 +201,7 @@ impl<T> RecvOp<T> {
     }
 
     /// Drives the receive: `Some(v)` a value, `None` closed and drained.
+    #[inline]
     pub(crate) fn poll(
         self: Pin<&mut Self>,
         chan: &Chan<T>,
@@ -186,14 +211,7 @@ impl<T> RecvOp<T> {
         // SAFETY: nothing is moved out of `this`; the hook stays in place.
         let this = unsafe { self.get_unchecked_mut() };
         if this.parked {
-            let hook = parked_hook(&this.hook);
-            if still_waiting(chan, hook, cx) {
-                record_park(WaitReason::ChanReceive, at);
-                return Poll::Pending;
-            }
-            this.parked = false;
-            // SAFETY: selected, observed with acquire (slot rule 3).
-            return Poll::Ready(unsafe { hook.slot() }.take());
+            return this.poll_parked(chan, cx, at);
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let mut state = chan.lock();
@@ -212,17 +230,41 @@ impl<T> RecvOp<T> {
                 Poll::Ready(None)
             }
             Take::WouldBlock => {
-                let hook = this.hook.get_or_insert_with(Hook::plain);
-                // SAFETY: not published and no peer access in progress (the
-                // op is not parked): waker rule 1.
-                unsafe { hook.arm(cx.waker()) };
-                state.recvq.push_back(HookPtr::new(hook));
-                drop(state);
-                this.parked = true;
-                record_park(WaitReason::ChanReceive, at);
+                this.park(state, cx, at);
                 Poll::Pending
             }
         }
+    }
+
+    /// Parks the receive (out of line: the inlined fast path stays small).
+    #[inline(never)]
+    fn park(&mut self, mut state: Locked<'_, T>, cx: &Context<'_>, at: &'static Location<'static>) {
+        let hook = self.hook.get_or_insert_with(Hook::plain);
+        // SAFETY: not published and no peer access in progress (the op is not
+        // parked): waker rule 1. The op is pinned (caller).
+        unsafe { hook.arm(cx.waker()) };
+        state.recvq.push_back(HookPtr::new(hook));
+        drop(state);
+        self.parked = true;
+        record_park(WaitReason::ChanReceive, at);
+    }
+
+    /// A re-poll while parked.
+    #[inline(never)]
+    fn poll_parked(
+        &mut self,
+        chan: &Chan<T>,
+        cx: &Context<'_>,
+        at: &'static Location<'static>,
+    ) -> Poll<Option<T>> {
+        let hook = parked_hook(&self.hook);
+        if still_waiting(chan, hook, cx) {
+            record_park(WaitReason::ChanReceive, at);
+            return Poll::Pending;
+        }
+        self.parked = false;
+        // SAFETY: selected, observed with acquire (slot rule 3).
+        Poll::Ready(unsafe { hook.slot() }.take())
     }
 
     /// Withdraws a parked receive. Returns `None` if nothing was parked or it

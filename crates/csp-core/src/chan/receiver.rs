@@ -205,6 +205,7 @@ pub struct Recv<'a, T> {
 impl<T> Future for Recv<'_, T> {
     type Output = Option<T>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         this.op.poll(this.chan, cx, this.at)
@@ -213,6 +214,7 @@ impl<T> Future for Recv<'_, T> {
 
 #[pinned_drop]
 impl<T> PinnedDrop for Recv<'_, T> {
+    #[inline]
     fn drop(self: Pin<&mut Self>) {
         let this = self.project();
         this.op.cancel(this.chan);

@@ -221,6 +221,7 @@ impl<T> Send<'_, T> {
 impl<T> Future for Send<'_, T> {
     type Output = Result<(), SendError<T>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         this.op.poll(this.chan, this.value, cx, this.at)
@@ -229,6 +230,7 @@ impl<T> Future for Send<'_, T> {
 
 #[pinned_drop]
 impl<T> PinnedDrop for Send<'_, T> {
+    #[inline]
     fn drop(self: Pin<&mut Self>) {
         let this = self.project();
         drop(this.op.withdraw(this.chan));

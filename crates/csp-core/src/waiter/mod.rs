@@ -343,6 +343,7 @@ impl<T> Hook<T> {
 }
 
 impl<T> Drop for Hook<T> {
+    #[inline]
     fn drop(&mut self) {
         // Explicit accesses (not just the automatic drop), so that under loom a
         // peer access not ordered before the owner's drop is reported.

@@ -38,26 +38,132 @@ pub(crate) enum SendWithdrawn<T> {
     Done(Result<(), SendError<T>>),
 }
 
-/// A send that may be parked.
-pub(crate) struct SendOp<T> {
-    /// Built on the first park (an op that never parks never pays for it).
+/// The parking half that sends and receives share: the hook, built on the
+/// first park (an op that never parks never pays for it), and whether it is
+/// published.
+struct Parking<T> {
     hook: Option<Hook<T>>,
     parked: bool,
 }
 
-impl<T> SendOp<T> {
+impl<T> Parking<T> {
     #[inline]
-    pub(crate) fn new() -> Self {
+    const fn new() -> Self {
         Self {
             hook: None,
             parked: false,
         }
     }
 
+    /// The hook of a parked op.
+    #[inline]
+    fn hook(&self) -> &Hook<T> {
+        self.hook.as_ref().expect("a parked op has a hook")
+    }
+
+    /// Publishes the hook in the locked channel's send queue (`value` is the
+    /// send's) or receive queue. Out of line: the inlined fast path stays small.
+    ///
+    /// The op is pinned (its caller's `Pin<&mut Self>`): the hook stays put.
+    #[inline(never)]
+    fn park(
+        &mut self,
+        mut state: Locked<'_, T>,
+        value: Option<T>,
+        cx: &Context<'_>,
+        at: &'static Location<'static>,
+    ) {
+        let hook = self.hook.get_or_insert_with(Hook::plain);
+        let sending = value.is_some();
+        // SAFETY: not published and no peer access in progress (the op is not
+        // parked): waker rule 1, slot rule 3.
+        unsafe {
+            hook.arm(cx.waker());
+            if let Some(value) = value {
+                hook.slot().put(value);
+            }
+        }
+        let queue = if sending {
+            &mut state.sendq
+        } else {
+            &mut state.recvq
+        };
+        queue.push_back(HookPtr::new(hook));
+        drop(state);
+        self.parked = true;
+        record_park(reason(sending), at);
+    }
+
+    /// A re-poll while parked: the hook once a peer selected it (the op is
+    /// then no longer parked), else `None` with the waker refreshed.
+    #[inline(never)]
+    fn poll_parked(
+        &mut self,
+        chan: &Chan<T>,
+        sending: bool,
+        cx: &Context<'_>,
+        at: &'static Location<'static>,
+    ) -> Option<&Hook<T>> {
+        if still_waiting(chan, self.hook(), cx) {
+            record_park(reason(sending), at);
+            return None;
+        }
+        self.parked = false;
+        Some(self.hook())
+    }
+
+    /// Takes a parked hook out of its queue: `None` if nothing was parked,
+    /// else the hook and whether it was still queued (if not, a peer had
+    /// selected it). Either way no peer touches it any more: we removed it, or
+    /// a peer popped (and selected) it in a critical section that ended
+    /// before we took the lock (lifetime rule 2).
+    #[inline]
+    fn withdraw(&mut self, chan: &Chan<T>, sending: bool) -> Option<(&Hook<T>, bool)> {
+        if !self.parked {
+            return None;
+        }
+        self.parked = false;
+        let hook = self.hook();
+        let was_queued = chan.lock().remove(hook, sending);
+        debug_assert!(was_queued || hook.is_selected());
+        Some((hook, was_queued))
+    }
+}
+
+impl<T> Drop for Parking<T> {
+    #[inline]
+    fn drop(&mut self) {
+        abort_if_parked(self.parked);
+    }
+}
+
+/// The goroutine wait reason of a parked send or receive.
+#[inline]
+fn reason(sending: bool) -> WaitReason {
+    if sending {
+        WaitReason::ChanSend
+    } else {
+        WaitReason::ChanReceive
+    }
+}
+
+/// A send that may be parked.
+pub(crate) struct SendOp<T> {
+    parking: Parking<T>,
+}
+
+impl<T> SendOp<T> {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            parking: Parking::new(),
+        }
+    }
+
     /// Whether the send is parked in the channel.
     #[inline]
     pub(crate) fn is_parked(&self) -> bool {
-        self.parked
+        self.parking.parked
     }
 
     /// Drives the send. `value` is `Some` until the value is handed to the channel.
@@ -71,8 +177,11 @@ impl<T> SendOp<T> {
     ) -> Poll<Result<(), SendError<T>>> {
         // SAFETY: nothing is moved out of `this`; the hook stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.parked {
-            return this.poll_parked(chan, cx, at);
+        if this.parking.parked {
+            return match this.parking.poll_parked(chan, true, cx, at) {
+                Some(hook) => Poll::Ready(Self::outcome(hook)),
+                None => Poll::Pending,
+            };
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let item = value.take().expect("send future polled after completion");
@@ -97,49 +206,10 @@ impl<T> SendOp<T> {
                 Poll::Ready(Err(SendError(back)))
             }
             Offer::WouldBlock(back) => {
-                this.park(state, back, cx, at);
+                this.parking.park(state, Some(back), cx, at);
                 Poll::Pending
             }
         }
-    }
-
-    /// Parks the send with `value` (out of line: the inlined fast path stays small).
-    #[inline(never)]
-    fn park(
-        &mut self,
-        mut state: Locked<'_, T>,
-        value: T,
-        cx: &Context<'_>,
-        at: &'static Location<'static>,
-    ) {
-        let hook = self.hook.get_or_insert_with(Hook::plain);
-        // SAFETY: not published and no peer access in progress (the op is not
-        // parked): waker rule 1, slot rule 3. The op is pinned (caller).
-        unsafe {
-            hook.arm(cx.waker());
-            hook.slot().put(value);
-        }
-        state.sendq.push_back(HookPtr::new(hook));
-        drop(state);
-        self.parked = true;
-        record_park(WaitReason::ChanSend, at);
-    }
-
-    /// A re-poll while parked.
-    #[inline(never)]
-    fn poll_parked(
-        &mut self,
-        chan: &Chan<T>,
-        cx: &Context<'_>,
-        at: &'static Location<'static>,
-    ) -> Poll<Result<(), SendError<T>>> {
-        let hook = parked_hook(&self.hook);
-        if still_waiting(chan, hook, cx) {
-            record_park(WaitReason::ChanSend, at);
-            return Poll::Pending;
-        }
-        self.parked = false;
-        Poll::Ready(Self::outcome(hook))
     }
 
     /// The outcome of a selected send hook.
@@ -155,48 +225,29 @@ impl<T> SendOp<T> {
     /// Withdraws a parked send. Returns `None` if nothing was parked.
     #[inline]
     pub(crate) fn withdraw(self: Pin<&mut Self>, chan: &Chan<T>) -> Option<SendWithdrawn<T>> {
-        if !self.parked {
-            return None;
-        }
         // SAFETY: nothing is moved out of `this`.
         let this = unsafe { self.get_unchecked_mut() };
-        let hook = parked_hook(&this.hook);
-        let was_queued = chan.lock().remove(hook, true);
-        // Either way no peer touches the hook any more: we removed it, or a
-        // peer popped (and selected) it in a critical section that ended
-        // before we took the lock (lifetime rule 2).
-        this.parked = false;
-        if was_queued {
+        let (hook, was_queued) = this.parking.withdraw(chan, true)?;
+        Some(if was_queued {
             // SAFETY: we removed the hook from its queue under the lock (rule 3).
             let item = unsafe { hook.slot() }.take().expect("unsent value");
-            Some(SendWithdrawn::NotSent(item))
+            SendWithdrawn::NotSent(item)
         } else {
-            debug_assert!(hook.is_selected());
-            Some(SendWithdrawn::Done(Self::outcome(hook)))
-        }
-    }
-}
-
-impl<T> Drop for SendOp<T> {
-    #[inline]
-    fn drop(&mut self) {
-        abort_if_parked(self.parked);
+            SendWithdrawn::Done(Self::outcome(hook))
+        })
     }
 }
 
 /// A receive that may be parked.
 pub(crate) struct RecvOp<T> {
-    /// Built on the first park (an op that never parks never pays for it).
-    hook: Option<Hook<T>>,
-    parked: bool,
+    parking: Parking<T>,
 }
 
 impl<T> RecvOp<T> {
     #[inline]
     pub(crate) fn new() -> Self {
         Self {
-            hook: None,
-            parked: false,
+            parking: Parking::new(),
         }
     }
 
@@ -210,8 +261,12 @@ impl<T> RecvOp<T> {
     ) -> Poll<Option<T>> {
         // SAFETY: nothing is moved out of `this`; the hook stays in place.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.parked {
-            return this.poll_parked(chan, cx, at);
+        if this.parking.parked {
+            return match this.parking.poll_parked(chan, false, cx, at) {
+                // SAFETY: selected, observed with acquire (slot rule 3).
+                Some(hook) => Poll::Ready(unsafe { hook.slot() }.take()),
+                None => Poll::Pending,
+            };
         }
         let coop = std::task::ready!(coop::poll_proceed(cx));
         let mut state = chan.lock();
@@ -230,41 +285,10 @@ impl<T> RecvOp<T> {
                 Poll::Ready(None)
             }
             Take::WouldBlock => {
-                this.park(state, cx, at);
+                this.parking.park(state, None, cx, at);
                 Poll::Pending
             }
         }
-    }
-
-    /// Parks the receive (out of line: the inlined fast path stays small).
-    #[inline(never)]
-    fn park(&mut self, mut state: Locked<'_, T>, cx: &Context<'_>, at: &'static Location<'static>) {
-        let hook = self.hook.get_or_insert_with(Hook::plain);
-        // SAFETY: not published and no peer access in progress (the op is not
-        // parked): waker rule 1. The op is pinned (caller).
-        unsafe { hook.arm(cx.waker()) };
-        state.recvq.push_back(HookPtr::new(hook));
-        drop(state);
-        self.parked = true;
-        record_park(WaitReason::ChanReceive, at);
-    }
-
-    /// A re-poll while parked.
-    #[inline(never)]
-    fn poll_parked(
-        &mut self,
-        chan: &Chan<T>,
-        cx: &Context<'_>,
-        at: &'static Location<'static>,
-    ) -> Poll<Option<T>> {
-        let hook = parked_hook(&self.hook);
-        if still_waiting(chan, hook, cx) {
-            record_park(WaitReason::ChanReceive, at);
-            return Poll::Pending;
-        }
-        self.parked = false;
-        // SAFETY: selected, observed with acquire (slot rule 3).
-        Poll::Ready(unsafe { hook.slot() }.take())
     }
 
     /// Withdraws a parked receive. Returns `None` if nothing was parked or it
@@ -272,22 +296,14 @@ impl<T> RecvOp<T> {
     /// value was handed to it, which the caller now owns).
     #[inline]
     pub(crate) fn withdraw(self: Pin<&mut Self>, chan: &Chan<T>) -> Option<Option<T>> {
-        if !self.parked {
-            return None;
-        }
         // SAFETY: nothing is moved out of `this`.
         let this = unsafe { self.get_unchecked_mut() };
-        let hook = parked_hook(&this.hook);
-        let was_queued = chan.lock().remove(hook, false);
-        // No peer touches the hook any more (lifetime rule 2, as for sends).
-        this.parked = false;
-        if was_queued {
-            return None;
+        match this.parking.withdraw(chan, false)? {
+            (_, true) => None,
+            // SAFETY: the hook is no longer queued and we took the lock after
+            // the peer popped it (rule 3).
+            (hook, false) => Some(unsafe { hook.slot() }.take()),
         }
-        debug_assert!(hook.is_selected());
-        // SAFETY: the hook is no longer queued and we took the lock after the
-        // peer popped it (rule 3).
-        Some(unsafe { hook.slot() }.take())
     }
 
     /// Withdraws for good (the future is dropped): a value already handed over
@@ -298,19 +314,6 @@ impl<T> RecvOp<T> {
             give_back(chan, item);
         }
     }
-}
-
-impl<T> Drop for RecvOp<T> {
-    #[inline]
-    fn drop(&mut self) {
-        abort_if_parked(self.parked);
-    }
-}
-
-/// The hook of a parked op (built when it parked).
-#[inline]
-fn parked_hook<T>(hook: &Option<Hook<T>>) -> &Hook<T> {
-    hook.as_ref().expect("a parked op has a hook")
 }
 
 /// An op's owner must withdraw it before dropping it; if a bug in csp ever

@@ -123,14 +123,7 @@ macro_rules! channel_plumbing {
         }
 
         fn complete_selected(self: Pin<&mut Self>) {
-            let this = self.inner();
-            let hook = this.hook.as_ref().expect("a parked case has a hook");
-            // SAFETY: the token is selected for this case, the selecting peer
-            // popped the hook, and the engine settled the token first (slot
-            // rule 3, lifetime rule 3).
-            let slot = unsafe { hook.slot() }.take();
-            this.hook = None;
-            this.selected(slot);
+            self.inner().complete_selected_unpinned();
         }
 
         fn withdraw(self: Pin<&mut Self>) {
@@ -141,6 +134,72 @@ macro_rules! channel_plumbing {
             let this = self.inner();
             this.complete_selected_unpinned();
             this.give_back_output();
+        }
+    };
+}
+
+/// The inherent helpers of a case that only touch its channel and its hook:
+/// the same for receive and send cases (`$sending`: which queue the hook is in).
+macro_rules! case_internals {
+    ($sending:expr) => {
+        /// The fields; the hook must not be moved while registered (only
+        /// cleared once it is out of every queue and no peer can touch it).
+        fn inner(self: Pin<&mut Self>) -> &mut Self {
+            // SAFETY: callers never move `hook` out while it is registered;
+            // they set it to `None` only after the lifetime protocol ends peer
+            // access.
+            unsafe { self.get_unchecked_mut() }
+        }
+
+        fn chan(&self) -> &Chan<T> {
+            &self
+                .source
+                .get()
+                .expect("engine never touches a disabled case")
+                .chan
+        }
+
+        /// The channel, as a pointer that does not borrow the case: the `Chan`
+        /// lives in an `Arc` that the case's handle keeps alive, so it stays
+        /// valid (and in place) while the case lives, even as fields change.
+        fn chan_ptr(&self) -> *const Chan<T> {
+            self.chan()
+        }
+
+        /// Reads the outcome of a selected hook and clears the hook. The
+        /// engine settled the token first, or the hook was found popped under
+        /// the channel lock.
+        fn complete_selected_unpinned(&mut self) {
+            if let Some(hook) = &self.hook {
+                // SAFETY: the token is selected for this case, the selecting
+                // peer popped the hook, and no peer touches it any more (slot
+                // rule 3, lifetime rules 2 and 3).
+                let slot = unsafe { hook.slot() }.take();
+                self.hook = None;
+                self.selected(slot);
+            }
+        }
+
+        /// Takes the hook out of its queue (if a peer has not popped it) and
+        /// clears it; an unsent value comes back. Returns whether a peer had
+        /// selected it.
+        fn withdraw_hook(&mut self) -> bool {
+            let Some(hook) = &self.hook else {
+                return false;
+            };
+            let queued = self.chan().lock().remove(hook, $sending);
+            // No peer touches the hook now (lifetime rule 2).
+            let selected = !queued && hook.is_selected();
+            if selected {
+                self.complete_selected_unpinned();
+            } else {
+                // SAFETY: out of its queue, removed now or popped as stale by
+                // a peer before we took the lock: slot rule 3.
+                let unsent = unsafe { hook.slot() }.take();
+                self.hook = None;
+                self.unsent(unsent);
+            }
+            selected
         }
     };
 }
@@ -249,28 +308,7 @@ impl<'a, T> RecvCase<'a, T> {
             .expect("RecvCase::take_output: this case was not chosen")
     }
 
-    /// The fields; the hook must not be moved while registered (only cleared
-    /// once it is out of every queue and no peer can touch it).
-    fn inner(self: Pin<&mut Self>) -> &mut Self {
-        // SAFETY: callers never move `hook` out while it is registered; they
-        // set it to `None` only after the lifetime protocol ends peer access.
-        unsafe { self.get_unchecked_mut() }
-    }
-
-    fn chan(&self) -> &Chan<T> {
-        &self
-            .source
-            .get()
-            .expect("engine never touches a disabled case")
-            .chan
-    }
-
-    /// The channel, as a pointer that does not borrow the case: the `Chan`
-    /// lives in an `Arc` that the case's handle keeps alive, so it stays
-    /// valid (and in place) while the case lives, even as fields change.
-    fn chan_ptr(&self) -> *const Chan<T> {
-        self.chan()
-    }
+    case_internals!(false);
 
     /// Tries to receive from the locked `state`.
     #[inline]
@@ -298,15 +336,6 @@ impl<'a, T> RecvCase<'a, T> {
         self.out = Some(slot);
     }
 
-    fn complete_selected_unpinned(&mut self) {
-        if let Some(hook) = &self.hook {
-            // SAFETY: as in `complete_selected`.
-            let slot = unsafe { hook.slot() }.take();
-            self.hook = None;
-            self.selected(slot);
-        }
-    }
-
     /// A value this case received but nobody will read goes back to the head
     /// of the channel.
     fn give_back_output(&mut self) {
@@ -315,20 +344,9 @@ impl<'a, T> RecvCase<'a, T> {
         }
     }
 
-    /// Takes the hook out of its queue (if a peer has not popped it) and
-    /// clears it. Returns whether a peer had selected it.
-    fn withdraw_hook(&mut self) -> bool {
-        let Some(hook) = &self.hook else {
-            return false;
-        };
-        let queued = self.chan().lock().remove(hook, false);
-        // No peer touches the hook now (lifetime rule 2).
-        let selected = !queued && hook.is_selected();
-        if selected {
-            self.complete_selected_unpinned();
-        }
-        self.hook = None;
-        selected
+    /// A receive hook that was not selected holds nothing.
+    fn unsent(&mut self, slot: Option<T>) {
+        debug_assert!(slot.is_none(), "an unselected receive hook holds no value");
     }
 }
 
@@ -405,26 +423,7 @@ impl<'a, T> SendCase<'a, T> {
         self.inner().value.take()
     }
 
-    /// See [`RecvCase::inner`].
-    fn inner(self: Pin<&mut Self>) -> &mut Self {
-        // SAFETY: as in `RecvCase::inner`.
-        unsafe { self.get_unchecked_mut() }
-    }
-
-    fn chan(&self) -> &Chan<T> {
-        &self
-            .source
-            .get()
-            .expect("engine never touches a disabled case")
-            .chan
-    }
-
-    /// The channel, as a pointer that does not borrow the case: the `Chan`
-    /// lives in an `Arc` that the case's handle keeps alive, so it stays
-    /// valid (and in place) while the case lives, even as fields change.
-    fn chan_ptr(&self) -> *const Chan<T> {
-        self.chan()
-    }
+    case_internals!(true);
 
     /// Tries to send on the locked `state`.
     #[inline]
@@ -463,36 +462,14 @@ impl<'a, T> SendCase<'a, T> {
         });
     }
 
-    fn complete_selected_unpinned(&mut self) {
-        if let Some(hook) = &self.hook {
-            // SAFETY: as in `complete_selected`.
-            let slot = unsafe { hook.slot() }.take();
-            self.hook = None;
-            self.selected(slot);
-        }
-    }
-
     /// The value was taken (the send happened) or the channel closed; either
     /// way nothing goes back.
     fn give_back_output(&mut self) {}
 
-    /// See [`RecvCase::withdraw_hook`]; an unsent value comes back to `value`.
-    fn withdraw_hook(&mut self) -> bool {
-        let Some(hook) = &self.hook else {
-            return false;
-        };
-        let queued = self.chan().lock().remove(hook, true);
-        // No peer touches the hook now (lifetime rule 2).
-        let selected = !queued && hook.is_selected();
-        if selected {
-            self.complete_selected_unpinned();
-        } else {
-            // SAFETY: out of its queue, removed now or popped as stale by a
-            // peer before we took the lock: slot rule 3.
-            self.value = unsafe { hook.slot() }.take();
-        }
-        self.hook = None;
-        selected
+    /// A send hook that was not selected still holds the value: it comes
+    /// back to the case.
+    fn unsent(&mut self, slot: Option<T>) {
+        self.value = slot;
     }
 }
 

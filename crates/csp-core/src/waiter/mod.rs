@@ -171,6 +171,23 @@ struct OwnToken {
     waker: UnsafeCell<Option<Waker>>,
 }
 
+impl OwnToken {
+    /// Stores `waker` unless the stored one would wake the same task.
+    ///
+    /// # Safety
+    /// The caller has exclusive access to the waker (waker rules 1 and 2).
+    #[inline]
+    unsafe fn store_waker(&self, waker: &Waker) {
+        let ptr = self.waker.get_mut();
+        // SAFETY: forwarded precondition.
+        let stored = unsafe { ptr.deref() };
+        match stored {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *stored = Some(waker.clone()),
+        }
+    }
+}
+
 /// Where a hook finds its token: its own (plain operations) or shared with
 /// the other cases of a select, which keeps it in place for as long as its
 /// hooks may be reached (lifetime protocol).
@@ -250,13 +267,8 @@ impl<T> Hook<T> {
     pub(crate) unsafe fn arm(&self, waker: &Waker) {
         if let TokenRef::Own(own) = &self.token {
             own.state.store(WAITING, Ordering::Relaxed);
-            let ptr = own.waker.get_mut();
             // SAFETY: exclusive access is the caller's precondition.
-            let stored = unsafe { ptr.deref() };
-            match stored {
-                Some(old) if old.will_wake(waker) => {}
-                _ => *stored = Some(waker.clone()),
-            }
+            unsafe { own.store_waker(waker) };
         }
     }
 
@@ -269,13 +281,8 @@ impl<T> Hook<T> {
     #[inline]
     pub(crate) unsafe fn rearm_locked(&self, waker: &Waker) {
         if let TokenRef::Own(own) = &self.token {
-            let ptr = own.waker.get_mut();
             // SAFETY: under the lock and still waiting, no peer touches the waker.
-            let stored = unsafe { ptr.deref() };
-            match stored {
-                Some(old) if old.will_wake(waker) => {}
-                _ => *stored = Some(waker.clone()),
-            }
+            unsafe { own.store_waker(waker) };
         }
     }
 

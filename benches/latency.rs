@@ -10,7 +10,8 @@
 //! scheduling latency). It prints messages moved per second and the probe's
 //! latency percentiles.
 //!
-//! Run: `cargo bench --bench latency`.
+//! Run: `cargo bench --bench latency`; the Go twin is `benches/go/latency`
+//! (`GOMAXPROCS=2 go run main.go`).
 #![allow(missing_docs)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

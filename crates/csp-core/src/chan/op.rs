@@ -137,6 +137,15 @@ impl<T> Drop for Parking<T> {
     }
 }
 
+/// Keeps the cooperative budget this operation spent. After
+/// `made_progress`, dropping the guard restores nothing, so it is forgotten
+/// instead: that saves an out-of-line call per operation.
+#[inline]
+fn made_progress(coop: coop::RestoreOnPending) {
+    coop.made_progress();
+    std::mem::forget(coop);
+}
+
 /// The goroutine wait reason of a parked send or receive.
 #[inline]
 fn reason(sending: bool) -> WaitReason {
@@ -192,17 +201,17 @@ impl<T> SendOp<T> {
                 if let Some(peer) = peer {
                     peer.wake();
                 }
-                coop.made_progress();
+                made_progress(coop);
                 Poll::Ready(Ok(()))
             }
             Offer::Buffered => {
                 drop(state);
-                coop.made_progress();
+                made_progress(coop);
                 Poll::Ready(Ok(()))
             }
             Offer::Closed(back) => {
                 drop(state);
-                coop.made_progress();
+                made_progress(coop);
                 Poll::Ready(Err(SendError(back)))
             }
             Offer::WouldBlock(back) => {
@@ -276,12 +285,12 @@ impl<T> RecvOp<T> {
                 if let Some(peer) = peer {
                     peer.wake();
                 }
-                coop.made_progress();
+                made_progress(coop);
                 Poll::Ready(Some(item))
             }
             Take::Closed => {
                 drop(state);
-                coop.made_progress();
+                made_progress(coop);
                 Poll::Ready(None)
             }
             Take::WouldBlock => {

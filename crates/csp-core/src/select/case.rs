@@ -84,10 +84,27 @@ pub trait SelectCase: sealed::Sealed + Send {
     fn abandon(self: Pin<&mut Self>);
 }
 
-/// The `SelectCase` methods that only touch the case's channel and the peer
-/// it completed with: the same for receive and send cases.
+/// The `SelectCase` methods that only touch the case's channel, its hook and
+/// the peer it completed with: the same for receive and send cases
+/// (`$sending`: which queue the hook waits in).
 macro_rules! channel_plumbing {
-    () => {
+    ($sending:expr) => {
+        unsafe fn register_locked(self: Pin<&mut Self>, token: &SelectToken, index: usize) {
+            let this = self.inner();
+            let offered = this.offered();
+            let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, offered)));
+            // SAFETY: the caller holds the lock; this is the only live reference.
+            let locked = unsafe { this.chan().state_locked() };
+            // SAFETY: as above.
+            let state = unsafe { locked.get() };
+            let queue = if $sending {
+                &mut state.sendq
+            } else {
+                &mut state.recvq
+            };
+            queue.push_back(ptr);
+        }
+
         fn chan_key(&self) -> Option<usize> {
             self.source.get().map(|handle| handle.chan.key())
         }
@@ -344,6 +361,11 @@ impl<'a, T> RecvCase<'a, T> {
         }
     }
 
+    /// A receive hook carries no value in.
+    fn offered(&mut self) -> Option<T> {
+        None
+    }
+
     /// A receive hook that was not selected holds nothing.
     fn unsent(&mut self, slot: Option<T>) {
         debug_assert!(slot.is_none(), "an unselected receive hook holds no value");
@@ -364,16 +386,7 @@ impl<T> Drop for RecvCase<'_, T> {
 impl<T> sealed::Sealed for RecvCase<'_, T> {}
 
 impl<T: Send> SelectCase for RecvCase<'_, T> {
-    channel_plumbing!();
-
-    unsafe fn register_locked(self: Pin<&mut Self>, token: &SelectToken, index: usize) {
-        let this = self.inner();
-        let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, None)));
-        // SAFETY: the caller holds the lock; this is the only live reference.
-        unsafe { this.chan().state_locked().get() }
-            .recvq
-            .push_back(ptr);
-    }
+    channel_plumbing!(false);
 }
 
 /// A send case: Go's `case ch <- v:`.
@@ -466,6 +479,11 @@ impl<'a, T> SendCase<'a, T> {
     /// way nothing goes back.
     fn give_back_output(&mut self) {}
 
+    /// A send hook carries the value while it waits.
+    fn offered(&mut self) -> Option<T> {
+        self.value.take()
+    }
+
     /// A send hook that was not selected still holds the value: it comes
     /// back to the case.
     fn unsent(&mut self, slot: Option<T>) {
@@ -486,15 +504,5 @@ impl<T> Drop for SendCase<'_, T> {
 impl<T> sealed::Sealed for SendCase<'_, T> {}
 
 impl<T: Send> SelectCase for SendCase<'_, T> {
-    channel_plumbing!();
-
-    unsafe fn register_locked(self: Pin<&mut Self>, token: &SelectToken, index: usize) {
-        let this = self.inner();
-        let value = this.value.take();
-        let ptr = HookPtr::new(this.hook.insert(Hook::for_case(token, index, value)));
-        // SAFETY: the caller holds the lock; this is the only live reference.
-        unsafe { this.chan().state_locked().get() }
-            .sendq
-            .push_back(ptr);
-    }
+    channel_plumbing!(true);
 }

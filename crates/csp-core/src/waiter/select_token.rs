@@ -20,12 +20,9 @@
 
 use std::task::Waker;
 
-use super::Stale;
+use super::{Stale, ABORTED, SELECTED_BASE, WAITING};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
-const WAITING: usize = 0;
-const ABORTED: usize = 1;
-const SELECTED_BASE: usize = 2;
 /// The owner is replacing the waker (the state is otherwise `WAITING`).
 const UPDATING: usize = 1 << (usize::BITS - 1);
 /// The selecting peer is taking the waker (the state is otherwise `SELECTED`).

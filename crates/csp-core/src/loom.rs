@@ -122,6 +122,15 @@ impl<T> PlainMutex<T> {
 /// (1 to 32) collapse 4:4 throughput by 2-4x. Unlike a lock that puts the
 /// thread to sleep for a millisecond (kanal's), a backing-off worker is back
 /// within microseconds.
+///
+/// Before backing off, a waiter re-checks three times within about 7 pauses
+/// (some 130 ns on a CPU whose `pause` takes 18 ns): most critical sections
+/// are that short, and a receiver that every producer waits on (MPSC) must
+/// not sit out a whole backoff round because it lost one race. Measured on
+/// that machine (2 workers, medians of 4 runs): MPSC 4:1 at capacity 0 went
+/// from 275 to 187 ns per message and at capacity 1 from 204 to 146; SPSC,
+/// MPMC and MPSC at capacity 64 stayed within their noise (5-8%); more quick
+/// tries (5: up to 31 pauses) lost on every MPMC row.
 pub(crate) struct RawLock {
     #[cfg(not(loom))]
     spin: SpinLock,
@@ -204,10 +213,15 @@ impl SpinLock {
         }
     }
 
-    /// The slow path of [`SpinLock::lock`]: randomized pauses, then yields.
+    /// The slow path of [`SpinLock::lock`]: a few quick re-checks, then
+    /// randomized pauses, then yields.
     #[cold]
     #[inline(never)]
     fn lock_contended(&self) {
+        /// Quick re-checks, after 1, 2, 4 ... pauses, before backing off
+        /// (see [`RawLock`]).
+        #[cfg(not(loom))]
+        const QUICK_TRIES: u32 = 3;
         /// Rounds of pauses (about 50 µs in all) before the holder is assumed
         /// preempted and the OS asked to run it.
         #[cfg(not(loom))]
@@ -215,6 +229,15 @@ impl SpinLock {
         /// Pauses per round, drawn at random (see [`RawLock`]).
         #[cfg(not(loom))]
         const PAUSES: std::ops::Range<u32> = 128..1024;
+        #[cfg(not(loom))]
+        for i in 0..QUICK_TRIES {
+            for _ in 0..1u32 << i {
+                std::hint::spin_loop();
+            }
+            if self.try_lock_after_test() {
+                return;
+            }
+        }
         #[cfg(not(loom))]
         let mut rounds = 0u32;
         loop {
@@ -230,16 +253,20 @@ impl SpinLock {
                     std::thread::yield_now();
                 }
             }
-            // Test before test-and-set: a failed exchange would steal the line.
-            if !self.held.load(Ordering::Relaxed)
-                && self
-                    .held
-                    .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-            {
+            if self.try_lock_after_test() {
                 return;
             }
         }
+    }
+
+    /// Test before test-and-set: a failed exchange would steal the line.
+    #[inline]
+    fn try_lock_after_test(&self) -> bool {
+        !self.held.load(Ordering::Relaxed)
+            && self
+                .held
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Releases the lock: a plain release store.

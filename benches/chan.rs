@@ -1,5 +1,6 @@
 //! Channel throughput against the async peers, on one Tokio multi-thread
-//! runtime (2 workers): ping-pong over two unbuffered channels, and SPSC,
+//! runtime (2 workers): the uncontended cost of a send + receive pair,
+//! ping-pong over two unbuffered channels, and SPSC,
 //! MPSC (4:1) and MPMC (4:4) at capacities 0, 1 and 64. A peer that cannot
 //! express a workload (tokio mpsc: no capacity 0, single consumer;
 //! async-channel: no capacity 0) is left out of that group.
@@ -259,7 +260,103 @@ fn bench_ping_pong(c: &mut Criterion) {
     g.finish();
 }
 
+/// One task sends a value and receives it back, over and over, on a
+/// buffered channel nobody else touches: the cost of the operations
+/// themselves (lock, buffer, cooperative budget), with no contention and no
+/// parking. Time is per send + receive pair.
+macro_rules! uncontended {
+    ($rt:expr, $n:expr, $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {{
+        let n = $n as usize;
+        $rt.block_on(async move {
+            tokio::spawn(async move {
+                let ($tx, $rx) = $make;
+                let start = Instant::now();
+                for $v in 0..n {
+                    $send;
+                    std::hint::black_box($recv);
+                }
+                start.elapsed()
+            })
+            .await
+            .unwrap()
+        })
+    }};
+}
+
+fn bench_uncontended(c: &mut Criterion) {
+    let rt = runtime();
+    let mut g = c.benchmark_group("uncontended/cap64");
+    g.measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(20)
+        .throughput(criterion::Throughput::Elements(1));
+    g.bench_function("csp", |b| {
+        b.iter_custom(|n| {
+            uncontended!(
+                rt,
+                n,
+                csp::chan::<usize>(64),
+                |tx, v| tx.send(v).await.unwrap(),
+                |rx| rx.recv().await.unwrap()
+            )
+        })
+    });
+    g.bench_function("flume", |b| {
+        b.iter_custom(|n| {
+            uncontended!(
+                rt,
+                n,
+                flume::bounded::<usize>(64),
+                |tx, v| tx.send_async(v).await.unwrap(),
+                |rx| rx.recv_async().await.unwrap()
+            )
+        })
+    });
+    g.bench_function("kanal", |b| {
+        b.iter_custom(|n| {
+            uncontended!(
+                rt,
+                n,
+                kanal::bounded_async::<usize>(64),
+                |tx, v| tx.send(v).await.unwrap(),
+                |rx| rx.recv().await.unwrap()
+            )
+        })
+    });
+    g.bench_function("async-channel", |b| {
+        b.iter_custom(|n| {
+            uncontended!(
+                rt,
+                n,
+                async_channel::bounded::<usize>(64),
+                |tx, v| tx.send(v).await.unwrap(),
+                |rx| rx.recv().await.unwrap()
+            )
+        })
+    });
+    g.bench_function("tokio-mpsc", |b| {
+        b.iter_custom(|n| {
+            let n = n as usize;
+            rt.block_on(async move {
+                tokio::spawn(async move {
+                    let (tx, mut rx) = tokio::sync::mpsc::channel::<usize>(64);
+                    let start = Instant::now();
+                    for v in 0..n {
+                        tx.send(v).await.unwrap();
+                        std::hint::black_box(rx.recv().await.unwrap());
+                    }
+                    start.elapsed()
+                })
+                .await
+                .unwrap()
+            })
+        })
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
+    bench_uncontended(c);
     bench_ping_pong(c);
     bench_flow(c, "spsc", 1, 1);
     bench_flow(c, "mpsc", 4, 1);

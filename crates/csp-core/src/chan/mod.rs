@@ -7,7 +7,8 @@
 //!    value), capacity n ≥ 1 the buffered one. Go's nil channel is a disabled
 //!    `select` case (see `select`), not a channel value.
 //! 2. `core`: the shared object: lock, state, handle counts.
-//! 3. `op`: one in-flight send or receive: try, park, re-poll, withdraw.
+//! 3. `op`: one in-flight send or receive: try, park, re-poll, withdraw;
+//!    `budget`: the share of Tokio's cooperative budget an operation spends.
 //! 4. `sender` / `receiver`: the public handles and their futures.
 //! 5. `error`: one error type per failure shape, each carrying the value back.
 //! 6. `blocking`: the `*_blocking` methods for plain threads.
@@ -17,6 +18,7 @@
 //! with the select engine.
 
 pub(crate) mod blocking;
+mod budget;
 pub(crate) mod core;
 mod error;
 pub(crate) mod op;

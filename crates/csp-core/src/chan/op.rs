@@ -13,17 +13,18 @@
 //!   behind. A send value not yet taken comes back to the caller; once taken the
 //!   send counts as done. A value already handed to a receive comes back to the
 //!   caller of `withdraw`, who returns it to the channel head if it cannot use it.
-//! - Every completion that did not park spends one unit of Tokio's cooperative
-//!   budget, so a loop over an always-ready channel yields now and then.
+//! - Every completion that did not park spends Tokio's cooperative budget
+//!   (one unit per [`budget::STRIDE`] operations), so a loop over an
+//!   always-ready channel yields now and then.
 //! - A re-poll while still parked refreshes the waker under the channel lock
 //!   (waker rule 2 in [`crate::waiter`]).
 
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::task::coop;
-
+use super::budget;
 use super::core::{Chan, Locked};
 use super::error::SendError;
 use super::state::{Offer, Take};
@@ -42,7 +43,8 @@ pub(crate) enum SendWithdrawn<T> {
 /// first park (an op that never parks never pays for it), and whether it is
 /// published.
 struct Parking<T> {
-    hook: Option<Hook<T>>,
+    /// Dropped by hand, out of line and only if built (see `Drop`).
+    hook: ManuallyDrop<Option<Hook<T>>>,
     parked: bool,
 }
 
@@ -50,7 +52,7 @@ impl<T> Parking<T> {
     #[inline]
     const fn new() -> Self {
         Self {
-            hook: None,
+            hook: ManuallyDrop::new(None),
             parked: false,
         }
     }
@@ -131,19 +133,21 @@ impl<T> Parking<T> {
 }
 
 impl<T> Drop for Parking<T> {
+    /// Inline and trivial for an op that never parked (most of them): the
+    /// hook's drop glue is only reached through an out-of-line call.
     #[inline]
     fn drop(&mut self) {
         abort_if_parked(self.parked);
+        if self.hook.is_some() {
+            drop_hook(&mut self.hook);
+        }
     }
 }
 
-/// Keeps the cooperative budget this operation spent. After
-/// `made_progress`, dropping the guard restores nothing, so it is forgotten
-/// instead: that saves an out-of-line call per operation.
-#[inline]
-fn made_progress(coop: coop::RestoreOnPending) {
-    coop.made_progress();
-    std::mem::forget(coop);
+#[inline(never)]
+fn drop_hook<T>(hook: &mut ManuallyDrop<Option<Hook<T>>>) {
+    // SAFETY: called once, from `Parking::drop`; the field is not used again.
+    unsafe { ManuallyDrop::drop(hook) }
 }
 
 /// The goroutine wait reason of a parked send or receive.
@@ -192,7 +196,7 @@ impl<T> SendOp<T> {
                 None => Poll::Pending,
             };
         }
-        let coop = std::task::ready!(coop::poll_proceed(cx));
+        let spent = std::task::ready!(budget::poll_proceed(cx));
         let item = value.take().expect("send future polled after completion");
         let mut state = chan.lock();
         match state.offer(item) {
@@ -201,17 +205,17 @@ impl<T> SendOp<T> {
                 if let Some(peer) = peer {
                     peer.wake();
                 }
-                made_progress(coop);
+                spent.made_progress();
                 Poll::Ready(Ok(()))
             }
             Offer::Buffered => {
                 drop(state);
-                made_progress(coop);
+                spent.made_progress();
                 Poll::Ready(Ok(()))
             }
             Offer::Closed(back) => {
                 drop(state);
-                made_progress(coop);
+                spent.made_progress();
                 Poll::Ready(Err(SendError(back)))
             }
             Offer::WouldBlock(back) => {
@@ -260,6 +264,12 @@ impl<T> RecvOp<T> {
         }
     }
 
+    /// Whether the receive is parked in the channel.
+    #[inline]
+    pub(crate) fn is_parked(&self) -> bool {
+        self.parking.parked
+    }
+
     /// Drives the receive: `Some(v)` a value, `None` closed and drained.
     #[inline]
     pub(crate) fn poll(
@@ -277,7 +287,7 @@ impl<T> RecvOp<T> {
                 None => Poll::Pending,
             };
         }
-        let coop = std::task::ready!(coop::poll_proceed(cx));
+        let spent = std::task::ready!(budget::poll_proceed(cx));
         let mut state = chan.lock();
         match state.take() {
             Take::Value(item, peer) => {
@@ -285,12 +295,12 @@ impl<T> RecvOp<T> {
                 if let Some(peer) = peer {
                     peer.wake();
                 }
-                made_progress(coop);
+                spent.made_progress();
                 Poll::Ready(Some(item))
             }
             Take::Closed => {
                 drop(state);
-                made_progress(coop);
+                spent.made_progress();
                 Poll::Ready(None)
             }
             Take::WouldBlock => {

@@ -216,9 +216,18 @@ impl<T> Future for Recv<'_, T> {
 impl<T> PinnedDrop for Recv<'_, T> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
-        let this = self.project();
-        this.op.cancel(this.chan);
+        // As for `Send`: only a parked receive has anything to withdraw.
+        if self.op.is_parked() {
+            let this = self.project();
+            cancel_dropped(this.op, this.chan);
+        }
     }
+}
+
+/// The drop of a parked `Recv`: cancels it (a value it was handed goes back).
+#[inline(never)]
+fn cancel_dropped<T>(op: Pin<&mut RecvOp<T>>, chan: &Chan<T>) {
+    op.cancel(chan);
 }
 
 impl<T> fmt::Debug for Recv<'_, T> {

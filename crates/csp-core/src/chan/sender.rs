@@ -232,9 +232,19 @@ impl<T> Future for Send<'_, T> {
 impl<T> PinnedDrop for Send<'_, T> {
     #[inline]
     fn drop(self: Pin<&mut Self>) {
-        let this = self.project();
-        drop(this.op.withdraw(this.chan));
+        // Most sends complete without parking: nothing to withdraw, and the
+        // withdrawal stays out of this inlined check.
+        if self.op.is_parked() {
+            let this = self.project();
+            withdraw_dropped(this.op, this.chan);
+        }
     }
+}
+
+/// The drop of a parked `Send`: withdraws it (an unsent value is dropped with it).
+#[inline(never)]
+fn withdraw_dropped<T>(op: Pin<&mut SendOp<T>>, chan: &Chan<T>) {
+    drop(op.withdraw(chan));
 }
 
 impl<T> fmt::Debug for Send<'_, T> {

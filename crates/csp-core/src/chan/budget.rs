@@ -7,7 +7,7 @@
 //! - Every [`STRIDE`]-th channel operation that completes without parking on
 //!   a thread spends one unit; the others spend nothing. So a loop over an
 //!   always-ready channel yields after at most `128 * STRIDE` operations,
-//!   a few tens of microseconds.
+//!   a few microseconds.
 //! - An operation that parks gives back what it spent (Tokio's
 //!   `RestoreOnPending`): only completed operations count.
 //! - When the budget is exhausted, the operation returns `Pending` with its
@@ -15,16 +15,24 @@
 //! - A `select` spends one unit each time (`select::engine`): it locks every
 //!   case's channel, so it is worth several plain operations.
 //!
-//! # Why not one unit per operation
+//! # Why one unit per two operations
 //! A channel operation costs 10-20 ns; one unit each made a busy task yield
-//! every 128 operations, and on a multi-worker runtime each yield wakes an
-//! idle worker to steal the task (a futex wake and a migration) or polls the
-//! I/O driver. Measured on a 2-worker runtime (`benches/chan.rs`,
-//! `uncontended`): a send + receive pair went from 49 to 38 ns with this
-//! stride alone, and the futex calls of one criterion run from 677,000 to
-//! 290,000 (kanal, which spends no budget: 26-28 ns). A stride of 32 measured
-//! no better than 8 on any channel benchmark. The counter is per thread, not per task: it only sets
-//! the rate at which units are spent.
+//! every 128 operations, and each yield costs a trip through the scheduler
+//! (on a multi-worker runtime it may wake an idle worker to steal the task).
+//! Spending less often trades that cost against how long a busy task keeps
+//! its worker from the tasks queued behind it. Measured on a 2-worker
+//! runtime (`benches/chan.rs`, and `benches/latency.rs`, whose probe task
+//! waits behind 4:4 traffic at capacity 64), one unit per 1, 2, 4 and 8
+//! operations:
+//! - the probe's scheduling latency, p50 / p99: 12 / 124 µs, 17 / 200 µs,
+//!   314 / 725 µs, 375 / 850 µs: past 2 the busy tasks hold their worker
+//!   for hundreds of microseconds;
+//! - MPSC 4:1 and MPMC 4:4 at capacity 64 and ping-pong: 1 was 15% slower
+//!   than 8; 2 measured level with 8;
+//! - an uncontended send + receive: 45 ns at 1 and 2, 32 ns at 8.
+//!
+//! So 2. The counter is per thread, not per task: it only sets the rate at
+//! which units are spent.
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -32,7 +40,7 @@ use std::task::{Context, Poll};
 use tokio::task::coop;
 
 /// Completed operations per unit of budget.
-pub(crate) const STRIDE: u8 = 8;
+pub(crate) const STRIDE: u8 = 2;
 
 thread_local! {
     /// Operations completed on this thread since a unit was last spent.

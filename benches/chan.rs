@@ -269,7 +269,9 @@ macro_rules! uncontended {
         let n = $n as usize;
         $rt.block_on(async move {
             tokio::spawn(async move {
-                let ($tx, $rx) = $make;
+                // `mut`: tokio's receiver takes `&mut self`.
+                #[allow(unused_mut)]
+                let ($tx, mut $rx) = $make;
                 let start = Instant::now();
                 for $v in 0..n {
                     $send;
@@ -336,20 +338,13 @@ fn bench_uncontended(c: &mut Criterion) {
     });
     g.bench_function("tokio-mpsc", |b| {
         b.iter_custom(|n| {
-            let n = n as usize;
-            rt.block_on(async move {
-                tokio::spawn(async move {
-                    let (tx, mut rx) = tokio::sync::mpsc::channel::<usize>(64);
-                    let start = Instant::now();
-                    for v in 0..n {
-                        tx.send(v).await.unwrap();
-                        std::hint::black_box(rx.recv().await.unwrap());
-                    }
-                    start.elapsed()
-                })
-                .await
-                .unwrap()
-            })
+            uncontended!(
+                rt,
+                n,
+                tokio::sync::mpsc::channel::<usize>(64),
+                |tx, v| tx.send(v).await.unwrap(),
+                |rx| rx.recv().await.unwrap()
+            )
         })
     });
     g.finish();

@@ -144,6 +144,7 @@ impl<T> Drop for Parking<T> {
     }
 }
 
+/// The slow half of `Parking::drop`: a built hook's drop glue.
 #[inline(never)]
 fn drop_hook<T>(hook: &mut ManuallyDrop<Option<Hook<T>>>) {
     // SAFETY: called once, from `Parking::drop`; the field is not used again.

@@ -10,7 +10,8 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
 
 const WORKERS: usize = 2;
 
@@ -62,11 +63,7 @@ macro_rules! flow {
 fn bench_flow(c: &mut Criterion, name: &str, producers: usize, consumers: usize) {
     let rt = runtime();
     for cap in [0usize, 1, 64] {
-        let mut g = c.benchmark_group(format!("{name}/cap{cap}"));
-        g.measurement_time(Duration::from_secs(2))
-            .warm_up_time(Duration::from_millis(500))
-            .sample_size(20)
-            .throughput(criterion::Throughput::Elements(1));
+        let mut g = group(c, format!("{name}/cap{cap}"));
         g.bench_function(BenchmarkId::from_parameter("csp"), |b| {
             b.iter_custom(|n| {
                 flow!(
@@ -219,11 +216,7 @@ macro_rules! ping_pong {
 
 fn bench_ping_pong(c: &mut Criterion) {
     let rt = runtime();
-    let mut g = c.benchmark_group("ping-pong/cap0");
-    g.measurement_time(Duration::from_secs(2))
-        .warm_up_time(Duration::from_millis(500))
-        .sample_size(20)
-        .throughput(criterion::Throughput::Elements(1));
+    let mut g = group(c, "ping-pong/cap0".into());
     g.bench_function("csp", |b| {
         b.iter_custom(|n| {
             ping_pong!(
@@ -263,91 +256,88 @@ fn bench_ping_pong(c: &mut Criterion) {
 /// One task sends a value and receives it back, over and over, on a
 /// buffered channel nobody else touches: the cost of the operations
 /// themselves (lock, buffer, cooperative budget), with no contention and no
-/// parking. Time is per send + receive pair.
+/// parking. Registers peer `$peer` in group `$g`; time is per send + receive
+/// pair.
 macro_rules! uncontended {
-    ($rt:expr, $n:expr, $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {{
-        let n = $n as usize;
-        $rt.block_on(async move {
-            tokio::spawn(async move {
-                // `mut`: tokio's receiver takes `&mut self`.
-                #[allow(unused_mut)]
-                let ($tx, mut $rx) = $make;
-                let start = Instant::now();
-                for $v in 0..n {
-                    $send;
-                    std::hint::black_box($recv);
-                }
-                start.elapsed()
+    ($g:expr, $rt:expr, $peer:literal, $make:expr,
+     |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
+        $g.bench_function($peer, |b| {
+            b.iter_custom(|n| {
+                $rt.block_on(async move {
+                    tokio::spawn(async move {
+                        // `mut`: tokio's receiver takes `&mut self`.
+                        #[allow(unused_mut)]
+                        let ($tx, mut $rx) = $make;
+                        let start = Instant::now();
+                        for $v in 0..n as usize {
+                            $send;
+                            std::hint::black_box($recv);
+                        }
+                        start.elapsed()
+                    })
+                    .await
+                    .unwrap()
+                })
             })
-            .await
-            .unwrap()
-        })
-    }};
+        });
+    };
 }
 
 fn bench_uncontended(c: &mut Criterion) {
     let rt = runtime();
-    let mut g = c.benchmark_group("uncontended/cap64");
+    let mut g = group(c, "uncontended/cap64".into());
+    uncontended!(
+        g,
+        rt,
+        "csp",
+        csp::chan::<usize>(64),
+        |tx, v| tx.send(v).await.unwrap(),
+        |rx| rx.recv().await.unwrap()
+    );
+    uncontended!(
+        g,
+        rt,
+        "flume",
+        flume::bounded::<usize>(64),
+        |tx, v| tx.send_async(v).await.unwrap(),
+        |rx| rx.recv_async().await.unwrap()
+    );
+    uncontended!(
+        g,
+        rt,
+        "kanal",
+        kanal::bounded_async::<usize>(64),
+        |tx, v| tx.send(v).await.unwrap(),
+        |rx| rx.recv().await.unwrap()
+    );
+    uncontended!(
+        g,
+        rt,
+        "async-channel",
+        async_channel::bounded::<usize>(64),
+        |tx, v| tx.send(v).await.unwrap(),
+        |rx| rx.recv().await.unwrap()
+    );
+    uncontended!(
+        g,
+        rt,
+        "tokio-mpsc",
+        tokio::sync::mpsc::channel::<usize>(64),
+        |tx, v| tx.send(v).await.unwrap(),
+        |rx| rx.recv().await.unwrap()
+    );
+    g.finish();
+}
+
+/// A benchmark group with this file's settings: 2 s of measurement after
+/// 0.5 s of warm-up, 20 samples, time reported per message.
+fn group(c: &mut Criterion, name: String) -> BenchmarkGroup<'_, WallTime> {
+    let mut g = c.benchmark_group(name);
     g.measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_millis(500))
         .sample_size(20)
         .throughput(criterion::Throughput::Elements(1));
-    g.bench_function("csp", |b| {
-        b.iter_custom(|n| {
-            uncontended!(
-                rt,
-                n,
-                csp::chan::<usize>(64),
-                |tx, v| tx.send(v).await.unwrap(),
-                |rx| rx.recv().await.unwrap()
-            )
-        })
-    });
-    g.bench_function("flume", |b| {
-        b.iter_custom(|n| {
-            uncontended!(
-                rt,
-                n,
-                flume::bounded::<usize>(64),
-                |tx, v| tx.send_async(v).await.unwrap(),
-                |rx| rx.recv_async().await.unwrap()
-            )
-        })
-    });
-    g.bench_function("kanal", |b| {
-        b.iter_custom(|n| {
-            uncontended!(
-                rt,
-                n,
-                kanal::bounded_async::<usize>(64),
-                |tx, v| tx.send(v).await.unwrap(),
-                |rx| rx.recv().await.unwrap()
-            )
-        })
-    });
-    g.bench_function("async-channel", |b| {
-        b.iter_custom(|n| {
-            uncontended!(
-                rt,
-                n,
-                async_channel::bounded::<usize>(64),
-                |tx, v| tx.send(v).await.unwrap(),
-                |rx| rx.recv().await.unwrap()
-            )
-        })
-    });
-    g.bench_function("tokio-mpsc", |b| {
-        b.iter_custom(|n| {
-            uncontended!(
-                rt,
-                n,
-                tokio::sync::mpsc::channel::<usize>(64),
-                |tx, v| tx.send(v).await.unwrap(),
-                |rx| rx.recv().await.unwrap()
-            )
-        })
-    });
-    g.finish();
+    g
 }
 
 fn benches(c: &mut Criterion) {

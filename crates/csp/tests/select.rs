@@ -150,6 +150,36 @@ fn default_runs_only_when_no_case_is_ready() {
     assert_eq!(select! { default => 5 }, 5);
 }
 
+#[test]
+fn always_ready_select_loop_spends_coop_budget() {
+    // A loop over a select that is always ready (a closed channel) still
+    // yields, so another task on the same (single) worker gets to run: Go
+    // preempts such a loop. Each select spends one of the 128 units Tokio
+    // grants per poll.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let rounds = rt.block_on(deadline(async {
+        let (tx, rx) = chan::<i32>(0);
+        tx.close();
+        let (_never_tx, never_rx) = chan::<i32>(0);
+        let flag = Arc::new(AtomicUsize::new(0));
+        let f = flag.clone();
+        let _other = tokio::spawn(async move { f.store(1, Ordering::SeqCst) });
+        for round in 0..100_000 {
+            let v = select! { recv(&rx) -> v => v, recv(&never_rx) -> v => v };
+            assert_eq!(v, None);
+            if flag.load(Ordering::SeqCst) == 1 {
+                return Some(round);
+            }
+        }
+        None
+    }));
+    let rounds = rounds.expect("the other task never ran: no cooperative yield");
+    assert!(rounds <= 128, "yielded only after {rounds} selects");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_channels_are_ready() {
     deadline(async {

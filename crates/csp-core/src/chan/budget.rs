@@ -12,7 +12,7 @@
 //!   `RestoreOnPending`): only completed operations count.
 //! - When the budget is exhausted, the operation returns `Pending` with its
 //!   task already rescheduled by Tokio, and does nothing to the channel.
-//! - A `select` spends one unit each time (`select::engine`): it locks every
+//! - A `select` spends one unit each time ([`poll_unit`]): it locks every
 //!   case's channel, so it is worth several plain operations.
 //!
 //! # Why one unit per two operations
@@ -77,5 +77,12 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<Spent> {
     if !due {
         return Poll::Ready(Spent(None));
     }
+    poll_unit(cx)
+}
+
+/// Takes one unit of budget now: a `select`'s share, and every
+/// [`STRIDE`]-th channel operation's.
+#[inline]
+pub(crate) fn poll_unit(cx: &mut Context<'_>) -> Poll<Spent> {
     coop::poll_proceed(cx).map(|restore| Spent(Some(restore)))
 }

@@ -18,7 +18,7 @@
 //! with the select engine.
 
 pub(crate) mod blocking;
-mod budget;
+pub(crate) mod budget;
 pub(crate) mod core;
 mod error;
 pub(crate) mod op;

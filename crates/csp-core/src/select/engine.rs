@@ -27,11 +27,10 @@ use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tokio::task::coop;
-
 use smallvec::SmallVec;
 
 use super::case::SelectCase;
+use crate::chan::budget;
 use crate::goroutine::{record_park, WaitReason};
 use crate::waiter::SelectToken;
 
@@ -219,7 +218,7 @@ impl Future for Select<'_, '_> {
             this.token = None;
             return Poll::Ready(chosen);
         }
-        let coop = std::task::ready!(coop::poll_proceed(cx));
+        let spent = std::task::ready!(budget::poll_unit(cx));
         let mut order = Indices::new();
         random_order(this.cases, &mut order);
         if order.is_empty() {
@@ -227,7 +226,7 @@ impl Future for Select<'_, '_> {
             return Poll::Pending;
         }
         if let Some(i) = pass_try(this.cases, &order) {
-            coop.made_progress();
+            spent.made_progress();
             return Poll::Ready(i);
         }
         let token = this.token.insert(SelectToken::new(cx.waker()));
@@ -236,7 +235,7 @@ impl Future for Select<'_, '_> {
         match unsafe { pass_register(this.cases, &order, token) } {
             Some(i) => {
                 this.token = None; // nothing registered
-                coop.made_progress();
+                spent.made_progress();
                 Poll::Ready(i)
             }
             None => {

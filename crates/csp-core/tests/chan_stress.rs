@@ -153,3 +153,75 @@ fn random_cancellation_loses_and_duplicates_nothing() {
         .expect("stress test hung");
     });
 }
+
+/// Threads that only poll (`try_send` / `try_recv`, Go's `select` with a
+/// `default`), on the lock-free "would block" answers: every value still
+/// arrives exactly once and in per-producer order. At capacity 0 a `try_send`
+/// needs a parked receiver, so there the receivers block (`recv_blocking`).
+#[test]
+fn polling_threads_exactly_once_in_order() {
+    const POLLERS: usize = 4;
+    const PER_POLLER: usize = 20_000;
+    let start = std::time::Instant::now();
+    let check_deadline = move || assert!(start.elapsed() < DEADLINE, "polling stress test hung");
+    for cap in CAPACITIES {
+        let (tx, rx) = chan::<(usize, usize)>(cap);
+        let producers: Vec<_> = (0..POLLERS)
+            .map(|p| {
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for i in 0..PER_POLLER {
+                        let mut value = (p, i);
+                        while let Err(e) = tx.try_send(value) {
+                            assert!(e.is_full(), "closed while sending");
+                            value = e.into_inner();
+                            check_deadline();
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumers: Vec<_> = (0..POLLERS)
+            .map(|_| {
+                let rx = rx.clone();
+                std::thread::spawn(move || {
+                    let mut last = [None::<usize>; POLLERS];
+                    let mut counts = [0usize; POLLERS];
+                    loop {
+                        let got = if cap == 0 {
+                            rx.recv_blocking()
+                        } else {
+                            match rx.try_recv() {
+                                Ok(v) => Some(v),
+                                Err(csp_core::TryRecvError::Closed) => None,
+                                Err(csp_core::TryRecvError::Empty) => {
+                                    check_deadline();
+                                    std::thread::yield_now();
+                                    continue;
+                                }
+                            }
+                        };
+                        let Some((p, i)) = got else { break };
+                        assert!(last[p] < Some(i), "producer {p} out of order");
+                        last[p] = Some(i);
+                        counts[p] += 1;
+                    }
+                    counts
+                })
+            })
+            .collect();
+        drop(rx);
+        for p in producers {
+            p.join().unwrap();
+        }
+        let mut totals = [0usize; POLLERS];
+        for c in consumers {
+            for (t, n) in totals.iter_mut().zip(c.join().unwrap()) {
+                *t += n;
+            }
+        }
+        assert_eq!(totals, [PER_POLLER; POLLERS], "capacity {cap}");
+    }
+}

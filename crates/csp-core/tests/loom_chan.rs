@@ -120,3 +120,56 @@ fn repoll_with_new_waker_races_send() {
         assert!(t.join().unwrap().is_ok());
     });
 }
+
+/// A receiver polling with `try_recv` while a sender buffers a value and then
+/// closes: the lock-free view (`chan/snapshot.rs`) must not report "closed"
+/// while the value is still buffered (it would be lost), and a receive that
+/// reports "closed" happens after the close, so it sees what the closer wrote
+/// before closing (loom flags the cell access otherwise).
+#[test]
+fn polling_receiver_sees_value_then_close() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(1);
+        let note = loom::sync::Arc::new(loom::cell::UnsafeCell::new(0u32));
+        let written = note.clone();
+        let t = thread::spawn(move || {
+            tx.try_send(1).unwrap();
+            // SAFETY: the receiver reads this only after seeing the close below.
+            written.with_mut(|n| unsafe { *n = 42 });
+            assert!(tx.close());
+        });
+        let mut got = Vec::new();
+        loop {
+            match rx.try_recv() {
+                Ok(v) => got.push(v),
+                Err(TryRecvError::Empty) => thread::yield_now(),
+                Err(TryRecvError::Closed) => break,
+            }
+        }
+        assert_eq!(got, vec![1]);
+        // SAFETY: the close was observed, so the write above happened before.
+        assert_eq!(note.with(|n| unsafe { *n }), 42);
+        t.join().unwrap();
+    });
+}
+
+/// A sender polling with `try_send` on a full channel while a receiver makes
+/// room: "full" is reported only while the channel is full, so the value gets
+/// in once the first is taken, and the receiver gets both, in order.
+#[test]
+fn polling_sender_gets_in_once_room_appears() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(1);
+        tx.try_send(1).unwrap();
+        let t = thread::spawn(move || [rx.try_recv().ok(), block_on(rx.recv())]);
+        let mut value = 2;
+        while let Err(e) = tx.try_send(value) {
+            match e {
+                TrySendError::Full(v) => value = v,
+                TrySendError::Closed(v) => panic!("closed, got {v} back"),
+            }
+            thread::yield_now();
+        }
+        assert_eq!(t.join().unwrap(), [Some(1), Some(2)]);
+    });
+}

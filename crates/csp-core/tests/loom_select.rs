@@ -199,3 +199,32 @@ fn select_repoll_with_new_waker_races_send() {
         assert!(sender.join().unwrap().is_ok());
     });
 }
+
+/// A select parked on an unbuffered receive, and a sender polling with
+/// `try_send`: the select's registration is published in the channel's
+/// lock-free view when the engine unlocks, so the polling sender sees a
+/// receiver waiting and hands it the value (a stale view would make it spin
+/// forever, which loom reports).
+#[test]
+fn polling_sender_finds_a_parked_select() {
+    loom::model(|| {
+        let (tx, rx) = chan::<u32>(0);
+        let (_other_tx, other_rx) = chan::<u32>(0);
+        let sender = thread::spawn(move || {
+            let mut value = 4;
+            while let Err(e) = tx.try_send(value) {
+                value = e.into_inner();
+                thread::yield_now();
+            }
+        });
+        let got = block_on(async {
+            let mut a = pin!(RecvCase::new(&rx));
+            let mut b = pin!(RecvCase::new(&other_rx));
+            let i = select(&mut [a.as_mut(), b.as_mut()]).await;
+            assert_eq!(i, 0, "nothing is ever sent on the other channel");
+            a.take_output()
+        });
+        assert_eq!(got, Some(4));
+        sender.join().unwrap();
+    });
+}

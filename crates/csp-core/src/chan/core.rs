@@ -8,6 +8,10 @@
 //!   by the select engine after it took the lock with [`Chan::raw_lock`].
 //! - `senders` and `receivers` count live handles; the drop of the last
 //!   sender, or of the last receiver, closes the channel.
+//! - `snapshot` holds the [`Snapshot`] of `state` as of the end of the last
+//!   critical section: every unlock ([`Locked`]'s drop, [`Chan::raw_unlock`])
+//!   publishes it while still holding the lock.
+//! - `cap` never changes; it is read without the lock.
 //!
 //! # Locking
 //! The lock is held for one short critical section per operation. Nobody is
@@ -17,6 +21,7 @@
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
+use super::snapshot::Snapshot;
 use super::state::State;
 use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
 
@@ -24,6 +29,9 @@ pub(crate) struct Chan<T> {
     /// See [`Chan::key`].
     id: usize,
     lock: RawLock,
+    /// Next to the lock: written while its cache line is ours anyway.
+    snapshot: AtomicUsize,
+    cap: usize,
     state: UnsafeCell<State<T>>,
     pub(crate) senders: AtomicUsize,
     pub(crate) receivers: AtomicUsize,
@@ -44,6 +52,8 @@ impl<T> Chan<T> {
         Self {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             lock: RawLock::new(),
+            snapshot: AtomicUsize::new(Snapshot::empty(cap).bits()),
+            cap,
             state: UnsafeCell::new(State::new(cap)),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
@@ -73,8 +83,34 @@ impl<T> Chan<T> {
     /// released it; no reference from [`Chan::state_locked`] outlives this call.
     #[inline]
     pub(crate) unsafe fn raw_unlock(&self) {
+        {
+            let state = self.state.get_mut();
+            // SAFETY: the caller holds the lock and no other reference to the
+            // state is live (forwarded precondition).
+            self.publish(unsafe { state.deref() });
+        } // The pointer (under loom, the tracked access) ends before the unlock.
         // SAFETY: forwarded precondition.
         unsafe { self.lock.unlock() }
+    }
+
+    /// Publishes `state`'s view; called under the lock, just before unlocking.
+    #[inline]
+    fn publish(&self, state: &State<T>) {
+        self.snapshot
+            .store(state.snapshot().bits(), Ordering::Release);
+    }
+
+    /// The state as of the last unlock, read without the lock (see
+    /// [`Snapshot`] for what may be concluded from it).
+    #[inline]
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot::from_bits(self.snapshot.load(Ordering::Acquire))
+    }
+
+    /// The buffer size: Go's `cap(ch)`.
+    #[inline]
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
     }
 
     /// The state, under a lock taken with [`Chan::raw_lock`].
@@ -197,6 +233,7 @@ impl<T> DerefMut for Locked<'_, T> {
 impl<T> Drop for Locked<'_, T> {
     #[inline]
     fn drop(&mut self) {
+        self.chan.publish(self);
         // SAFETY: `state` is not used again: this is the guard's drop.
         unsafe { ManuallyDrop::drop(&mut self.state) };
         // SAFETY: this guard took the lock in `Chan::lock` and releases it once.

@@ -6,7 +6,9 @@
 //!    rendezvous flavour (a send completes only when a receiver has the
 //!    value), capacity n ≥ 1 the buffered one. Go's nil channel is a disabled
 //!    `select` case (see `select`), not a channel value.
-//! 2. `core`: the shared object: lock, state, handle counts.
+//! 2. `core`: the shared object: lock, state, handle counts;
+//!    `snapshot`: the lock-free view of the state it publishes at every
+//!    unlock, for non-blocking operations that cannot proceed.
 //! 3. `op`: one in-flight send or receive: try, park, re-poll, withdraw;
 //!    `budget`: the share of Tokio's cooperative budget an operation spends.
 //! 4. `sender` / `receiver`: the public handles and their futures.
@@ -25,6 +27,7 @@ pub(crate) mod op;
 mod receiver;
 mod sender;
 mod sink;
+pub(crate) mod snapshot;
 pub(crate) mod state;
 
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
@@ -77,13 +80,14 @@ macro_rules! channel_queries {
             }
 
             /// Whether the channel is closed (values may still be buffered).
+            /// Lock-free, as every query here.
             pub fn is_closed(&self) -> bool {
-                self.chan.lock().is_closed()
+                self.chan.snapshot().is_closed()
             }
 
             /// Number of buffered values: Go's `len(ch)`.
             pub fn len(&self) -> usize {
-                self.chan.lock().len()
+                self.chan.snapshot().len()
             }
 
             /// Whether no value is buffered.
@@ -93,13 +97,12 @@ macro_rules! channel_queries {
 
             /// Whether the buffer is full (always true for an unbuffered channel).
             pub fn is_full(&self) -> bool {
-                let state = self.chan.lock();
-                state.len() >= state.cap()
+                self.len() >= self.capacity()
             }
 
             /// The buffer size given to [`chan`](crate::chan()): Go's `cap(ch)`.
             pub fn capacity(&self) -> usize {
-                self.chan.lock().cap()
+                self.chan.cap()
             }
         }
     };
@@ -108,9 +111,8 @@ use channel_queries;
 
 /// The shared `Debug` body of both handles: what `len`, `cap` and close say.
 fn debug_fields<T>(mut d: std::fmt::DebugStruct<'_, '_>, chan: &Chan<T>) -> std::fmt::Result {
-    let state = chan.lock();
-    let (len, cap, closed) = (state.len(), state.cap(), state.is_closed());
-    drop(state);
+    let view = chan.snapshot();
+    let (len, cap, closed) = (view.len(), chan.cap(), view.is_closed());
     d.field("len", &len)
         .field("capacity", &cap)
         .field("closed", &closed)

@@ -70,7 +70,18 @@ impl<T> Receiver<T> {
     /// # Errors
     /// [`TryRecvError::Empty`] if nothing is buffered and no sender is parked;
     /// [`TryRecvError::Closed`] if closed and drained.
+    ///
+    /// Like Go's runtime, a receive that cannot proceed finds that out without
+    /// taking the channel lock, so a loop polling an empty channel does not
+    /// slow down the goroutines that send on it.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        let view = self.chan.snapshot();
+        if view.recv_blocks() {
+            return Err(TryRecvError::Empty);
+        }
+        if view.is_drained() {
+            return Err(TryRecvError::Closed);
+        }
         let mut state = self.chan.lock();
         match state.take() {
             Take::Value(v, peer) => {
@@ -181,8 +192,7 @@ impl<T> futures_core::Stream for Receiver<T> {
 
 impl<T> futures_core::FusedStream for Receiver<T> {
     fn is_terminated(&self) -> bool {
-        let state = self.chan.lock();
-        state.is_closed() && state.len() == 0
+        self.chan.snapshot().is_drained()
     }
 }
 

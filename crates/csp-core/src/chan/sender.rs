@@ -68,7 +68,17 @@ impl<T> Sender<T> {
     ///
     /// # Errors
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
+    ///
+    /// Like Go's runtime, a send that cannot proceed finds that out without
+    /// taking the channel lock.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        let view = self.chan.snapshot();
+        if view.send_blocks() {
+            return Err(TrySendError::Full(value));
+        }
+        if view.is_closed() {
+            return Err(TrySendError::Closed(value));
+        }
         let mut state = self.chan.lock();
         match state.offer(value) {
             Offer::Handed(peer) => {

@@ -21,6 +21,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
+use super::snapshot::Snapshot;
 use crate::waiter::{Hook, HookPtr};
 
 /// Result of offering a value to the channel without waiting.
@@ -72,16 +73,23 @@ impl<T> State<T> {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len()
-    }
-
-    pub(crate) fn cap(&self) -> usize {
-        self.cap
-    }
-
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// The lock-free view of this state (published at every unlock). A queue
+    /// holding only stale hooks counts as non-empty: the view then says an
+    /// operation *may* proceed, and the locked path finds out.
+    #[inline]
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let len = self.buf.len();
+        let open = !self.closed;
+        Snapshot::new(
+            len,
+            self.closed,
+            open && len == 0 && self.sendq.is_empty(),
+            open && len >= self.cap && self.recvq.is_empty(),
+        )
     }
 
     /// Go's `chansend` fast paths: hand to a parked receiver, else buffer.

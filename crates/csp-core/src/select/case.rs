@@ -126,6 +126,9 @@ macro_rules! channel_plumbing {
 
         fn try_now(self: Pin<&mut Self>) -> bool {
             let this = self.inner();
+            if this.blocked_now() {
+                return false;
+            }
             let chan = this.chan_ptr();
             // SAFETY: `chan_ptr` is valid while the case lives.
             this.attempt(&mut unsafe { &*chan }.lock())
@@ -166,6 +169,19 @@ macro_rules! case_internals {
             // they set it to `None` only after the lifetime protocol ends peer
             // access.
             unsafe { self.get_unchecked_mut() }
+        }
+
+        /// Whether the channel's lock-free view says this case cannot
+        /// complete now: pass 1 then skips it without taking the lock (pass 2
+        /// re-checks under the lock).
+        #[inline]
+        fn blocked_now(&self) -> bool {
+            let view = self.chan().snapshot();
+            if $sending {
+                view.send_blocks()
+            } else {
+                view.recv_blocks()
+            }
         }
 
         fn chan(&self) -> &Chan<T> {

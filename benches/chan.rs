@@ -4,7 +4,10 @@
 //! MPSC (4:1) and MPMC (4:4) at capacities 0, 1 and 64. A peer that cannot
 //! express a workload (tokio mpsc: no capacity 0, single consumer;
 //! async-channel: no capacity 0) is left out of that group.
-//! crossbeam-channel on OS threads is the non-async reference.
+//! crossbeam-channel on OS threads is the non-async reference. `poll`: one
+//! sender, and one receiver that polls with `try_recv` and yields when the
+//! channel is empty (Go: `select` with a `default` that calls
+//! `runtime.Gosched()`), at capacities 1 and 64.
 //!
 //! Each sample moves `iters` messages; criterion reports time per message.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
@@ -340,12 +343,86 @@ fn group(c: &mut Criterion, name: String) -> BenchmarkGroup<'_, WallTime> {
     g
 }
 
+/// The `try_recv` loop of the `poll` group: `$try` is the peer's `try_recv`
+/// mapped to `Option` (`None`: empty for now).
+macro_rules! poll_recv {
+    ($try:expr) => {
+        loop {
+            match $try {
+                Some(v) => break v,
+                None => tokio::task::yield_now().await,
+            }
+        }
+    };
+}
+
+fn bench_poll(c: &mut Criterion) {
+    let rt = runtime();
+    for cap in [1usize, 64] {
+        let mut g = group(c, format!("poll/cap{cap}"));
+        g.bench_function("csp", |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    1,
+                    1,
+                    csp::chan::<usize>(cap),
+                    |tx, v| tx.send(v).await.unwrap(),
+                    |rx| poll_recv!(rx.try_recv().ok())
+                )
+            })
+        });
+        g.bench_function("kanal", |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    1,
+                    1,
+                    kanal::bounded_async::<usize>(cap),
+                    |tx, v| tx.send(v).await.unwrap(),
+                    |rx| poll_recv!(rx.try_recv().unwrap())
+                )
+            })
+        });
+        g.bench_function("flume", |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    1,
+                    1,
+                    flume::bounded::<usize>(cap),
+                    |tx, v| tx.send_async(v).await.unwrap(),
+                    |rx| poll_recv!(rx.try_recv().ok())
+                )
+            })
+        });
+        g.bench_function("async-channel", |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    1,
+                    1,
+                    async_channel::bounded::<usize>(cap),
+                    |tx, v| tx.send(v).await.unwrap(),
+                    |rx| poll_recv!(rx.try_recv().ok())
+                )
+            })
+        });
+        g.finish();
+    }
+}
+
 fn benches(c: &mut Criterion) {
     bench_uncontended(c);
     bench_ping_pong(c);
     bench_flow(c, "spsc", 1, 1);
     bench_flow(c, "mpsc", 4, 1);
     bench_flow(c, "mpmc", 4, 4);
+    bench_poll(c);
 }
 
 criterion_group!(chan_benches, benches);

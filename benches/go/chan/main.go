@@ -1,5 +1,6 @@
 // Go twin of benches/chan.rs: ping-pong over two unbuffered channels, and
-// SPSC, MPSC (4:1) and MPMC (4:4) at capacities 0, 1 and 64, the same
+// SPSC, MPSC (4:1) and MPMC (4:4) at capacities 0, 1 and 64, and the
+// polling receiver (poll) at 1 and 64, the same
 // message counts. Prints one line per workload: name and ns per message
 // (best of several runs, as criterion's estimate is a central value).
 //
@@ -8,6 +9,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -72,6 +74,32 @@ func flow(n, producers, consumers, capacity int) time.Duration {
 	return time.Since(start)
 }
 
+// poll: one sender, and one receiver that polls with a select-default and
+// yields when the channel is empty (the `poll` group of benches/chan.rs).
+func poll(n, capacity int) time.Duration {
+	ch := make(chan int, capacity)
+	done := make(chan bool)
+	start := time.Now()
+	go func() {
+		for v := 0; v < n; v++ {
+			ch <- v
+		}
+	}()
+	go func() {
+		for i := 0; i < n; {
+			select {
+			case <-ch:
+				i++
+			default:
+				runtime.Gosched()
+			}
+		}
+		done <- true
+	}()
+	<-done
+	return time.Since(start)
+}
+
 func best(f func() time.Duration) float64 {
 	min := time.Duration(1 << 62)
 	for i := 0; i < runs; i++ {
@@ -93,5 +121,9 @@ func main() {
 			w, c := w, c
 			fmt.Printf("%s/cap%d %.1f ns\n", w.name, c, best(func() time.Duration { return flow(msgs, w.producers, w.consumers, c) }))
 		}
+	}
+	for _, c := range []int{1, 64} {
+		c := c
+		fmt.Printf("poll/cap%d %.1f ns\n", c, best(func() time.Duration { return poll(msgs, c) }))
 	}
 }

@@ -89,7 +89,7 @@ impl<T> Chan<T> {
             // state is live (forwarded precondition).
             self.publish(unsafe { state.deref() });
         } // The pointer (under loom, the tracked access) ends before the unlock.
-        // SAFETY: forwarded precondition.
+          // SAFETY: forwarded precondition.
         unsafe { self.lock.unlock() }
     }
 

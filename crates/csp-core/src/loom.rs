@@ -168,10 +168,28 @@ impl RawLock {
         }
     }
 
+    /// Acquires the lock if it is free or freed within a few re-checks
+    /// (the quick tries of [`RawLock`], no backoff); `false` otherwise.
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        #[cfg(not(loom))]
+        return self.spin.try_lock();
+        #[cfg(loom)]
+        {
+            let mut held = self.held.lock().unwrap();
+            if *held {
+                return false;
+            }
+            *held = true;
+            true
+        }
+    }
+
     /// Releases the lock.
     ///
     /// # Safety
-    /// The calling thread acquired the lock with [`RawLock::lock`] and has not
+    /// The calling thread acquired the lock with [`RawLock::lock`] or
+    /// [`RawLock::try_lock`] and has not
     /// released it since.
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
@@ -213,15 +231,41 @@ impl SpinLock {
         }
     }
 
-    /// The slow path of [`SpinLock::lock`]: a few quick re-checks, then
+    /// Acquires the lock if it is free or freed within the quick re-checks.
+    #[inline]
+    pub(crate) fn try_lock(&self) -> bool {
+        self.held
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+            || self.quick_tries()
+    }
+
+    /// Re-checks after 1, 2, 4 ... pauses (see [`RawLock`]); whether one
+    /// of them took the lock.
+    #[cold]
+    #[inline(never)]
+    fn quick_tries(&self) -> bool {
+        /// How many re-checks.
+        const QUICK_TRIES: u32 = 3;
+        for i in 0..QUICK_TRIES {
+            for _ in 0..1u32 << i {
+                #[cfg(not(loom))]
+                std::hint::spin_loop();
+                #[cfg(loom)]
+                loom::thread::yield_now();
+            }
+            if self.try_lock_after_test() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The slow path of [`SpinLock::lock`]: the quick re-checks, then
     /// randomized pauses, then yields.
     #[cold]
     #[inline(never)]
     fn lock_contended(&self) {
-        /// Quick re-checks, after 1, 2, 4 ... pauses, before backing off
-        /// (see [`RawLock`]).
-        #[cfg(not(loom))]
-        const QUICK_TRIES: u32 = 3;
         /// Rounds of pauses (about 50 µs in all) before the holder is assumed
         /// preempted and the OS asked to run it.
         #[cfg(not(loom))]
@@ -230,13 +274,8 @@ impl SpinLock {
         #[cfg(not(loom))]
         const PAUSES: std::ops::Range<u32> = 128..1024;
         #[cfg(not(loom))]
-        for i in 0..QUICK_TRIES {
-            for _ in 0..1u32 << i {
-                std::hint::spin_loop();
-            }
-            if self.try_lock_after_test() {
-                return;
-            }
+        if self.quick_tries() {
+            return;
         }
         #[cfg(not(loom))]
         let mut rounds = 0u32;

@@ -70,6 +70,20 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Locks the channel if the lock is free or freed within a few quick
+    /// re-checks; `None` if it stays held (the caller may do something else
+    /// first instead of backing off).
+    #[inline]
+    pub(crate) fn try_lock(&self) -> Option<Locked<'_, T>> {
+        if !self.lock.try_lock() {
+            return None;
+        }
+        Some(Locked {
+            chan: self,
+            state: ManuallyDrop::new(self.state.get_mut()),
+        })
+    }
+
     /// Takes the lock without a guard (select engine, several channels at once).
     #[inline]
     pub(crate) fn raw_lock(&self) {

@@ -32,6 +32,18 @@ mod sealed {
     pub trait Sealed {}
 }
 
+/// What a pass-1 attempt at one case found (the engine's protocol).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// The case completed.
+    Completed,
+    /// The case cannot complete now.
+    WouldBlock,
+    /// The channel lock stayed held; not attempted.
+    Contended,
+}
+
 /// One case of a `select`, as the engine sees it (Go's `runtime.scase`).
 ///
 /// Implemented by [`RecvCase`] and [`SendCase`]; sealed. The methods are the
@@ -42,8 +54,10 @@ pub trait SelectCase: sealed::Sealed + Send {
     #[doc(hidden)]
     fn chan_key(&self) -> Option<usize>;
     /// Pass 1: completes now if possible, taking the channel lock itself.
+    /// With `wait == false`, a lock that stays held through a few quick
+    /// re-checks is not waited for: [`Attempt::Contended`].
     #[doc(hidden)]
-    fn try_now(self: Pin<&mut Self>) -> bool;
+    fn try_now(self: Pin<&mut Self>, wait: bool) -> Attempt;
     /// Takes the channel lock (pass 2).
     #[doc(hidden)]
     fn lock(&self);
@@ -124,14 +138,26 @@ macro_rules! channel_plumbing {
             }
         }
 
-        fn try_now(self: Pin<&mut Self>) -> bool {
+        fn try_now(self: Pin<&mut Self>, wait: bool) -> Attempt {
             let this = self.inner();
             if this.blocked_now() {
-                return false;
+                return Attempt::WouldBlock;
             }
-            let chan = this.chan_ptr();
             // SAFETY: `chan_ptr` is valid while the case lives.
-            this.attempt(&mut unsafe { &*chan }.lock())
+            let chan = unsafe { &*this.chan_ptr() };
+            let mut state = if wait {
+                chan.lock()
+            } else {
+                match chan.try_lock() {
+                    Some(state) => state,
+                    None => return Attempt::Contended,
+                }
+            };
+            if this.attempt(&mut state) {
+                Attempt::Completed
+            } else {
+                Attempt::WouldBlock
+            }
         }
 
         unsafe fn try_locked(self: Pin<&mut Self>) -> bool {

@@ -2,7 +2,13 @@
 //!
 //! 1. **Try**: visit the enabled cases in a uniformly random order, each under
 //!    its own channel lock; the first that can complete commits (fairness among
-//!    ready cases, as Go's `fastrandn` permutation). With a `default`, stop here.
+//!    ready cases, as Go's `fastrandn` permutation). A case whose channel's
+//!    lock-free view says it would block is skipped without locking; one whose
+//!    lock stays held is put aside and retried last, waiting for the lock,
+//!    only if no other case completes (so the choice leans away from a
+//!    channel that is busy at that instant, never so far as to starve it:
+//!    its producer stops holding the lock once its buffer is full). With a
+//!    `default`, stop here.
 //! 2. **Register**: lock every enabled channel in channel-key order (each once),
 //!    try again in the same order (a peer may have arrived since pass 1), and
 //!    if still nothing can complete, publish one hook per case, all sharing one
@@ -29,7 +35,7 @@ use std::task::{Context, Poll};
 
 use smallvec::SmallVec;
 
-use super::case::SelectCase;
+use super::case::{Attempt, SelectCase};
 use crate::chan::budget;
 use crate::goroutine::{record_park, WaitReason};
 use crate::waiter::SelectToken;
@@ -63,14 +69,32 @@ fn random_order(cases: &[Pin<&mut dyn SelectCase>], order: &mut Indices<usize>) 
 }
 
 /// Pass 1. Returns the index of the case that completed.
+///
+/// A case whose channel lock stays held through the quick re-checks is put
+/// aside rather than waited for (the lock's backoff lasts microseconds), and
+/// retried, waiting, only if no other case completes: a select that consumes
+/// from several busy producers moves on to a channel it can take now.
 fn pass_try(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<usize> {
+    let mut contended = Indices::new();
     for &i in order {
-        if cases[i].as_mut().try_now() {
-            cases[i].as_mut().wake_peer();
-            return Some(i);
+        match cases[i].as_mut().try_now(false) {
+            Attempt::Completed => return Some(completed(cases, i)),
+            Attempt::WouldBlock => {}
+            Attempt::Contended => contended.push(i),
+        }
+    }
+    for i in contended {
+        if cases[i].as_mut().try_now(true) == Attempt::Completed {
+            return Some(completed(cases, i));
         }
     }
     None
+}
+
+/// Wakes the peer case `i` completed with; returns `i`.
+fn completed(cases: &mut [Pin<&mut dyn SelectCase>], i: usize) -> usize {
+    cases[i].as_mut().wake_peer();
+    i
 }
 
 /// Pass 2. Returns the case that completed under the locks, or `None` once

@@ -70,6 +70,28 @@ impl<T> Chan<T> {
         }
     }
 
+    /// Locks the channel for a send (`sending`) or a receive: with the
+    /// urgent backoff ([`RawLock::lock_urgent`]) if this is the only handle
+    /// on its side, whom every operation on the other side waits on (the
+    /// receiver of an MPSC channel, the sender of a fan-out).
+    #[inline]
+    pub(crate) fn lock_for(&self, sending: bool) -> Locked<'_, T> {
+        let handles = if sending {
+            &self.senders
+        } else {
+            &self.receivers
+        };
+        if handles.load(Ordering::Relaxed) == 1 {
+            self.lock.lock_urgent();
+        } else {
+            self.lock.lock();
+        }
+        Locked {
+            chan: self,
+            state: ManuallyDrop::new(self.state.get_mut()),
+        }
+    }
+
     /// Locks the channel if the lock is free or freed within a few quick
     /// re-checks; `None` if it stays held (the caller may do something else
     /// first instead of backing off).

@@ -199,7 +199,7 @@ impl<T> SendOp<T> {
         }
         let spent = std::task::ready!(budget::poll_proceed(cx));
         let item = value.take().expect("send future polled after completion");
-        let mut state = chan.lock();
+        let mut state = chan.lock_for(true);
         match state.offer(item) {
             Offer::Handed(peer) => {
                 drop(state);
@@ -289,7 +289,7 @@ impl<T> RecvOp<T> {
             };
         }
         let spent = std::task::ready!(budget::poll_proceed(cx));
-        let mut state = chan.lock();
+        let mut state = chan.lock_for(false);
         match state.take() {
             Take::Value(item, peer) => {
                 drop(state);

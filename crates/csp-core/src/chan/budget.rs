@@ -33,6 +33,15 @@
 //!
 //! So 2. The counter is per thread, not per task: it only sets the rate at
 //! which units are spent.
+//!
+//! # Opting out
+//! A task that must never yield on csp's account can run under
+//! `tokio::task::unconstrained`: then no operation spends anything. On a
+//! 2-worker runtime whose other worker is idle each yield also wakes that
+//! worker (Tokio hands it the search for work), which is most of what the
+//! budget costs: an uncontended send + receive measured 26 ns unconstrained
+//! against 41-56 ns with the budget (kanal, which spends none: 29-31 ns,
+//! same run). On the contended flows the budget cost nothing measurable.
 
 use std::cell::Cell;
 use std::task::{Context, Poll};

@@ -343,16 +343,22 @@ fn group(c: &mut Criterion, name: String) -> BenchmarkGroup<'_, WallTime> {
     g
 }
 
-/// The `try_recv` loop of the `poll` group: `$try` is the peer's `try_recv`
-/// mapped to `Option` (`None`: empty for now).
-macro_rules! poll_recv {
-    ($try:expr) => {
-        loop {
-            match $try {
-                Some(v) => break v,
-                None => tokio::task::yield_now().await,
-            }
-        }
+/// Registers peer `$peer` in the `poll` group `$g`: one sender, and one
+/// receiver that polls with `$try` (the peer's `try_recv` mapped to `Option`,
+/// `None`: empty for now) and yields when the channel is empty.
+macro_rules! poll {
+    ($g:expr, $rt:expr, $peer:literal, $make:expr,
+     |$tx:ident, $v:ident| $send:expr, |$rx:ident| $try:expr) => {
+        $g.bench_function($peer, |b| {
+            b.iter_custom(|n| {
+                flow!($rt, n, 1, 1, $make, |$tx, $v| $send, |$rx| loop {
+                    match $try {
+                        Some(v) => break v,
+                        None => tokio::task::yield_now().await,
+                    }
+                })
+            })
+        });
     };
 }
 
@@ -360,58 +366,38 @@ fn bench_poll(c: &mut Criterion) {
     let rt = runtime();
     for cap in [1usize, 64] {
         let mut g = group(c, format!("poll/cap{cap}"));
-        g.bench_function("csp", |b| {
-            b.iter_custom(|n| {
-                flow!(
-                    rt,
-                    n,
-                    1,
-                    1,
-                    csp::chan::<usize>(cap),
-                    |tx, v| tx.send(v).await.unwrap(),
-                    |rx| poll_recv!(rx.try_recv().ok())
-                )
-            })
-        });
-        g.bench_function("kanal", |b| {
-            b.iter_custom(|n| {
-                flow!(
-                    rt,
-                    n,
-                    1,
-                    1,
-                    kanal::bounded_async::<usize>(cap),
-                    |tx, v| tx.send(v).await.unwrap(),
-                    |rx| poll_recv!(rx.try_recv().unwrap())
-                )
-            })
-        });
-        g.bench_function("flume", |b| {
-            b.iter_custom(|n| {
-                flow!(
-                    rt,
-                    n,
-                    1,
-                    1,
-                    flume::bounded::<usize>(cap),
-                    |tx, v| tx.send_async(v).await.unwrap(),
-                    |rx| poll_recv!(rx.try_recv().ok())
-                )
-            })
-        });
-        g.bench_function("async-channel", |b| {
-            b.iter_custom(|n| {
-                flow!(
-                    rt,
-                    n,
-                    1,
-                    1,
-                    async_channel::bounded::<usize>(cap),
-                    |tx, v| tx.send(v).await.unwrap(),
-                    |rx| poll_recv!(rx.try_recv().ok())
-                )
-            })
-        });
+        poll!(
+            g,
+            rt,
+            "csp",
+            csp::chan::<usize>(cap),
+            |tx, v| tx.send(v).await.unwrap(),
+            |rx| rx.try_recv().ok()
+        );
+        poll!(
+            g,
+            rt,
+            "kanal",
+            kanal::bounded_async::<usize>(cap),
+            |tx, v| tx.send(v).await.unwrap(),
+            |rx| rx.try_recv().unwrap()
+        );
+        poll!(
+            g,
+            rt,
+            "flume",
+            flume::bounded::<usize>(cap),
+            |tx, v| tx.send_async(v).await.unwrap(),
+            |rx| rx.try_recv().ok()
+        );
+        poll!(
+            g,
+            rt,
+            "async-channel",
+            async_channel::bounded::<usize>(cap),
+            |tx, v| tx.send(v).await.unwrap(),
+            |rx| rx.try_recv().ok()
+        );
         g.finish();
     }
 }

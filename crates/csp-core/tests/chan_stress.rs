@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use csp_core::chan;
 
+mod common;
+
 const PRODUCERS: usize = 8;
 const CONSUMERS: usize = 8;
 const PER_PRODUCER: usize = 100_000;
@@ -42,26 +44,21 @@ fn eight_by_eight_exactly_once_in_order() {
                     .map(|_| {
                         let rx = rx.clone();
                         tokio::spawn(async move {
-                            let mut last = [None::<usize>; PRODUCERS];
-                            let mut counts = [0usize; PRODUCERS];
-                            while let Some((p, i)) = rx.recv().await {
-                                assert!(last[p] < Some(i), "producer {p} out of order");
-                                last[p] = Some(i);
-                                counts[p] += 1;
+                            let mut got = Received::<PRODUCERS>::new();
+                            while let Some(value) = rx.recv().await {
+                                got.record(value);
                             }
-                            counts
+                            got
                         })
                     })
                     .collect();
                 drop(rx);
-                let mut totals = [0usize; PRODUCERS];
+                let mut all = Vec::new();
                 for c in consumers {
-                    for (t, n) in totals.iter_mut().zip(c.await.unwrap()) {
-                        *t += n;
-                    }
+                    all.push(c.await.unwrap());
                 }
                 // In-order per consumer plus exact totals means exactly once.
-                assert_eq!(totals, [PER_PRODUCER; PRODUCERS], "capacity {cap}");
+                assert_eq!(totals(all), [PER_PRODUCER; PRODUCERS], "capacity {cap}");
             }
         })
         .await
@@ -162,66 +159,90 @@ fn random_cancellation_loses_and_duplicates_nothing() {
 fn polling_threads_exactly_once_in_order() {
     const POLLERS: usize = 4;
     const PER_POLLER: usize = 20_000;
-    let start = std::time::Instant::now();
-    let check_deadline = move || assert!(start.elapsed() < DEADLINE, "polling stress test hung");
-    for cap in CAPACITIES {
-        let (tx, rx) = chan::<(usize, usize)>(cap);
-        let producers: Vec<_> = (0..POLLERS)
-            .map(|p| {
-                let tx = tx.clone();
-                std::thread::spawn(move || {
-                    for i in 0..PER_POLLER {
-                        let mut value = (p, i);
-                        while let Err(e) = tx.try_send(value) {
-                            assert!(e.is_full(), "closed while sending");
-                            value = e.into_inner();
-                            check_deadline();
-                            std::thread::yield_now();
-                        }
-                    }
-                })
-            })
-            .collect();
-        drop(tx);
-        let consumers: Vec<_> = (0..POLLERS)
-            .map(|_| {
-                let rx = rx.clone();
-                std::thread::spawn(move || {
-                    let mut last = [None::<usize>; POLLERS];
-                    let mut counts = [0usize; POLLERS];
-                    loop {
-                        let got = if cap == 0 {
-                            rx.recv_blocking()
-                        } else {
-                            match rx.try_recv() {
-                                Ok(v) => Some(v),
-                                Err(csp_core::TryRecvError::Closed) => None,
-                                Err(csp_core::TryRecvError::Empty) => {
-                                    check_deadline();
-                                    std::thread::yield_now();
-                                    continue;
-                                }
+    common::within(|| {
+        for cap in CAPACITIES {
+            let (tx, rx) = chan::<(usize, usize)>(cap);
+            let producers: Vec<_> = (0..POLLERS)
+                .map(|p| {
+                    let tx = tx.clone();
+                    std::thread::spawn(move || {
+                        for i in 0..PER_POLLER {
+                            let mut value = (p, i);
+                            while let Err(e) = tx.try_send(value) {
+                                assert!(e.is_full(), "closed while sending");
+                                value = e.into_inner();
+                                std::thread::yield_now();
                             }
-                        };
-                        let Some((p, i)) = got else { break };
-                        assert!(last[p] < Some(i), "producer {p} out of order");
-                        last[p] = Some(i);
-                        counts[p] += 1;
-                    }
-                    counts
+                        }
+                    })
                 })
-            })
-            .collect();
-        drop(rx);
-        for p in producers {
-            p.join().unwrap();
-        }
-        let mut totals = [0usize; POLLERS];
-        for c in consumers {
-            for (t, n) in totals.iter_mut().zip(c.join().unwrap()) {
-                *t += n;
+                .collect();
+            drop(tx);
+            let consumers: Vec<_> = (0..POLLERS)
+                .map(|_| {
+                    let rx = rx.clone();
+                    std::thread::spawn(move || {
+                        let mut got = Received::<POLLERS>::new();
+                        loop {
+                            let value = if cap == 0 {
+                                rx.recv_blocking()
+                            } else {
+                                match rx.try_recv() {
+                                    Ok(v) => Some(v),
+                                    Err(csp_core::TryRecvError::Closed) => None,
+                                    Err(csp_core::TryRecvError::Empty) => {
+                                        std::thread::yield_now();
+                                        continue;
+                                    }
+                                }
+                            };
+                            let Some(value) = value else { break };
+                            got.record(value);
+                        }
+                        got
+                    })
+                })
+                .collect();
+            drop(rx);
+            for p in producers {
+                p.join().unwrap();
             }
+            let all = consumers.into_iter().map(|c| c.join().unwrap());
+            assert_eq!(totals(all), [PER_POLLER; POLLERS], "capacity {cap}");
         }
-        assert_eq!(totals, [PER_POLLER; POLLERS], "capacity {cap}");
+    });
+}
+
+/// What one consumer received: per producer, the last index (values must
+/// come in order) and how many.
+struct Received<const N: usize> {
+    last: [Option<usize>; N],
+    counts: [usize; N],
+}
+
+impl<const N: usize> Received<N> {
+    fn new() -> Self {
+        Self {
+            last: [None; N],
+            counts: [0; N],
+        }
     }
+
+    /// Records value `i` of producer `p`, checking it comes after the last.
+    fn record(&mut self, (p, i): (usize, usize)) {
+        assert!(self.last[p] < Some(i), "producer {p} out of order");
+        self.last[p] = Some(i);
+        self.counts[p] += 1;
+    }
+}
+
+/// Per producer, how many values every consumer received in all.
+fn totals<const N: usize>(all: impl IntoIterator<Item = Received<N>>) -> [usize; N] {
+    let mut totals = [0; N];
+    for got in all {
+        for (t, n) in totals.iter_mut().zip(got.counts) {
+            *t += n;
+        }
+    }
+    totals
 }

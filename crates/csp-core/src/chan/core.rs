@@ -64,6 +64,12 @@ impl<T> Chan<T> {
     #[inline]
     pub(crate) fn lock(&self) -> Locked<'_, T> {
         self.lock.lock();
+        self.guard()
+    }
+
+    /// The guard of the lock this thread just took.
+    #[inline]
+    fn guard(&self) -> Locked<'_, T> {
         Locked {
             chan: self,
             state: ManuallyDrop::new(self.state.get_mut()),
@@ -86,10 +92,7 @@ impl<T> Chan<T> {
         } else {
             self.lock.lock();
         }
-        Locked {
-            chan: self,
-            state: ManuallyDrop::new(self.state.get_mut()),
-        }
+        self.guard()
     }
 
     /// Locks the channel if the lock is free or freed within a few quick
@@ -100,10 +103,7 @@ impl<T> Chan<T> {
         if !self.lock.try_lock() {
             return None;
         }
-        Some(Locked {
-            chan: self,
-            state: ManuallyDrop::new(self.state.get_mut()),
-        })
+        Some(self.guard())
     }
 
     /// Takes the lock without a guard (select engine, several channels at once).
@@ -119,13 +119,15 @@ impl<T> Chan<T> {
     /// released it; no reference from [`Chan::state_locked`] outlives this call.
     #[inline]
     pub(crate) unsafe fn raw_unlock(&self) {
+        // The pointer (under loom, the tracked access) ends with the block,
+        // before the unlock.
         {
             let state = self.state.get_mut();
             // SAFETY: the caller holds the lock and no other reference to the
             // state is live (forwarded precondition).
             self.publish(unsafe { state.deref() });
-        } // The pointer (under loom, the tracked access) ends before the unlock.
-          // SAFETY: forwarded precondition.
+        }
+        // SAFETY: forwarded precondition.
         unsafe { self.lock.unlock() }
     }
 

@@ -13,8 +13,8 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
-use csp_core::chan;
 use csp_core::select::{select, RecvCase, SendCase};
+use csp_core::{chan, Receiver};
 use loom::future::block_on;
 use loom::thread;
 
@@ -28,15 +28,7 @@ fn two_selects_race_for_one_offer() {
         let racers: Vec<_> = (0..2)
             .map(|_| {
                 let (rx, other_rx) = (rx.clone(), other_rx.clone());
-                thread::spawn(move || {
-                    block_on(async {
-                        let mut a = pin!(RecvCase::new(&rx));
-                        let mut b = pin!(RecvCase::new(&other_rx));
-                        let i = select(&mut [a.as_mut(), b.as_mut()]).await;
-                        assert_eq!(i, 0, "nothing is ever sent on the other channel");
-                        a.take_output()
-                    })
-                })
+                thread::spawn(move || block_on(select_recv(&rx, &other_rx)))
             })
             .collect();
         drop(rx);
@@ -217,14 +209,17 @@ fn polling_sender_finds_a_parked_select() {
                 thread::yield_now();
             }
         });
-        let got = block_on(async {
-            let mut a = pin!(RecvCase::new(&rx));
-            let mut b = pin!(RecvCase::new(&other_rx));
-            let i = select(&mut [a.as_mut(), b.as_mut()]).await;
-            assert_eq!(i, 0, "nothing is ever sent on the other channel");
-            a.take_output()
-        });
-        assert_eq!(got, Some(4));
+        assert_eq!(block_on(select_recv(&rx, &other_rx)), Some(4));
         sender.join().unwrap();
     });
+}
+
+/// A select over a receive on `rx` and one on `idle`, a channel nothing is
+/// ever sent on: what the receive on `rx` got.
+async fn select_recv(rx: &Receiver<u32>, idle: &Receiver<u32>) -> Option<u32> {
+    let mut a = pin!(RecvCase::new(rx));
+    let mut b = pin!(RecvCase::new(idle));
+    let i = select(&mut [a.as_mut(), b.as_mut()]).await;
+    assert_eq!(i, 0, "nothing is ever sent on the idle channel");
+    a.take_output()
 }

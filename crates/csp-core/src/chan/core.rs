@@ -49,12 +49,13 @@ impl<T> Chan<T> {
         // A process-wide counter on purpose (not a loom object): ids only need
         // to be unique and ordered the same way in every loom iteration.
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let state = State::new(cap);
         Self {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             lock: RawLock::new(),
-            snapshot: AtomicUsize::new(Snapshot::empty(cap).bits()),
+            snapshot: AtomicUsize::new(state.snapshot().bits()),
             cap,
-            state: UnsafeCell::new(State::new(cap)),
+            state: UnsafeCell::new(state),
             senders: AtomicUsize::new(1),
             receivers: AtomicUsize::new(1),
         }

@@ -58,11 +58,6 @@ impl Snapshot {
         Self(bits)
     }
 
-    /// The view of a new, empty, open channel of capacity `cap`.
-    pub(crate) fn empty(cap: usize) -> Self {
-        Self::new(0, false, true, cap == 0)
-    }
-
     /// The word stored in the channel's atomic.
     #[inline]
     pub(crate) fn bits(self) -> usize {
@@ -107,6 +102,7 @@ impl Snapshot {
 
 #[cfg(test)]
 mod tests {
+    use super::super::state::State;
     use super::Snapshot;
 
     #[test]
@@ -125,9 +121,9 @@ mod tests {
 
     #[test]
     fn a_new_channel_blocks_receives_and_unbuffered_sends() {
-        let buffered = Snapshot::empty(4);
+        let buffered = State::<u8>::new(4).snapshot();
         assert!(buffered.recv_blocks() && !buffered.send_blocks());
-        let unbuffered = Snapshot::empty(0);
+        let unbuffered = State::<u8>::new(0).snapshot();
         assert!(unbuffered.recv_blocks() && unbuffered.send_blocks());
         assert!(!unbuffered.is_closed() && !unbuffered.is_drained());
     }

@@ -4,7 +4,11 @@
 //! MPSC (4:1) and MPMC (4:4) at capacities 0, 1 and 64. A peer that cannot
 //! express a workload (tokio mpsc: no capacity 0, single consumer;
 //! async-channel: no capacity 0) is left out of that group.
-//! crossbeam-channel on OS threads is the non-async reference. `poll`: one
+//! crossbeam-channel on OS threads is the non-async reference.
+//! `csp-unconstrained` is csp with its tasks under
+//! `tokio::task::unconstrained`: no cooperative budget spent, so no forced
+//! yields (kanal spends none either); the gap to the `csp` row is what the
+//! budget costs there (`crates/csp-core/src/chan/budget.rs`). `poll`: one
 //! sender, and one receiver that polls with `try_recv` and yields when the
 //! channel is empty (Go: `select` with a `default` that calls
 //! `runtime.Gosched()`), at capacities 1 and 64.
@@ -29,6 +33,19 @@ fn runtime() -> tokio::runtime::Runtime {
 /// in total, with the channel built by `$make` and used with `$send`/`$recv`.
 macro_rules! flow {
     ($rt:expr, $msgs:expr, $producers:expr, $consumers:expr,
+     $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
+        flow!(
+            $rt,
+            $msgs,
+            $producers,
+            $consumers,
+            std::convert::identity,
+            $make,
+            |$tx, $v| $send,
+            |$rx| $recv
+        )
+    };
+    ($rt:expr, $msgs:expr, $producers:expr, $consumers:expr, $wrap:expr,
      $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {{
         let (msgs, producers, consumers) = ($msgs as usize, $producers, $consumers);
         $rt.block_on(async move {
@@ -38,21 +55,21 @@ macro_rules! flow {
             for p in 0..producers {
                 let $tx = tx.clone();
                 let n = msgs / producers + usize::from(p < msgs % producers);
-                joins.push(tokio::spawn(async move {
+                joins.push(tokio::spawn($wrap(async move {
                     for $v in 0..n {
                         $send;
                     }
-                }));
+                })));
             }
             drop(tx);
             for c in 0..consumers {
                 let $rx = rx.clone();
                 let n = msgs / consumers + usize::from(c < msgs % consumers);
-                joins.push(tokio::spawn(async move {
+                joins.push(tokio::spawn($wrap(async move {
                     for _ in 0..n {
                         $recv;
                     }
-                }));
+                })));
             }
             drop(rx);
             for j in joins {
@@ -74,6 +91,20 @@ fn bench_flow(c: &mut Criterion, name: &str, producers: usize, consumers: usize)
                     n,
                     producers,
                     consumers,
+                    csp::chan::<usize>(cap),
+                    |tx, v| tx.send(v).await.unwrap(),
+                    |rx| rx.recv().await.unwrap()
+                )
+            })
+        });
+        g.bench_function(BenchmarkId::from_parameter("csp-unconstrained"), |b| {
+            b.iter_custom(|n| {
+                flow!(
+                    rt,
+                    n,
+                    producers,
+                    consumers,
+                    tokio::task::unconstrained,
                     csp::chan::<usize>(cap),
                     |tx, v| tx.send(v).await.unwrap(),
                     |rx| rx.recv().await.unwrap()
@@ -264,10 +295,22 @@ fn bench_ping_pong(c: &mut Criterion) {
 macro_rules! uncontended {
     ($g:expr, $rt:expr, $peer:literal, $make:expr,
      |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
+        uncontended!(
+            $g,
+            $rt,
+            $peer,
+            std::convert::identity,
+            $make,
+            |$tx, $v| $send,
+            |$rx| $recv
+        )
+    };
+    ($g:expr, $rt:expr, $peer:literal, $wrap:expr, $make:expr,
+     |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
         $g.bench_function($peer, |b| {
             b.iter_custom(|n| {
                 $rt.block_on(async move {
-                    tokio::spawn(async move {
+                    tokio::spawn($wrap(async move {
                         // `mut`: tokio's receiver takes `&mut self`.
                         #[allow(unused_mut)]
                         let ($tx, mut $rx) = $make;
@@ -277,7 +320,7 @@ macro_rules! uncontended {
                             std::hint::black_box($recv);
                         }
                         start.elapsed()
-                    })
+                    }))
                     .await
                     .unwrap()
                 })
@@ -293,6 +336,15 @@ fn bench_uncontended(c: &mut Criterion) {
         g,
         rt,
         "csp",
+        csp::chan::<usize>(64),
+        |tx, v| tx.send(v).await.unwrap(),
+        |rx| rx.recv().await.unwrap()
+    );
+    uncontended!(
+        g,
+        rt,
+        "csp-unconstrained",
+        tokio::task::unconstrained,
         csp::chan::<usize>(64),
         |tx, v| tx.send(v).await.unwrap(),
         |rx| rx.recv().await.unwrap()

@@ -8,7 +8,8 @@
 //! `csp-unconstrained` is csp with its tasks under
 //! `tokio::task::unconstrained`: no cooperative budget spent, so no forced
 //! yields (kanal spends none either); the gap to the `csp` row is what the
-//! budget costs there (`crates/csp-core/src/chan/budget.rs`). `poll`: one
+//! budget's yields cost there (its bookkeeping still runs:
+//! `crates/csp-core/src/chan/budget.rs`). `poll`: one
 //! sender, and one receiver that polls with `try_recv` and yields when the
 //! channel is empty (Go: `select` with a `default` that calls
 //! `runtime.Gosched()`), at capacities 1 and 64.
@@ -30,7 +31,9 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Runs `producers` senders and `consumers` receivers moving `msgs` messages
-/// in total, with the channel built by `$make` and used with `$send`/`$recv`.
+/// in total, with the channel built by `$make` and used with `$send`/`$recv`;
+/// each task's future goes through `$wrap` if given
+/// (`tokio::task::unconstrained`).
 macro_rules! flow {
     ($rt:expr, $msgs:expr, $producers:expr, $consumers:expr,
      $make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
@@ -290,8 +293,8 @@ fn bench_ping_pong(c: &mut Criterion) {
 /// One task sends a value and receives it back, over and over, on a
 /// buffered channel nobody else touches: the cost of the operations
 /// themselves (lock, buffer, cooperative budget), with no contention and no
-/// parking. Registers peer `$peer` in group `$g`; time is per send + receive
-/// pair.
+/// parking. Registers peer `$peer` in group `$g`, the task's future wrapped
+/// by `$wrap` if given; time is per send + receive pair.
 macro_rules! uncontended {
     ($g:expr, $rt:expr, $peer:literal, $make:expr,
      |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {

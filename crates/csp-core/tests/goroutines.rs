@@ -131,9 +131,9 @@ fn registry_shows_wait_reason_and_blocking_call_of_parked_goroutines() {
     });
 }
 
-/// Two CPU-bound goroutines on one worker, each logging its label `ROUNDS`
-/// times; returns the log.
-fn cpu_bound_pair(yield_between: bool) -> String {
+/// CPU-bound goroutines on one worker, one per label, each logging its label
+/// `ROUNDS` times; returns the log.
+fn cpu_bound(labels: &'static [char], yield_between: bool) -> String {
     runtime(1).run(async move {
         let log = Arc::new(Mutex::new(String::new()));
         let worker = |label: char| {
@@ -151,9 +151,10 @@ fn cpu_bound_pair(yield_between: bool) -> String {
                 }
             })
         };
-        let (a, b) = (worker('a'), worker('b'));
-        a.await.unwrap();
-        b.await.unwrap();
+        let handles: Vec<_> = labels.iter().map(|&label| worker(label)).collect();
+        for h in handles {
+            h.await.unwrap();
+        }
         let out = log.lock().unwrap().clone();
         out
     })
@@ -164,16 +165,35 @@ fn cpu_bound_pair(yield_between: bool) -> String {
 #[test]
 fn gosched_interleaves_cpu_bound_goroutines_on_one_worker() {
     within(|| {
-        let with = cpu_bound_pair(true);
+        let with = cpu_bound(&['a', 'b'], true);
         assert_eq!(with.len(), 2 * ROUNDS);
         assert!(
             with.as_bytes().windows(2).all(|w| w[0] != w[1]),
             "with gosched the pair alternates: {with}"
         );
-        let without = cpu_bound_pair(false);
+        let without = cpu_bound(&['a', 'b'], false);
         assert!(
             without == "aaaaabbbbb" || without == "bbbbbaaaaa",
             "without gosched one runs to completion first: {without}"
+        );
+    });
+}
+
+/// A goroutine that yields goes behind every goroutine runnable on its
+/// worker, not just the one woken last: three take turns in a fixed order.
+#[test]
+fn gosched_round_robins_every_runnable_goroutine() {
+    within(|| {
+        let log = cpu_bound(&['a', 'b', 'c'], true);
+        assert_eq!(log.len(), 3 * ROUNDS);
+        let first: String = log.chars().take(3).collect();
+        let mut sorted: Vec<char> = first.chars().collect();
+        sorted.sort_unstable();
+        assert_eq!(sorted, ['a', 'b', 'c'], "each runs once per turn: {log}");
+        assert_eq!(
+            log,
+            first.repeat(ROUNDS),
+            "the same order every turn: {log}"
         );
     });
 }

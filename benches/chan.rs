@@ -12,7 +12,8 @@
 //! `crates/csp-core/src/chan/budget.rs`). `poll`: one
 //! sender, and one receiver that polls with `try_recv` and yields when the
 //! channel is empty (Go: `select` with a `default` that calls
-//! `runtime.Gosched()`), at capacities 1 and 64.
+//! `runtime.Gosched()`), at capacities 1 and 64: with Tokio's `yield_now`
+//! for every peer, and `csp-gosched` with csp's `gosched`.
 //!
 //! Each sample moves `iters` messages; criterion reports time per message.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
@@ -400,16 +401,30 @@ fn group(c: &mut Criterion, name: String) -> BenchmarkGroup<'_, WallTime> {
 
 /// Registers peer `$peer` in the `poll` group `$g`: one sender, and one
 /// receiver that polls with `$try` (the peer's `try_recv` mapped to `Option`,
-/// `None`: empty for now) and yields when the channel is empty.
+/// `None`: empty for now) and yields when the channel is empty, with
+/// `$yield` if given, else `tokio::task::yield_now` (every peer's row uses the
+/// same yield; `csp-gosched` is csp with its own, as a Go port writes it).
 macro_rules! poll {
     ($g:expr, $rt:expr, $peer:literal, $make:expr,
+     |$tx:ident, $v:ident| $send:expr, |$rx:ident| $try:expr) => {
+        poll!(
+            $g,
+            $rt,
+            $peer,
+            tokio::task::yield_now,
+            $make,
+            |$tx, $v| $send,
+            |$rx| $try
+        )
+    };
+    ($g:expr, $rt:expr, $peer:literal, $yield:path, $make:expr,
      |$tx:ident, $v:ident| $send:expr, |$rx:ident| $try:expr) => {
         $g.bench_function($peer, |b| {
             b.iter_custom(|n| {
                 flow!($rt, n, 1, 1, $make, |$tx, $v| $send, |$rx| loop {
                     match $try {
                         Some(v) => break v,
-                        None => tokio::task::yield_now().await,
+                        None => $yield().await,
                     }
                 })
             })
@@ -425,6 +440,15 @@ fn bench_poll(c: &mut Criterion) {
             g,
             rt,
             "csp",
+            csp::chan::<usize>(cap),
+            |tx, v| tx.send(v).await.unwrap(),
+            |rx| rx.try_recv().ok()
+        );
+        poll!(
+            g,
+            rt,
+            "csp-gosched",
+            csp::gosched,
             csp::chan::<usize>(cap),
             |tx, v| tx.send(v).await.unwrap(),
             |rx| rx.try_recv().ok()

@@ -53,8 +53,13 @@ pub fn compare(estimates: &[Estimate]) -> Vec<Comparison> {
             if let Some(p) = best {
                 let mut bench = c.id.clone();
                 bench[i] = "*".into();
+                let mut bench = bench.join("/");
+                // A csp variant (`csp-unconstrained`, `csp::gosched`) keeps its name.
+                if !name.eq_ignore_ascii_case("csp") {
+                    bench = format!("{bench} ({name})");
+                }
                 out.push(Comparison {
-                    bench: bench.join("/"),
+                    bench,
                     csp_ns: c.median_ns,
                     peer: p.id[i].clone(),
                     peer_ns: p.median_ns,
@@ -171,14 +176,19 @@ mod tests {
             est("spsc/csp/0", 6.0),
             est("select4/csp", 50.0),
             est("lonely/csp", 1.0),
+            est("spsc/csp-unconstrained/64", 9.0),
         ];
         let c = compare(&all);
-        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c.len(), 3, "{c:?}");
         assert_eq!(
             (c[0].bench.as_str(), c[0].peer.as_str(), c[0].peer_ns),
             ("spsc/*/64", "kanal", 8.0)
         );
         assert_eq!((c[1].bench.as_str(), c[1].csp_ns), ("spsc/*/0", 6.0));
+        assert_eq!(
+            (c[2].bench.as_str(), c[2].peer.as_str(), c[2].csp_ns),
+            ("spsc/*/64 (csp-unconstrained)", "kanal", 9.0)
+        );
     }
 
     #[test]

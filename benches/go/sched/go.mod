@@ -1,0 +1,3 @@
+module cspbench/sched
+
+go 1.19

@@ -198,6 +198,26 @@ fn gosched_round_robins_every_runnable_goroutine() {
     });
 }
 
+/// A goroutine spinning on `gosched` does not starve the timer driver: on one
+/// worker, a sleeping goroutine still wakes and ends the spin.
+#[test]
+fn gosched_loop_lets_timers_fire_on_one_worker() {
+    within(|| {
+        runtime(1).run(async {
+            let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = done.clone();
+            go(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+            // Fails by `within`'s deadline if the driver never runs.
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                gosched().await;
+            }
+        });
+    });
+}
+
 #[test]
 fn blocking_does_not_stall_goroutines_on_one_worker() {
     within(|| {

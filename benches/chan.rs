@@ -88,33 +88,27 @@ fn bench_flow(c: &mut Criterion, name: &str, producers: usize, consumers: usize)
     let rt = runtime();
     for cap in [0usize, 1, 64] {
         let mut g = group(c, format!("{name}/cap{cap}"));
-        g.bench_function(BenchmarkId::from_parameter("csp"), |b| {
-            b.iter_custom(|n| {
-                flow!(
-                    rt,
-                    n,
-                    producers,
-                    consumers,
-                    csp::chan::<usize>(cap),
-                    |tx, v| tx.send(v).await.unwrap(),
-                    |rx| rx.recv().await.unwrap()
-                )
-            })
-        });
-        g.bench_function(BenchmarkId::from_parameter("csp-unconstrained"), |b| {
-            b.iter_custom(|n| {
-                flow!(
-                    rt,
-                    n,
-                    producers,
-                    consumers,
-                    tokio::task::unconstrained,
-                    csp::chan::<usize>(cap),
-                    |tx, v| tx.send(v).await.unwrap(),
-                    |rx| rx.recv().await.unwrap()
-                )
-            })
-        });
+        // csp, with each task's future passed through `$wrap`.
+        macro_rules! csp_peer {
+            ($peer:literal, $wrap:expr) => {
+                g.bench_function(BenchmarkId::from_parameter($peer), |b| {
+                    b.iter_custom(|n| {
+                        flow!(
+                            rt,
+                            n,
+                            producers,
+                            consumers,
+                            $wrap,
+                            csp::chan::<usize>(cap),
+                            |tx, v| tx.send(v).await.unwrap(),
+                            |rx| rx.recv().await.unwrap()
+                        )
+                    })
+                });
+            };
+        }
+        csp_peer!("csp", std::convert::identity);
+        csp_peer!("csp-unconstrained", tokio::task::unconstrained);
         g.bench_function(BenchmarkId::from_parameter("flume"), |b| {
             b.iter_custom(|n| {
                 flow!(

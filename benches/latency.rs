@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::runtime;
+
 /// How long each library's traffic and probe run.
 const WINDOW: Duration = Duration::from_millis(1500);
 const PRODUCERS: usize = 4;
@@ -112,11 +115,7 @@ fn run(rt: &tokio::runtime::Runtime, lib: &str, cap: usize) -> (f64, Vec<Duratio
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument (as for criterion) is ignored.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     println!(
         "{:<18} {:>10} {:>10} {:>10} {:>10} {:>10}",
         "4:4, capacity", "Mmsg/s", "probe p50", "p99", "p99.9", "max"

@@ -12,13 +12,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+mod common;
+use common::{config, runtime};
 
 /// `tasks` tasks make `yields` yields in all with `yield_once`; the elapsed time.
 fn run<F, Fut>(rt: &tokio::runtime::Runtime, yields: u64, tasks: u64, yield_once: F) -> Duration
@@ -58,13 +53,6 @@ fn yields(c: &mut Criterion) {
         });
         g.finish();
     }
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .measurement_time(Duration::from_secs(2))
-        .warm_up_time(Duration::from_millis(500))
-        .sample_size(20)
 }
 
 criterion_group! {

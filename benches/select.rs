@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use tokio::runtime::Runtime;
+
+mod common;
+use common::runtime;
 
 /// Messages per benchmark iteration.
 const MSGS: u64 = 4_000;
@@ -31,14 +33,6 @@ const COUNTED: [&str; 4] = [
 ];
 /// Buffer of each channel in `recv4`.
 const CAP: usize = 64;
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 async fn csp_recv4() -> u64 {
     let mut rxs = Vec::new();

@@ -7,21 +7,15 @@
 #![allow(missing_docs)] // `criterion_group!` generates an undocumented `pub fn`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+mod common;
+use common::{config, runtime};
 
 const FAN_OUT: usize = 10_000;
 const CONTENDERS: usize = 4;
 const LOCKS_PER_CONTENDER: usize = 1_000;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 fn waitgroup_fan_out(c: &mut Criterion) {
     let rt = runtime();
@@ -102,13 +96,6 @@ fn mutex_contended(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-fn config() -> Criterion {
-    Criterion::default()
-        .measurement_time(Duration::from_secs(2))
-        .warm_up_time(Duration::from_millis(500))
-        .sample_size(20)
 }
 
 criterion_group! {

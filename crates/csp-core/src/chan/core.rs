@@ -23,6 +23,7 @@ use std::ops::{Deref, DerefMut};
 
 use super::snapshot::Snapshot;
 use super::state::State;
+use crate::goroutine::waker::queue_clone;
 use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
 
 pub(crate) struct Chan<T> {
@@ -220,7 +221,7 @@ impl<T> Chan<T> {
         if state.is_closed() {
             return std::task::Poll::Ready(());
         }
-        let old = state.close_watcher.replace(cx.waker().clone());
+        let old = state.close_watcher.replace(queue_clone(cx.waker()));
         drop(state);
         drop(old); // Outside the lock: no foreign code runs under it.
         std::task::Poll::Pending

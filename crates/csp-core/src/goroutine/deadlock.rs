@@ -405,6 +405,9 @@ impl Detector {
             return None;
         }
         let generation = self.registry.all_waiting()?;
+        if self.registry.any_awake() {
+            return None;
+        }
         let tasks = self.registry.live() - self.off_task_goroutines.load(Ordering::SeqCst)
             + self.own_tasks.load(Ordering::SeqCst);
         if handle.metrics().num_alive_tasks() > tasks {

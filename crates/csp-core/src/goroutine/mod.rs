@@ -15,6 +15,7 @@ mod handle;
 pub(crate) mod park;
 pub(crate) mod registry;
 pub(crate) mod spawn;
+pub(crate) mod waker;
 
 pub use deadlock::{external_waker, ExternalWaker};
 pub use dump::dump;
@@ -22,3 +23,5 @@ pub use handle::{JoinError, JoinHandle};
 pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord, WaitReason};
 pub use registry::{goroutines, num_goroutine, GoroutineInfo, GoroutineState};
 pub use spawn::go;
+#[doc(hidden)] // for csp's own wait queues (csp-sync): see `waker`
+pub use waker::{queue_clone, store_queue_waker};

@@ -42,6 +42,7 @@ use std::sync::PoisonError;
 use std::time::Instant;
 
 use super::park::WaitReason;
+use super::waker::{TaskWaker, WakeState};
 use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::runtime::context;
 
@@ -106,13 +107,18 @@ impl GoroutineInfo {
     }
 }
 
-/// One live goroutine, shared by the registry table and the goroutine's wrapper.
+/// One live goroutine, shared by the registry table, the goroutine's wrapper
+/// and every clone of its waker (a `std` `Arc`: the waker's data pointer).
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) id: u64,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) is_main: bool,
     state: Mutex<GoroutineState>,
+    /// What the goroutine's waker clones say (see `waker`).
+    pub(crate) wake: WakeState,
+    /// Where the goroutine's waker forwards wakes.
+    pub(crate) task: TaskWaker,
 }
 
 impl Entry {
@@ -131,7 +137,7 @@ impl Entry {
 pub(crate) struct Registry {
     /// id → entry of every live goroutine, sharded by id so concurrent
     /// spawns and exits on different workers rarely meet on one lock.
-    table: [Mutex<HashMap<u64, Arc<Entry>>>; SHARDS],
+    table: [Mutex<HashMap<u64, EntryRef>>; SHARDS],
     /// The next id for a spawned goroutine; starts at 2.
     next_id: AtomicU64,
     /// Whether id 1 has been handed out.
@@ -140,7 +146,18 @@ pub(crate) struct Registry {
     live: AtomicUsize,
     /// `generation << 32 | waiting`: see the module invariants.
     word: AtomicU64,
+    /// The current run epoch (see [`Registry::end_epoch`]), on a cache line
+    /// of its own: every goroutine poll reads it.
+    epoch: Padded<AtomicU64>,
 }
+
+/// The registry's (and the wakers') handle on an entry.
+type EntryRef = std::sync::Arc<Entry>;
+
+/// Keeps a hot, read-mostly atomic off the lines the registry writes.
+#[derive(Debug)]
+#[repr(align(128))]
+struct Padded<T>(T);
 
 /// How many locks the table is split into.
 const SHARDS: usize = 16;
@@ -158,7 +175,27 @@ impl Registry {
             main_taken: AtomicBool::new(false),
             live: AtomicUsize::new(0),
             word: AtomicU64::new(0),
+            epoch: Padded(AtomicU64::new(0)),
         }
+    }
+
+    /// The current run epoch: a goroutine spawned in an earlier one is
+    /// frozen (never polled again).
+    #[inline]
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.0.load(Ordering::Acquire)
+    }
+
+    /// Ends the current run epoch: the main goroutine returned (or the
+    /// runtime is dropped), so every goroutine spawned so far stays frozen.
+    pub(crate) fn end_epoch(&self) {
+        self.epoch.0.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether any live goroutine may be run or woken by something the
+    /// registry cannot see (see `waker`). O(n), for the deadlock detector.
+    pub(crate) fn any_awake(&self) -> bool {
+        (0..SHARDS).any(|i| self.lock_shard(i).values().any(|e| e.wake.awake()))
     }
 
     /// Counts a change from `was` waiting to `is` waiting and bumps the
@@ -195,11 +232,13 @@ impl Registry {
         } else {
             this.next_id.fetch_add(1, Ordering::Relaxed)
         };
-        let entry = Arc::new(Entry {
+        let entry = EntryRef::new(Entry {
             id,
             spawned_at,
             is_main,
             state: Mutex::new(GoroutineState::Running),
+            wake: WakeState::new(),
+            task: TaskWaker::default(),
         });
         this.shard(id).insert(id, entry.clone());
         this.live.fetch_add(1, Ordering::SeqCst);
@@ -223,7 +262,7 @@ impl Registry {
 
     /// A snapshot of every live goroutine, sorted by id.
     pub(crate) fn snapshot(&self) -> Vec<GoroutineInfo> {
-        let entries: Vec<Arc<Entry>> = (0..SHARDS)
+        let entries: Vec<EntryRef> = (0..SHARDS)
             .flat_map(|i| self.lock_shard(i).values().cloned().collect::<Vec<_>>())
             .collect();
         let mut infos: Vec<GoroutineInfo> = entries.iter().map(|e| e.info()).collect();
@@ -232,14 +271,14 @@ impl Registry {
     }
 
     /// The shard that holds goroutine `id`, locked.
-    fn shard(&self, id: u64) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
+    fn shard(&self, id: u64) -> impl std::ops::DerefMut<Target = HashMap<u64, EntryRef>> + '_ {
         self.lock_shard((id % SHARDS as u64) as usize)
     }
 
     fn lock_shard(
         &self,
         i: usize,
-    ) -> impl std::ops::DerefMut<Target = HashMap<u64, Arc<Entry>>> + '_ {
+    ) -> impl std::ops::DerefMut<Target = HashMap<u64, EntryRef>> + '_ {
         self.table[i].lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -249,13 +288,21 @@ impl Registry {
 #[derive(Debug)]
 pub(crate) struct EntryGuard {
     registry: Arc<Registry>,
-    entry: Arc<Entry>,
+    entry: EntryRef,
     registered: bool,
 }
 
 impl EntryGuard {
-    pub(crate) fn entry(&self) -> &Entry {
+    pub(crate) fn entry(&self) -> &EntryRef {
         &self.entry
+    }
+
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub(crate) fn registry_arc(&self) -> Arc<Registry> {
+        self.registry.clone()
     }
 
     /// Sets the state and counts the change; the wrapper calls it only when

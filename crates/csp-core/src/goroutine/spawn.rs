@@ -26,6 +26,7 @@ use pin_project::pin_project;
 use super::handle::JoinHandle;
 use super::park::{self, ParkRecord};
 use super::registry::{self, EntryGuard, GoroutineState, Registry};
+use super::waker::{self, MainPoll};
 use crate::loom::Arc;
 use crate::runtime::context::{self, Context, PanicMode};
 
@@ -121,6 +122,11 @@ pub(crate) struct Goroutine<F> {
     last: Option<ParkRecord>,
     /// The runtime whose panic policy catches this goroutine's panics.
     catch: Option<Arc<Context>>,
+    /// A main goroutine (`run`/`block_on`): never frozen; its completion
+    /// ends the run epoch.
+    main: bool,
+    /// The run epoch it was spawned in; frozen once the registry's moves on.
+    epoch: u64,
 }
 
 impl<F: Future> Goroutine<F> {
@@ -141,6 +147,8 @@ impl<F: Future> Goroutine<F> {
             span,
             last: None,
             catch,
+            main,
+            epoch: registry.epoch(),
         }
     }
 }
@@ -150,14 +158,26 @@ impl<F: Future> Future for Goroutine<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let mut this = self.project();
+        if !*this.main && this.guard.registry().epoch() != *this.epoch {
+            // Main returned: the program is over for this goroutine (Go never
+            // runs a goroutine again once main returns). Runtime shutdown drops it.
+            return Poll::Pending;
+        }
         let _span = this.span.enter();
         if this.last.is_some() {
             tracing::trace!("goroutine unparked");
         }
+        let entry = this.guard.entry();
+        entry.task.update(cx.waker());
+        entry.wake.begin_poll();
+        let waker = waker::lend(entry);
+        let mut gcx = TaskContext::from_waker(&waker);
+        let main_poll = this.main.then(|| MainPoll::begin(this.guard.registry_arc()));
         park::begin_poll();
         let poll = match this.catch {
-            None => this.fut.as_mut().poll(cx),
-            Some(ctx) => match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(cx))) {
+            None => this.fut.as_mut().poll(&mut gcx),
+            Some(ctx) => match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx)))
+            {
                 Ok(poll) => poll,
                 Err(payload) => {
                     park::end_poll();
@@ -168,13 +188,18 @@ impl<F: Future> Future for Goroutine<F> {
             },
         };
         let record = park::end_poll();
+        this.guard.entry().wake.end_poll();
         match poll {
             Poll::Ready(out) => {
+                drop(main_poll); // main completed: ends the epoch, drops held wakes
                 this.guard.unregister();
                 tracing::trace!("goroutine exited");
                 Poll::Ready(out)
             }
             Poll::Pending => {
+                if let Some(main_poll) = main_poll {
+                    main_poll.pending();
+                }
                 if let Some((reason, at)) = record {
                     tracing::trace!(reason = reason.as_str(), at = %at, "goroutine parked");
                 }

@@ -158,6 +158,8 @@ impl Runtime {
 impl Drop for Runtime {
     /// Stops the runtime without waiting for goroutines (Go's exit semantics).
     fn drop(&mut self) {
+        // No goroutine runs again, even while Tokio drops them.
+        self.ctx.registry.end_epoch();
         if let Some(detector) = &self.ctx.detector {
             detector.shutdown();
         }

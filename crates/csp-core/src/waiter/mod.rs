@@ -57,6 +57,7 @@ use std::marker::PhantomPinned;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use crate::goroutine::waker::{queue_clone, store_queue_waker};
 use crate::loom::{AtomicUsize, MutPtr, Ordering, PlainMutex, UnsafeCell};
 
 mod select_token;
@@ -83,7 +84,7 @@ impl Token {
     pub fn new(waker: &Waker) -> Self {
         Self {
             state: AtomicUsize::new(WAITING),
-            waker: PlainMutex::new(Some(waker.clone())),
+            waker: PlainMutex::new(Some(queue_clone(waker))),
         }
     }
 
@@ -142,13 +143,7 @@ impl Token {
         if let Some(case) = self.selected() {
             return Some(case);
         }
-        {
-            let mut stored = self.waker.lock();
-            match &*stored {
-                Some(old) if old.will_wake(waker) => {}
-                _ => *stored = Some(waker.clone()),
-            }
-        }
+        store_queue_waker(&mut self.waker.lock(), waker);
         self.selected()
     }
 
@@ -180,11 +175,7 @@ impl OwnToken {
     unsafe fn store_waker(&self, waker: &Waker) {
         let ptr = self.waker.get_mut();
         // SAFETY: forwarded precondition.
-        let stored = unsafe { ptr.deref() };
-        match stored {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *stored = Some(waker.clone()),
-        }
+        store_queue_waker(unsafe { ptr.deref() }, waker);
     }
 }
 

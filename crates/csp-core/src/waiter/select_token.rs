@@ -21,6 +21,7 @@
 use std::task::Waker;
 
 use super::{Stale, ABORTED, SELECTED_BASE, WAITING};
+use crate::goroutine::waker::{queue_clone, store_queue_waker};
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 /// The owner is replacing the waker (the state is otherwise `WAITING`).
@@ -41,7 +42,7 @@ impl SelectToken {
     pub(crate) fn new(waker: &Waker) -> Self {
         Self {
             state: AtomicUsize::new(WAITING),
-            waker: UnsafeCell::new(Some(waker.clone())),
+            waker: UnsafeCell::new(Some(queue_clone(waker))),
         }
     }
 
@@ -104,11 +105,7 @@ impl SelectToken {
         }
         let cell = self.waker.get_mut();
         // SAFETY: we hold `UPDATING` (module invariants).
-        let stored = unsafe { cell.deref() };
-        match stored {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *stored = Some(waker.clone()),
-        }
+        store_queue_waker(unsafe { cell.deref() }, waker);
         #[allow(clippy::drop_non_drop)] // loom: the access ends with the pointer
         drop(cell);
         // A peer that waited on `UPDATING` now selects and takes this waker.

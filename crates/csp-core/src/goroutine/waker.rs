@@ -1,0 +1,404 @@
+//! The waker every goroutine is polled with, and what its live clones tell
+//! the deadlock detector.
+//!
+//! The goroutine wrapper (`spawn`) polls the user's future with a waker of its
+//! own, whose data is the goroutine's registry entry and which forwards every
+//! wake to the waker of the task that polls the goroutine (Tokio's). Two
+//! vtables share that data:
+//! - **foreign** clones: what `cx.waker().clone()` makes anywhere (a Tokio
+//!   timer, the I/O driver, `tokio::sync`, a `futures` channel, a plain
+//!   thread). Each live one is counted in [`WakeState`]: while any exists,
+//!   something outside csp may wake the goroutine, so it is not blocked.
+//! - **queue** clones: what csp's own wait queues keep (channels, select,
+//!   csp-sync), taken with [`queue_clone`]. They are not counted: a goroutine
+//!   whose only wakers sit in csp queues can be woken only by another
+//!   goroutine, which the detector sees.
+//!
+//! A goroutine is *awake* for the detector while it is being polled, while a
+//! wake has arrived that its next poll has not yet consumed, or while a
+//! foreign clone of its waker is alive. Only a goroutine that is not awake
+//! and whose last poll parked in a csp primitive is blocked.
+//!
+//! # Invariants
+//! - `foreign` equals the number of live foreign clones. A foreign clone is
+//!   made only from the waker the wrapper lends to a poll or from another
+//!   foreign clone, so the count rises from zero only during a poll.
+//! - A wake sets `notified` before a foreign clone it consumes is uncounted
+//!   (release), so a reader that sees the count drop (acquire) also sees the
+//!   wake. The wrapper clears `notified` at the start of each poll, before
+//!   polling the future: a wake that races the poll is never lost.
+//! - While the main goroutine is polled, wakes made on its thread through
+//!   goroutine wakers are held back ([`DeferredWakes`]) and delivered when the
+//!   poll returns `Pending`; if it returns `Ready` (or unwinds) they are
+//!   dropped: main's locals, dropped at the end of its body, cannot wake a
+//!   goroutine after the program ended.
+//!
+//! # Locking
+//! `TaskWaker::changed` holds the task waker only if a later poll brought a
+//! different one than the first (never for a Tokio task); held to clone or
+//! replace it, never while waking.
+
+use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
+use std::sync::{Arc, OnceLock, PoisonError};
+use std::task::{RawWaker, RawWakerVTable, Waker};
+
+use super::registry::Entry;
+use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+
+/// What the deadlock detector reads of one goroutine's waker.
+#[derive(Debug)]
+pub(crate) struct WakeState {
+    /// Live foreign clones of the goroutine's waker.
+    foreign: AtomicUsize,
+    /// A wake arrived since the last poll began.
+    notified: AtomicBool,
+    /// The goroutine's future is being polled.
+    polling: AtomicBool,
+}
+
+impl WakeState {
+    pub(crate) fn new() -> Self {
+        WakeState {
+            foreign: AtomicUsize::new(0),
+            notified: AtomicBool::new(false),
+            polling: AtomicBool::new(false),
+        }
+    }
+
+    /// The wrapper, before polling the future.
+    #[inline]
+    pub(crate) fn begin_poll(&self) {
+        self.polling.store(true, Ordering::SeqCst);
+        if self.notified.load(Ordering::Relaxed) {
+            self.notified.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// The wrapper, after polling the future.
+    #[inline]
+    pub(crate) fn end_poll(&self) {
+        self.polling.store(false, Ordering::SeqCst);
+    }
+
+    /// A foreign clone was made.
+    #[inline]
+    pub(crate) fn foreign_cloned(&self) {
+        self.foreign.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A foreign clone was dropped or consumed by a wake.
+    #[inline]
+    pub(crate) fn foreign_dropped(&self) {
+        self.foreign.fetch_sub(1, Ordering::Release);
+    }
+
+    /// A wake arrived (through any clone).
+    #[inline]
+    pub(crate) fn notify(&self) {
+        self.notified.store(true, Ordering::Release);
+    }
+
+    /// Whether something may still run or wake the goroutine without another
+    /// goroutine's help: being polled, woken and not yet polled, or a foreign
+    /// clone of its waker alive.
+    pub(crate) fn awake(&self) -> bool {
+        self.foreign.load(Ordering::SeqCst) != 0
+            || self.notified.load(Ordering::SeqCst)
+            || self.polling.load(Ordering::SeqCst)
+    }
+}
+
+/// The waker of the task that polls a goroutine: Tokio's task waker, or the
+/// `block_on` thread's.
+#[derive(Debug, Default)]
+pub(crate) struct TaskWaker {
+    /// The waker the first poll brought.
+    first: OnceLock<Waker>,
+    /// Set when a later poll brought a waker that does not wake the same task.
+    is_changed: AtomicBool,
+    /// That waker (see the module's `# Locking`).
+    changed: std::sync::Mutex<Option<Waker>>,
+}
+
+impl TaskWaker {
+    /// Records the waker of the poll that is starting (a pointer comparison
+    /// on every poll but the first, for a Tokio task).
+    #[inline]
+    pub(crate) fn update(&self, waker: &Waker) {
+        match self.first.get() {
+            None => {
+                let _ = self.first.set(waker.clone());
+            }
+            Some(first)
+                if first.will_wake(waker) && !self.is_changed.load(Ordering::Relaxed) => {}
+            Some(_) => self.update_slow(waker),
+        }
+    }
+
+    #[cold]
+    fn update_slow(&self, waker: &Waker) {
+        let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*changed {
+            Some(old) if old.will_wake(waker) => {}
+            _ => {
+                *changed = Some(waker.clone());
+                self.is_changed.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    fn wake(&self) {
+        if self.is_changed.load(Ordering::Acquire) {
+            let waker = self
+                .changed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        } else if let Some(first) = self.first.get() {
+            first.wake_by_ref();
+        }
+    }
+}
+
+/// Delivers a wake to the goroutine whose entry is `entry`, or holds it back
+/// while this thread polls the main goroutine.
+fn wake_entry(entry: &Arc<Entry>) {
+    entry.wake.notify();
+    let held = DEFERRED
+        .try_with(|d| {
+            let active = d.active.get();
+            if active {
+                d.held.borrow_mut().push(entry.clone());
+            }
+            active
+        })
+        .unwrap_or(false);
+    if !held {
+        entry.task.wake();
+    }
+}
+
+/// Wakes held back during a poll of the main goroutine.
+struct DeferredWakes {
+    active: Cell<bool>,
+    held: RefCell<Vec<Arc<Entry>>>,
+}
+
+thread_local! {
+    static DEFERRED: DeferredWakes = const {
+        DeferredWakes { active: Cell::new(false), held: RefCell::new(Vec::new()) }
+    };
+}
+
+/// Holds back goroutine wakes made on this thread while the main goroutine
+/// is polled; see the module invariants. Dropped after [`MainPoll::pending`]
+/// it delivers them; dropped otherwise (main returned, or unwound) it ends
+/// the run epoch and drops them.
+pub(crate) struct MainPoll {
+    registry: crate::loom::Arc<super::registry::Registry>,
+    completed: bool,
+}
+
+impl MainPoll {
+    pub(crate) fn begin(registry: crate::loom::Arc<super::registry::Registry>) -> Self {
+        DEFERRED.with(|d| d.active.set(true));
+        MainPoll {
+            registry,
+            completed: true,
+        }
+    }
+
+    /// Main's poll returned `Pending`: deliver the held wakes on drop.
+    pub(crate) fn pending(mut self) {
+        self.completed = false;
+    }
+}
+
+impl Drop for MainPoll {
+    fn drop(&mut self) {
+        let held = DEFERRED
+            .try_with(|d| {
+                d.active.set(false);
+                std::mem::take(&mut *d.held.borrow_mut())
+            })
+            .unwrap_or_default();
+        if self.completed {
+            // Main returned or unwound: freeze every goroutine, then drop the
+            // wakes its last poll made (no goroutine may observe its teardown).
+            self.registry.end_epoch();
+            drop(held);
+        } else {
+            for entry in held {
+                entry.task.wake();
+            }
+        }
+    }
+}
+
+/// The waker lent to one poll of the goroutine whose entry is `entry`: a
+/// foreign-vtable waker that owns no reference (the wrapper's entry outlives
+/// the poll), so lending it costs nothing.
+pub(crate) fn lend(entry: &Arc<Entry>) -> ManuallyDrop<Waker> {
+    let data = Arc::as_ptr(entry).cast::<()>();
+    // SAFETY: `data` points to a live `Entry` for the whole poll (the wrapper
+    // holds an `Arc`), and the waker is never dropped (`ManuallyDrop`), so
+    // the vtable's functions see a valid pointer and no reference is
+    // released that was not taken: clones take their own.
+    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(data, &FOREIGN)) })
+}
+
+/// The clone of `waker` a csp wait queue keeps: for a goroutine's waker, one
+/// that does not count as a possible outside waker; any other waker is
+/// cloned as is.
+///
+/// For csp primitives (channels, select, csp-sync) only: a clone taken here
+/// claims that only another goroutine (or a counted plain thread) will wake
+/// it.
+#[doc(hidden)]
+#[inline]
+pub fn queue_clone(waker: &Waker) -> Waker {
+    let vtable = waker.vtable();
+    if std::ptr::eq(vtable, &FOREIGN) || std::ptr::eq(vtable, &QUEUE) {
+        // SAFETY: both vtables' data is a pointer from `Arc::<Entry>::into_raw`
+        // or `Arc::as_ptr` of a live `Arc<Entry>` (the waker we were given
+        // keeps it alive); we take one more reference for the new waker.
+        unsafe { Arc::increment_strong_count(waker.data().cast::<Entry>()) };
+        // SAFETY: the reference just taken is owned by the new waker.
+        unsafe { Waker::from_raw(RawWaker::new(waker.data(), &QUEUE)) }
+    } else {
+        waker.clone()
+    }
+}
+
+/// Stores in `slot` the queue clone of `waker`, unless `slot` already holds
+/// a waker of the same task (as `Waker::will_wake`, seeing through the two
+/// kinds of goroutine waker).
+#[doc(hidden)]
+#[inline]
+pub fn store_queue_waker(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(old) if same_task(old, waker) => {}
+        _ => *slot = Some(queue_clone(waker)),
+    }
+}
+
+/// Whether `a` and `b` wake the same task.
+#[inline]
+fn same_task(a: &Waker, b: &Waker) -> bool {
+    a.will_wake(b) || (a.data() == b.data() && is_goroutine(a) && is_goroutine(b))
+}
+
+fn is_goroutine(w: &Waker) -> bool {
+    std::ptr::eq(w.vtable(), &FOREIGN) || std::ptr::eq(w.vtable(), &QUEUE)
+}
+
+/// Runs `f` on the entry behind a goroutine waker's data pointer, without
+/// taking or releasing a reference.
+///
+/// # Safety
+/// `data` comes from a live goroutine waker, which holds a reference for the
+/// duration of the call.
+unsafe fn with_entry<R>(data: *const (), f: impl FnOnce(&Arc<Entry>) -> R) -> R {
+    // SAFETY: `data` is an `Arc<Entry>` pointer with a reference held by the
+    // caller's waker; `ManuallyDrop` keeps this borrowed `Arc` from releasing it.
+    let entry = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Entry>()) });
+    f(&entry)
+}
+
+static FOREIGN: RawWakerVTable =
+    RawWakerVTable::new(foreign_clone, foreign_wake, foreign_wake_by_ref, foreign_drop);
+static QUEUE: RawWakerVTable =
+    RawWakerVTable::new(queue_clone_raw, queue_wake, queue_wake_by_ref, queue_drop);
+
+unsafe fn foreign_clone(data: *const ()) -> RawWaker {
+    // SAFETY: the waker being cloned holds a reference to the entry.
+    unsafe { with_entry(data, |entry| entry.wake.foreign_cloned()) };
+    // SAFETY: as above; the new reference is owned by the clone.
+    unsafe { Arc::increment_strong_count(data.cast::<Entry>()) };
+    RawWaker::new(data, &FOREIGN)
+}
+
+unsafe fn foreign_wake(data: *const ()) {
+    // SAFETY: a by-value wake consumes the waker's reference.
+    let entry = unsafe { Arc::from_raw(data.cast::<Entry>()) };
+    wake_entry(&entry);
+    // After the wake is recorded (see the module invariants).
+    entry.wake.foreign_dropped();
+}
+
+unsafe fn foreign_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker holds a reference for the call.
+    unsafe { with_entry(data, wake_entry) };
+}
+
+unsafe fn foreign_drop(data: *const ()) {
+    // SAFETY: dropping the waker releases its reference.
+    let entry = unsafe { Arc::from_raw(data.cast::<Entry>()) };
+    entry.wake.foreign_dropped();
+}
+
+unsafe fn queue_clone_raw(data: *const ()) -> RawWaker {
+    // SAFETY: the waker being cloned holds a reference; the new one is the clone's.
+    unsafe { Arc::increment_strong_count(data.cast::<Entry>()) };
+    RawWaker::new(data, &QUEUE)
+}
+
+unsafe fn queue_wake(data: *const ()) {
+    // SAFETY: a by-value wake consumes the waker's reference.
+    wake_entry(&unsafe { Arc::from_raw(data.cast::<Entry>()) });
+}
+
+unsafe fn queue_wake_by_ref(data: *const ()) {
+    // SAFETY: the waker holds a reference for the call.
+    unsafe { with_entry(data, wake_entry) };
+}
+
+unsafe fn queue_drop(data: *const ()) {
+    // SAFETY: dropping the waker releases its reference.
+    drop(unsafe { Arc::from_raw(data.cast::<Entry>()) });
+}
+
+#[cfg(all(test, loom))]
+mod loom_model {
+    use super::WakeState;
+    use crate::loom::{Arc, AtomicBool, Ordering};
+    use loom::thread;
+
+    /// A wake racing the last park: a goroutine's poll hands a foreign clone
+    /// to a timer and parks; the timer fires (consuming the clone) while the
+    /// detector looks. The detector must never see the goroutine blocked
+    /// after the park, since the wake has not been consumed by a new poll.
+    #[test]
+    fn wake_racing_the_last_park_is_never_blocked() {
+        loom::model(|| {
+            let state = Arc::new(WakeState::new());
+            let handed = Arc::new(AtomicBool::new(false));
+            // The goroutine's poll: clone the waker for the timer, park.
+            state.begin_poll();
+            state.foreign_cloned();
+            let timer = {
+                let (state, handed) = (state.clone(), handed.clone());
+                thread::spawn(move || {
+                    if handed.load(Ordering::Acquire) {
+                        // Fires: a by-value wake.
+                        state.notify();
+                        state.foreign_dropped();
+                    }
+                })
+            };
+            handed.store(true, Ordering::Release);
+            state.end_poll();
+            let detector = {
+                let state = state.clone();
+                thread::spawn(move || assert!(state.awake(), "reported a goroutine a timer holds"))
+            };
+            timer.join().unwrap();
+            detector.join().unwrap();
+            assert!(state.awake());
+        });
+    }
+}

@@ -7,17 +7,21 @@
 //!   re-executes itself with `CSP_DEADLOCK_CHILD=<name>` and runs only the
 //!   `child` test, which then runs that program's `main`. The parent checks
 //!   the message, the wait reasons, the locations and exit status 2, and
-//!   kills a child after [`CHILD_TIMEOUT`] (a failure).
+//!   kills a child that hangs (`support::child`; a failure).
 //! - Programs that must NOT report run in-process under `#[csp::test]`, where
 //!   a report would fail the test; a `#[csp::test]` that deadlocks must fail
 //!   with the dump (`#[should_panic]`).
 
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::child::ChildRun;
 
 use csp::prelude::*;
 use csp::select::{select, RecvCase, SelectCase};
+
+mod support {
+    pub mod child;
+}
 
 #[path = "../examples/deadlock.rs"]
 mod ex_deadlock;
@@ -34,8 +38,6 @@ mod ex_deadlock_waitgroup;
 
 /// The environment variable naming the program a child process runs.
 const CHILD_ENV: &str = "CSP_DEADLOCK_CHILD";
-/// A child still running after this long has hung: kill it, fail.
-const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the "no report" programs wait on something outside the goroutines.
 const OUTSIDE_DELAY: Duration = Duration::from_millis(200);
 /// The stress test's goroutine count and duration.
@@ -69,53 +71,8 @@ fn child() {
     std::process::exit(0);
 }
 
-/// What a child process did.
-struct ChildRun {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `name` in a child process of this test binary, killing it after
-/// [`CHILD_TIMEOUT`].
 fn run_child(name: &str) -> ChildRun {
-    let start = Instant::now();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, name)
-        .env("GOMAXPROCS", "2")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > CHILD_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("child {name} still running after {CHILD_TIMEOUT:?}: killed");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    ChildRun {
-        code: status.code(),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-        elapsed: start.elapsed(),
-    }
+    support::child::run_child(CHILD_ENV, name)
 }
 
 /// Runs a program that must deadlock and checks Go's report: the message,

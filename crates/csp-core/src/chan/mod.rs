@@ -31,7 +31,7 @@ pub(crate) mod snapshot;
 pub(crate) mod state;
 
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
-pub use receiver::{Receiver, Recv};
+pub use receiver::{Next, Receiver, Recv};
 pub use sender::{Send, Sender};
 pub use sink::SendSink;
 

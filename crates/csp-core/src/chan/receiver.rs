@@ -65,6 +65,51 @@ impl<T> Receiver<T> {
         }
     }
 
+    /// The next value of the receiver as a `Stream`: Go's `v, ok := <-ch` in a
+    /// `for v := range ch` loop, written `while let Some(v) = rx.next().await`.
+    ///
+    /// The same as `futures::StreamExt::next` (this inherent method is what
+    /// `rx.next()` calls), except that a goroutine parked here is reported
+    /// at this call's line in goroutine dumps; through `Stream` adapters the
+    /// dump can only name csp's `poll_next`. Shares the `Stream`'s receive in
+    /// flight, so mixing `next()` and `poll_next` loses nothing.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a value handed to a dropped `next()` stays with the
+    /// receiver and is returned by its next `next()` or `poll_next`.
+    ///
+    /// # Examples
+    /// ```
+    /// # csp_core::runtime_for_doctest(async {
+    /// let (tx, mut rx) = csp_core::chan::<u32>(2);
+    /// csp_core::go(async move {
+    ///     for i in 1..=3 {
+    ///         tx.send(i).await.unwrap();
+    ///     }
+    /// });
+    /// let mut sum = 0;
+    /// while let Some(v) = rx.next().await {
+    ///     sum += v;
+    /// }
+    /// assert_eq!(sum, 6);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn next(&mut self) -> Next<'_, T> {
+        Next {
+            rx: self,
+            at: Location::caller(),
+        }
+    }
+
+    /// Polls the `Stream`'s receive in flight, reporting `at` if it parks.
+    fn poll_stream(&mut self, cx: &mut Context<'_>, at: &'static Location<'static>) -> Poll<Option<T>> {
+        self.stream
+            .get_or_insert_with(|| Box::pin(RecvOp::new()))
+            .as_mut()
+            .poll(&self.chan, cx, at)
+    }
+
     /// Receives without waiting: Go's `select { case v := <-ch: ... default: ... }`.
     ///
     /// # Errors
@@ -182,11 +227,7 @@ impl<T> futures_core::Stream for Receiver<T> {
 
     /// Go's `for v := range ch`: yields values until closed and drained.
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        this.stream
-            .get_or_insert_with(|| Box::pin(RecvOp::new()))
-            .as_mut()
-            .poll(&this.chan, cx, Location::caller())
+        self.get_mut().poll_stream(cx, Location::caller())
     }
 }
 
@@ -197,6 +238,29 @@ impl<T> futures_core::FusedStream for Receiver<T> {
 }
 
 impl<T> Unpin for Receiver<T> {}
+
+/// The future of [`Receiver::next`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Next<'a, T> {
+    rx: &'a mut Receiver<T>,
+    at: &'static Location<'static>,
+}
+
+impl<T> Future for Next<'_, T> {
+    type Output = Option<T>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.rx.poll_stream(cx, this.at)
+    }
+}
+
+impl<T> fmt::Debug for Next<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next").finish_non_exhaustive()
+    }
+}
 
 /// The future of [`Receiver::recv`].
 ///

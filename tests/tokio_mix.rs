@@ -1,0 +1,378 @@
+//! csp inside real Tokio programs: the deadlock detector never reports a
+//! program that something outside csp can still wake (a Tokio timer, a
+//! socket, `tokio::sync`, a `futures` channel, a plain thread holding a
+//! waker), still reports one that nothing can wake, and a program ends
+//! quietly when main returns (issue 15).
+//!
+//! Every program runs in a child process of this test binary (a report, or
+//! a panic printed by a goroutine, must fail the test instead of killing the
+//! harness): the binary re-executes itself with `CSP_MIX_CHILD=<name>` and
+//! runs only its `child` test.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use csp::prelude::*;
+use csp::{goroutines, WaitReason};
+
+mod support {
+    pub mod child;
+}
+
+use support::child::{run_child, ChildRun};
+
+/// The environment variable naming the program a child process runs.
+const CHILD_ENV: &str = "CSP_MIX_CHILD";
+/// How long the outside world (timer, thread, socket) takes to wake a program:
+/// longer than the detector's confirmation window (100 ms) plus its first look.
+const OUTSIDE: Duration = Duration::from_millis(400);
+/// Runs of the main-returns programs; each must exit 0 with an empty stderr.
+const MAIN_RETURN_RUNS: usize = 50;
+/// Runtimes the soak test builds, one after another, in one process.
+const SOAK_RUNTIMES: usize = 200;
+/// The soak test's chain of goroutines in each runtime.
+const SOAK_CHAIN: usize = 1_000;
+/// CPU-hogging threads beside the soak test's runtimes (2 cores here).
+const SOAK_HOGS: usize = 2;
+
+const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!";
+
+/// The child side: runs the program named by [`CHILD_ENV`]; a no-op in the
+/// parent's own run.
+#[test]
+fn child() {
+    let Ok(name) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    match name.as_str() {
+        "timeout" => csp::run(timeout_around_recv()),
+        "select_sleep" => csp::run(select_recv_or_sleep()),
+        "select_accept" => csp::run(select_recv_or_accept()),
+        "oneshot" => csp::run(select_recv_or_oneshot()),
+        "notify" => csp::run(goroutine_loops_on_notify()),
+        "thread_waker" => csp::run(thread_holds_a_waker()),
+        "after_timeout" => csp::run(channel_wait_after_the_timeout_fired()),
+        "main_returns" => csp::run(main_returns_with_parked_senders()),
+        "main_returns_block_on" => {
+            let rt = Runtime::new().unwrap();
+            rt.block_on(main_returns_with_parked_senders());
+            drop(rt);
+            println!("runtime dropped");
+        }
+        "soak" => soak(),
+        other => panic!("unknown child program {other}"),
+    }
+    std::process::exit(0);
+}
+
+/// Runs `name`, which must end normally: exit 0, no report, `expect` printed.
+fn expect_clean(name: &str, expect: &str) -> ChildRun {
+    let run = run_child(CHILD_ENV, name);
+    assert!(
+        !run.stderr.contains(FATAL),
+        "{name}: false deadlock report:\n{}",
+        run.stderr
+    );
+    assert_eq!(run.code, Some(0), "{name}: exit status; stderr:\n{}", run.stderr);
+    assert!(
+        run.stdout.contains(expect),
+        "{name}: expected {expect:?} in stdout:\n{}",
+        run.stdout
+    );
+    run
+}
+
+async fn timeout_around_recv() {
+    let (_tx, rx) = csp::chan::<u32>(0);
+    let out = tokio::time::timeout(OUTSIDE, rx.recv()).await;
+    assert!(out.is_err(), "nothing was sent");
+    println!("timed out");
+}
+
+#[test]
+fn tokio_timeout_around_a_channel_receive_is_not_a_deadlock() {
+    expect_clean("timeout", "timed out");
+}
+
+async fn select_recv_or_sleep() {
+    let (_tx, rx) = csp::chan::<u32>(0);
+    tokio::select! {
+        v = rx.recv() => panic!("nothing was sent, got {v:?}"),
+        _ = tokio::time::sleep(OUTSIDE) => println!("slept"),
+    }
+}
+
+#[test]
+fn tokio_select_with_a_sleep_is_not_a_deadlock() {
+    expect_clean("select_sleep", "slept");
+}
+
+async fn select_recv_or_accept() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        std::thread::sleep(OUTSIDE);
+        let _conn = std::net::TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    });
+    let (_tx, rx) = csp::chan::<u32>(0);
+    tokio::select! {
+        v = rx.recv() => panic!("nothing was sent, got {v:?}"),
+        c = listener.accept() => {
+            c.unwrap();
+            println!("accepted");
+        }
+    }
+}
+
+#[test]
+fn tokio_select_with_a_socket_accept_is_not_a_deadlock() {
+    expect_clean("select_accept", "accepted");
+}
+
+async fn select_recv_or_oneshot() {
+    let (once_tx, once_rx) = futures::channel::oneshot::channel::<u32>();
+    std::thread::spawn(move || {
+        std::thread::sleep(OUTSIDE);
+        once_tx.send(7).unwrap();
+    });
+    let (_tx, rx) = csp::chan::<u32>(0);
+    tokio::select! {
+        v = rx.recv() => panic!("nothing was sent, got {v:?}"),
+        v = once_rx => println!("oneshot {}", v.unwrap()),
+    }
+}
+
+#[test]
+fn futures_oneshot_completed_by_a_plain_thread_is_not_a_deadlock() {
+    expect_clean("oneshot", "oneshot 7");
+}
+
+/// Main waits on a csp channel only; the goroutine that will send on it
+/// waits for a `tokio::sync::Notify` that a plain thread notifies.
+async fn goroutine_loops_on_notify() {
+    const NOTIFICATIONS: usize = 3;
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let (done_tx, done_rx) = csp::chan::<usize>(0);
+    let (_stop_tx, stop_rx) = csp::chan::<()>(0);
+    let waiting = notify.clone();
+    go(async move {
+        let mut seen = 0;
+        while seen < NOTIFICATIONS {
+            tokio::select! {
+                _ = waiting.notified() => seen += 1,
+                _ = stop_rx.recv() => unreachable!("never sent"),
+            }
+        }
+        done_tx.send(seen).await.unwrap();
+    });
+    std::thread::spawn(move || {
+        for _ in 0..NOTIFICATIONS {
+            std::thread::sleep(OUTSIDE / 2);
+            notify.notify_one();
+        }
+    });
+    println!("notified {}", done_rx.recv().await.unwrap());
+}
+
+#[test]
+fn tokio_notify_from_a_plain_thread_is_not_a_deadlock() {
+    expect_clean("notify", "notified 3");
+}
+
+/// A future that hands a clone of its waker to a plain thread, which wakes
+/// it after [`OUTSIDE`].
+struct ThreadWakes {
+    started: bool,
+    done: Arc<AtomicBool>,
+}
+
+impl Future for ThreadWakes {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.done.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        if !self.started {
+            self.started = true;
+            let (waker, done) = (cx.waker().clone(), self.done.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(OUTSIDE);
+                done.store(true, Ordering::Release);
+                waker.wake();
+            });
+        }
+        Poll::Pending
+    }
+}
+
+async fn thread_holds_a_waker() {
+    let (_tx, rx) = csp::chan::<u32>(0);
+    let woken = ThreadWakes {
+        started: false,
+        done: Arc::new(AtomicBool::new(false)),
+    };
+    tokio::select! {
+        v = rx.recv() => panic!("nothing was sent, got {v:?}"),
+        _ = woken => println!("woken by the thread"),
+    }
+}
+
+#[test]
+fn a_plain_thread_holding_a_cloned_waker_is_not_a_deadlock() {
+    expect_clean("thread_waker", "woken by the thread");
+}
+
+/// A mixed wait that ends (the timeout fires), then a channel wait nothing
+/// can end: a real deadlock, reported after the timer fired.
+async fn channel_wait_after_the_timeout_fired() {
+    let (_tx, rx) = csp::chan::<u32>(0);
+    let out = tokio::time::timeout(OUTSIDE, rx.recv()).await;
+    assert!(out.is_err());
+    println!("timer fired");
+    rx.recv().await;
+    unreachable!("nothing sends");
+}
+
+#[test]
+fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
+    let run = run_child(CHILD_ENV, "after_timeout");
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains(FATAL), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("goroutine 1 [chan receive]:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("timer fired"), "reported before the timer fired");
+    assert!(run.elapsed >= OUTSIDE);
+}
+
+/// Goroutines parked sending to channels main owns when main returns: in
+/// Go they never run again. Here main's receivers are dropped as main
+/// returns, which closes the channels; a goroutine that observed it would
+/// panic on its `unwrap` (printing, and exiting 2). Main's last receive also
+/// takes a value from a parked sender, waking it as main returns.
+async fn main_returns_with_parked_senders() {
+    const SENDERS: u32 = 8;
+    let (tx, rx) = csp::chan::<u32>(0);
+    for i in 0..SENDERS {
+        let tx = tx.clone();
+        go(async move {
+            loop {
+                tx.send(i).await.unwrap();
+            }
+        });
+    }
+    let (buffered_tx, _buffered_rx) = csp::chan::<u32>(1);
+    go(async move {
+        loop {
+            buffered_tx
+                .send(1)
+                .await
+                .expect("main's buffered receiver is alive");
+        }
+    });
+    drop(tx);
+    // Wait until every goroutine is parked on its send.
+    while goroutines()
+        .iter()
+        .filter(|g| g.wait_reason() == Some(WaitReason::ChanSend))
+        .count()
+        < SENDERS as usize + 1
+    {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    rx.recv().await.unwrap();
+    println!("main returns");
+}
+
+#[test]
+fn main_returning_stops_every_goroutine_quietly() {
+    for name in ["main_returns", "main_returns_block_on"] {
+        for run in 0..MAIN_RETURN_RUNS {
+            let out = run_child(CHILD_ENV, name);
+            assert_eq!(
+                (out.code, out.stderr.as_str()),
+                (Some(0), ""),
+                "{name}, run {run}: exit status and stderr"
+            );
+            assert!(out.stdout.contains("main returns"), "{}", out.stdout);
+        }
+    }
+}
+
+/// Many short runtimes in one process, on more workers than cores and beside
+/// busy threads, each running a goroutine chain whose stages wait on channels
+/// inside Tokio timeouts and selects: never a report.
+fn soak() {
+    let stop = Arc::new(AtomicBool::new(false));
+    let hogs: Vec<_> = (0..SOAK_HOGS)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            })
+        })
+        .collect();
+    let completed = Arc::new(AtomicUsize::new(0));
+    for round in 0..SOAK_RUNTIMES {
+        let rt = Runtime::builder().gomaxprocs(4).build().unwrap();
+        let sum = rt.run(soak_round(round as u64));
+        assert_eq!(sum, round as u64 + SOAK_CHAIN as u64);
+        completed.fetch_add(1, Ordering::Relaxed);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for hog in hogs {
+        hog.join().unwrap();
+    }
+    println!("soak ok: {} runtimes", completed.load(Ordering::Relaxed));
+}
+
+async fn soak_round(seed: u64) -> u64 {
+    let (first_tx, mut prev) = csp::chan::<u64>(0);
+    for stage in 0..SOAK_CHAIN {
+        let (tx, rx) = csp::chan::<u64>(if stage % 3 == 0 { 1 } else { 0 });
+        let input = prev;
+        go(async move {
+            let v = if stage % 2 == 0 {
+                tokio::time::timeout(Duration::from_secs(20), input.recv())
+                    .await
+                    .expect("the chain moves")
+                    .unwrap()
+            } else {
+                tokio::select! {
+                    v = input.recv() => v.unwrap(),
+                    _ = tokio::time::sleep(Duration::from_secs(20)) => panic!("the chain stalled"),
+                }
+            };
+            if stage % 97 == 0 {
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+            tx.send(v + 1).await.unwrap();
+        });
+        prev = rx;
+    }
+    first_tx.send(seed).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(20), prev.recv())
+        .await
+        .expect("the chain delivers")
+        .unwrap()
+}
+
+#[test]
+fn soak_many_short_runtimes_under_cpu_load_never_report() {
+    let run = expect_clean("soak", "soak ok");
+    assert!(
+        run.stdout.contains(&format!("soak ok: {SOAK_RUNTIMES} runtimes")),
+        "{}",
+        run.stdout
+    );
+}

@@ -38,6 +38,11 @@ const SOAK_RUNTIMES: usize = 200;
 const SOAK_CHAIN: usize = 1_000;
 /// CPU-hogging threads beside the soak test's runtimes (2 cores here).
 const SOAK_HOGS: usize = 2;
+/// Every this many rounds, main first waits this long in a Tokio timeout on a
+/// channel nobody sends on, while the whole chain sits parked in csp: only
+/// the timer can wake the program.
+const SOAK_IDLE_EVERY: u64 = 4;
+const SOAK_IDLE: Duration = Duration::from_millis(150);
 
 const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!";
 
@@ -361,6 +366,11 @@ async fn soak_round(seed: u64) -> u64 {
         prev = rx;
     }
     first_tx.send(seed).await.unwrap();
+    if seed % SOAK_IDLE_EVERY == 0 {
+        let (_never_tx, never) = csp::chan::<u64>(0);
+        let idle = tokio::time::timeout(SOAK_IDLE, never.recv()).await;
+        assert!(idle.is_err(), "nothing sends on it");
+    }
     tokio::time::timeout(Duration::from_secs(20), prev.recv())
         .await
         .expect("the chain delivers")

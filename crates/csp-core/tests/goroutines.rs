@@ -361,3 +361,36 @@ fn block_on_registers_main_and_counts_it() {
         assert_eq!(rt.block_on(async { num_goroutine() }), 1);
     });
 }
+
+/// A goroutine ranging over a receiver as a `Stream` (`rx.next().await`,
+/// the call `futures::StreamExt` users write) is reported at the user's line.
+#[test]
+fn a_goroutine_parked_in_next_reports_the_users_line() {
+    use futures::StreamExt as _;
+    within(|| {
+        runtime(2).run(async {
+            let (tx, mut rx) = csp_core::chan::<u32>(0);
+            let (line_tx, line_rx) = csp_core::chan::<u32>(1);
+            let ranger = go(async move {
+                line_tx.send(line!() + 1).await.unwrap();
+                while let Some(v) = rx.next().await {
+                    assert_eq!(v, 1);
+                }
+            });
+            let line = line_rx.recv().await.unwrap();
+            let parked = loop {
+                let all = goroutines();
+                if let Some(g) = all.iter().find(|g| g.id == ranger.id() && g.blocked_at().is_some()) {
+                    break *g;
+                }
+                gosched().await;
+            };
+            assert_eq!(parked.wait_reason(), Some(WaitReason::ChanReceive));
+            let at = parked.blocked_at().unwrap();
+            assert_eq!((at.file(), at.line()), (file!(), line), "blocked at {at}");
+            tx.send(1).await.unwrap();
+            drop(tx);
+            ranger.await.unwrap();
+        });
+    });
+}

@@ -1,16 +1,30 @@
 //! Deadlock detection: Go's `fatal error: all goroutines are asleep - deadlock!`
 //! on csp's own [`Runtime`](crate::Runtime).
 //!
+//! # What "blocked" means
+//! A goroutine is blocked when nothing but another goroutine can wake it:
+//! - its last poll returned `Pending` after a csp primitive called
+//!   `record_park` (channel send/receive, select, `select {}`, csp-sync's
+//!   WaitGroup/Mutex/...): that gives the wait reason Go prints; and
+//! - it is not *awake* (`goroutine::waker`): not being polled, no wake
+//!   pending, and **no clone of its waker alive outside csp's own wait
+//!   queues**. Every goroutine is polled with a csp waker; csp's queues take
+//!   their clones through `queue_clone`, anything else (a Tokio timer, the I/O
+//!   driver, `tokio::sync`, a `futures` channel, another runtime's task, a
+//!   plain thread) takes a counted one. So `tokio::time::timeout(d, rx.recv())`
+//!   or a `tokio::select!` over a receive and a socket is awake while its
+//!   timer or socket holds the waker, and blocked again once only the channel
+//!   wait remains.
+//!
+//! A foreign clone that is never woken nor dropped (a stale waker in some
+//! structure) keeps the goroutine awake: a missed report, never a false one.
+//!
 //! # The rule
 //! A csp runtime is deadlocked when, for a whole confirmation window
 //! ([`CONFIRM`], 100 ms), all of the following hold and nothing changes:
 //! 1. a `run`/`block_on` call is in progress on it (once main returns, blocked
 //!    goroutines are leaks, not a deadlock: Go exits there too);
-//! 2. every live goroutine, main included, is `Waiting`: its last poll
-//!    returned `Pending` after a csp primitive called `record_park` (channel
-//!    send/receive, select, `select {}`, and csp-sync's WaitGroup/Mutex/...).
-//!    A goroutine awaiting a timer, I/O, `blocking(..)` or any non-csp future
-//!    is `Running` and vetoes the report;
+//! 2. every live goroutine, main included, is blocked (above);
 //! 3. every worker thread is parked (Tokio's `on_thread_park`), and no worker
 //!    unparked during the window, so no woken goroutine is waiting to be
 //!    polled;
@@ -19,45 +33,45 @@
 //! 5. no external waker exists anywhere in the process (see below).
 //!
 //! "Nothing changes" means: the registry generation (bumped by every spawn,
-//! exit and state change), the external-waker generation and the workers'
-//! unpark count read the same at both ends of the window. A transient state
-//! (a thread about to send, a waker in flight) changes one of them, so it
-//! never produces a report.
+//! exit and wait-reason change), the external-waker generation and the
+//! workers' unpark count read the same at both ends of the window, and both
+//! readings find no goroutine awake.
 //!
-//! # External wakers
-//! Something outside the goroutines may still wake one:
-//! - An [`ExternalWaker`] guard ([`external_waker()`]): while any is alive, no
-//!   deadlock is reported. Users create one before handing a channel end to a
-//!   plain thread that feeds it with `try_send` or starts with a long sleep,
-//!   and move it into that thread. csp timers (`after`, `tick`, `sleep`,
-//!   `Timer`; crates/csp-core/src/time) hold one per pending timer, taken
-//!   with `ExternalWaker::new()` when armed and dropped when fired or
-//!   cancelled. Each `blocking(..)` closure holds one from the call until it
-//!   returns, even if the goroutine dropped its future.
-//! - A plain OS thread (outside every Tokio runtime) that has called a
-//!   `*_blocking` channel method counts as one from its first such call until
-//!   it exits (a thread-local registration), except while it is itself
-//!   parked inside a `*_blocking` call on a csp primitive, or driving a
-//!   runtime's main goroutine (`Runtime::run`/`block_on`). A thread of a
-//!   runtime's blocking pool is not registered: its closure holds an
-//!   `ExternalWaker` already.
+//! # Plain threads and other runtimes
+//! A plain thread that calls csp's `*_blocking` methods parks with its own
+//! waker, and wakes goroutines through the wakers csp's queues hold, which do
+//! not count. So plain threads are counted as possible wakers themselves:
+//! - a plain OS thread (outside every Tokio runtime) counts from its first
+//!   `*_blocking` call until it exits (a thread-local registration), except
+//!   while it is itself parked inside a `*_blocking` call on a csp primitive,
+//!   or driving a runtime's main goroutine (`Runtime::run`/`block_on`). A
+//!   thread of a runtime's blocking pool is not registered: each
+//!   `blocking(..)` closure holds an [`ExternalWaker`] for its whole run.
+//! - csp timers (`after`, `tick`, `sleep`, `Timer`) hold an [`ExternalWaker`]
+//!   while they may fire.
 //!
-//! A plain thread that only sleeps before its first `*_blocking` call is not
-//! yet registered when main parks: give it an [`ExternalWaker`]. So must a
-//! goroutine of *another* csp runtime that feeds this one's channels: each
-//! runtime sees only its own goroutines (Go has a single runtime).
+//! The one case a user must mark: a plain thread (or a goroutine of *another*
+//! csp runtime: each runtime sees only its own goroutines) that will feed
+//! this runtime's channels before its first `*_blocking` call (it sleeps
+//! first, or only uses `try_send`/`try_recv`) holds no waker csp can see.
+//! Give it an [`ExternalWaker`] ([`external_waker()`]), created before it
+//! starts and moved into it.
 //!
 //! # When it looks
-//! The worker that parks last, while every goroutine waits, kicks the
-//! watchdog; otherwise the watchdog looks every [`POLL`] (200 ms). A deadlock
-//! is reported [`CONFIRM`] after the first look that sees it: about 0.1 s
-//! after the last goroutine parks, 0.3 s at worst.
+//! The worker that parks last, while every goroutine has parked in csp,
+//! kicks the watchdog; otherwise the watchdog looks every [`POLL`] (200 ms).
+//! A deadlock is reported [`CONFIRM`] after the first look that sees it:
+//! about 0.1 s after the last goroutine parks, 0.3 s at worst.
 //!
 //! # Invariants
-//! - The channel hot path is untouched: channels only call `record_park` (as
-//!   before). The goroutine wrapper adds one atomic add per state *change*
-//!   (not per poll) and two per spawn and per exit; workers add two atomic
-//!   adds per park/unpark.
+//! - The channel hot path is untouched: an operation that completes without
+//!   parking adds no atomic. A park stores a queue clone of the waker (one
+//!   reference count, as Tokio's own clone); a poll adds two plain stores
+//!   (`polling`), a wake one store (`notified`). The wrapper adds one atomic
+//!   add per wait-reason *change* (not per poll) and two per spawn and per
+//!   exit; workers add two atomic adds per park/unpark. Reading "every
+//!   goroutine awake or not" is O(n), done by the watchdog only when every
+//!   goroutine has parked in csp.
 //! - A runtime reports at most once; the watchdog thread then exits. It also
 //!   exits when the runtime is dropped ([`Detector::shutdown`]).
 //!

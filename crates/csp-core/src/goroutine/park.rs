@@ -4,10 +4,12 @@
 //! A primitive that returns `Poll::Pending` because only another goroutine can
 //! wake it calls [`record_park`] just before returning. The goroutine wrapper
 //! (see `goroutine::spawn`) clears the record before each poll of its future
-//! and reads it afterwards: a `Pending` poll with a record means "blocked in
-//! csp, reason R, at location L"; a `Pending` poll without one means "waiting
+//! and reads it afterwards: a `Pending` poll with a record means "parked in
+//! csp, reason R, at location L" (what a dump shows; the deadlock detector
+//! also asks the goroutine's waker whether anything outside csp holds it,
+//! see `goroutine::deadlock`); a `Pending` poll without one means "waiting
 //! on something csp cannot see" (a timer, I/O, a foreign future) and counts as
-//! running for deadlock detection.
+//! running.
 //!
 //! # Invariants
 //! - The record is per thread and only meaningful between the wrapper's

@@ -15,9 +15,14 @@
 //!   goroutine (the future given to `csp::run`, `Runtime::run` or the first
 //!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2.
 //! - An entry's state is `Waiting` only if its last poll returned `Pending`
-//!   after a csp primitive called `park::record_park`; otherwise `Running`
-//!   (which includes awaiting timers, I/O or foreign futures). `since` is the
-//!   instant the state last changed, not the last poll.
+//!   after a csp primitive called `park::record_park`; otherwise `Running`.
+//!   `Waiting` is what a dump shows; whether the goroutine is really blocked
+//!   also depends on its waker's clones (`Entry::wake`, see `waker`): a
+//!   goroutine awaiting a channel inside `tokio::time::timeout` shows
+//!   `[chan receive]` but is awake. `since` is the instant the state last
+//!   changed, not the last poll.
+//! - The run epoch moves on when a main goroutine completes or the runtime is
+//!   dropped; goroutines spawned in an earlier epoch are never polled again.
 //! - `live` equals the number of entries in `table`, and the low half of
 //!   `word` the number of them whose state is `Waiting`; both are updated in
 //!   the same critical section as the change they count (`word` under the

@@ -10,6 +10,15 @@
 //! - `trace!` events inside the span: `goroutine spawned`, `goroutine parked`
 //!   (reason, blocking call) on each `Pending` poll with a park record,
 //!   `goroutine unparked` when polled again after one, `goroutine exited`.
+//! - The user's future is polled with the goroutine's own waker
+//!   (`waker::lend`), which forwards to the task's and tells the deadlock
+//!   detector which of its clones live outside csp.
+//! - Once the registry's run epoch moves past the goroutine's (main
+//!   returned, the runtime is dropped), the wrapper returns `Pending` without
+//!   polling the future: no goroutine runs after main. A main goroutine's
+//!   polls hold back the wakes they make (`waker::MainPoll`), delivered when
+//!   main parks and dropped when it returns, so main's teardown (its locals
+//!   dropped, channels closing) wakes no one.
 //! - Panics are caught only when the runtime's policy asks for Go's crash
 //!   ([`PanicMode::Exit`]) or a test report ([`PanicMode::Report`]); otherwise
 //!   they unwind into Tokio, which surfaces them through the handle.

@@ -13,9 +13,11 @@
 //! - A [`Runtime`] has exactly GOMAXPROCS worker threads for its whole life.
 //! - While `run`/`block_on` is in progress, Go's deadlock detection is armed
 //!   (unless turned off in the builder): see `goroutine::deadlock`.
-//! - Dropping a [`Runtime`] never waits for goroutines (Go: the program ends
-//!   when `main` returns); they are dropped at their next `.await`, and a
-//!   goroutine busy in synchronous code is abandoned on its thread.
+//! - When a main goroutine (`run`, `block_on`) returns, or the [`Runtime`] is
+//!   dropped, every goroutine spawned so far is frozen: never polled again
+//!   (Go: the program ends when `main` returns). Dropping a runtime never
+//!   waits for goroutines; they are dropped unpolled, and a goroutine busy in
+//!   synchronous code at that moment is abandoned on its thread.
 
 mod blocking;
 mod builder;
@@ -93,8 +95,11 @@ impl Runtime {
     ///
     /// Go's `main`: it runs on the same GOMAXPROCS threads as every other
     /// goroutine, so on a 1-worker runtime main and the goroutines share one
-    /// thread. Goroutines still running when it returns keep running until
-    /// the runtime is dropped.
+    /// thread. When it returns, the goroutines spawned so far are never
+    /// polled again (a goroutine in the middle of a poll on another worker
+    /// finishes that poll: csp cannot preempt it), and wakes made by main's
+    /// last poll, such as channels closing as its locals drop, reach none of
+    /// them.
     ///
     /// # Panics
     ///
@@ -127,7 +132,8 @@ impl Runtime {
     /// `fut` is registered as a goroutine (the main goroutine, id 1, the first
     /// time) but, unlike [`Runtime::run`], runs on the calling thread, so it
     /// need not be `Send`. Its panics resume in the caller whatever the
-    /// [`PanicPolicy`].
+    /// [`PanicPolicy`]. When it returns, goroutines spawned so far stop as
+    /// after [`Runtime::run`]; a later `block_on` starts afresh.
     #[track_caller]
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         let at = Location::caller();
@@ -173,8 +179,9 @@ impl Drop for Runtime {
 /// output once it completes, without waiting for other goroutines.
 ///
 /// Mirrors a Go program's `func main()`: when main returns, the program is
-/// over and goroutines still running are abandoned (the runtime shuts down in
-/// the background; a goroutine is dropped at its next `.await`). This is what
+/// over: goroutines still running are never polled again, nothing they would
+/// see of main's teardown reaches them, and the runtime shuts down in the
+/// background. This is what
 /// `#[csp::main]` expands to, for code that does not use attributes.
 ///
 /// # Panics

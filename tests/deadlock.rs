@@ -195,7 +195,12 @@ fn sigquit_child() {
         let pid = std::process::id().to_string();
         // The shell's `kill` builtin: present wherever `sh` is.
         let signal = format!("kill -QUIT {pid}");
-        let killed = blocking(move || Command::new("sh").args(["-c", &signal]).status()).await;
+        let killed = blocking(move || {
+            std::process::Command::new("sh")
+                .args(["-c", &signal])
+                .status()
+        })
+        .await;
         assert!(killed.unwrap().success());
         tokio::time::sleep(Duration::from_millis(300)).await;
         tx.send(()).await.unwrap();

@@ -82,7 +82,12 @@ fn expect_clean(name: &str, expect: &str) -> ChildRun {
         "{name}: false deadlock report:\n{}",
         run.stderr
     );
-    assert_eq!(run.code, Some(0), "{name}: exit status; stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{name}: exit status; stderr:\n{}",
+        run.stderr
+    );
     assert!(
         run.stdout.contains(expect),
         "{name}: expected {expect:?} in stdout:\n{}",
@@ -253,7 +258,10 @@ fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("timer fired"), "reported before the timer fired");
+    assert!(
+        run.stdout.contains("timer fired"),
+        "reported before the timer fired"
+    );
     assert!(run.elapsed >= OUTSIDE);
 }
 
@@ -381,7 +389,8 @@ async fn soak_round(seed: u64) -> u64 {
 fn soak_many_short_runtimes_under_cpu_load_never_report() {
     let run = expect_clean("soak", "soak ok");
     assert!(
-        run.stdout.contains(&format!("soak ok: {SOAK_RUNTIMES} runtimes")),
+        run.stdout
+            .contains(&format!("soak ok: {SOAK_RUNTIMES} runtimes")),
         "{}",
         run.stdout
     );

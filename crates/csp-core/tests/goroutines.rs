@@ -366,6 +366,8 @@ fn block_on_registers_main_and_counts_it() {
 /// the call `futures::StreamExt` users write) is reported at the user's line.
 #[test]
 fn a_goroutine_parked_in_next_reports_the_users_line() {
+    // In scope on purpose: `rx.next()` still resolves to the inherent method.
+    #[allow(unused_imports)]
     use futures::StreamExt as _;
     within(|| {
         runtime(2).run(async {
@@ -380,7 +382,10 @@ fn a_goroutine_parked_in_next_reports_the_users_line() {
             let line = line_rx.recv().await.unwrap();
             let parked = loop {
                 let all = goroutines();
-                if let Some(g) = all.iter().find(|g| g.id == ranger.id() && g.blocked_at().is_some()) {
+                if let Some(g) = all
+                    .iter()
+                    .find(|g| g.id == ranger.id() && g.blocked_at().is_some())
+                {
                     break *g;
                 }
                 gosched().await;

@@ -95,6 +95,7 @@ impl<T> Receiver<T> {
     /// # });
     /// ```
     #[track_caller]
+    #[allow(clippy::should_implement_trait)] // a future, shadowing `StreamExt::next`
     pub fn next(&mut self) -> Next<'_, T> {
         Next {
             rx: self,
@@ -103,7 +104,11 @@ impl<T> Receiver<T> {
     }
 
     /// Polls the `Stream`'s receive in flight, reporting `at` if it parks.
-    fn poll_stream(&mut self, cx: &mut Context<'_>, at: &'static Location<'static>) -> Poll<Option<T>> {
+    fn poll_stream(
+        &mut self,
+        cx: &mut Context<'_>,
+        at: &'static Location<'static>,
+    ) -> Poll<Option<T>> {
         self.stream
             .get_or_insert_with(|| Box::pin(RecvOp::new()))
             .as_mut()

@@ -181,20 +181,23 @@ impl<F: Future> Future for Goroutine<F> {
         entry.wake.begin_poll();
         let waker = waker::lend(entry);
         let mut gcx = TaskContext::from_waker(&waker);
-        let main_poll = this.main.then(|| MainPoll::begin(this.guard.registry_arc()));
+        let main_poll = this
+            .main
+            .then(|| MainPoll::begin(this.guard.registry_arc()));
         park::begin_poll();
         let poll = match this.catch {
             None => this.fut.as_mut().poll(&mut gcx),
-            Some(ctx) => match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx)))
-            {
-                Ok(poll) => poll,
-                Err(payload) => {
-                    park::end_poll();
-                    let (id, at) = (this.guard.entry().id, this.guard.entry().spawned_at);
-                    this.guard.unregister();
-                    goroutine_panicked(ctx, id, at, payload)
+            Some(ctx) => {
+                match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx))) {
+                    Ok(poll) => poll,
+                    Err(payload) => {
+                        park::end_poll();
+                        let (id, at) = (this.guard.entry().id, this.guard.entry().spawned_at);
+                        this.guard.unregister();
+                        goroutine_panicked(ctx, id, at, payload)
+                    }
                 }
-            },
+            }
         };
         let record = park::end_poll();
         this.guard.entry().wake.end_poll();

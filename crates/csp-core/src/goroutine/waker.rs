@@ -130,8 +130,7 @@ impl TaskWaker {
             None => {
                 let _ = self.first.set(waker.clone());
             }
-            Some(first)
-                if first.will_wake(waker) && !self.is_changed.load(Ordering::Relaxed) => {}
+            Some(first) if first.will_wake(waker) && !self.is_changed.load(Ordering::Relaxed) => {}
             Some(_) => self.update_slow(waker),
         }
     }
@@ -309,8 +308,12 @@ unsafe fn with_entry<R>(data: *const (), f: impl FnOnce(&Arc<Entry>) -> R) -> R 
     f(&entry)
 }
 
-static FOREIGN: RawWakerVTable =
-    RawWakerVTable::new(foreign_clone, foreign_wake, foreign_wake_by_ref, foreign_drop);
+static FOREIGN: RawWakerVTable = RawWakerVTable::new(
+    foreign_clone,
+    foreign_wake,
+    foreign_wake_by_ref,
+    foreign_drop,
+);
 static QUEUE: RawWakerVTable =
     RawWakerVTable::new(queue_clone_raw, queue_wake, queue_wake_by_ref, queue_drop);
 

@@ -66,8 +66,9 @@
 //! # Invariants
 //! - The channel hot path is untouched: an operation that completes without
 //!   parking adds no atomic. A park stores a queue clone of the waker (one
-//!   reference count, as Tokio's own clone); a poll adds two plain stores
-//!   (`polling`), a wake one store (`notified`). The wrapper adds one atomic
+//!   reference count, as Tokio's own clone); a goroutine's poll and wake add
+//!   nothing but a pointer comparison (a `block_on` main's add a store
+//!   each: `polling`, `notified`). The wrapper adds one atomic
 //!   add per wait-reason *change* (not per poll) and two per spawn and per
 //!   exit; workers add two atomic adds per park/unpark. Reading "every
 //!   goroutine awake or not" is O(n), done by the watchdog only when every

@@ -137,6 +137,17 @@ impl Entry {
     }
 }
 
+/// What a goroutine is to its runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Started with `go`.
+    Spawned,
+    /// `run`'s main: a Tokio task like the others.
+    Main,
+    /// `block_on`'s future: polled on the caller's thread, off the workers.
+    BlockOn,
+}
+
 /// The live goroutines of one runtime.
 #[derive(Debug)]
 pub(crate) struct Registry {
@@ -229,8 +240,9 @@ impl Registry {
     pub(crate) fn register(
         this: &Arc<Self>,
         spawned_at: &'static Location<'static>,
-        main: bool,
+        role: Role,
     ) -> EntryGuard {
+        let main = role != Role::Spawned;
         let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
         let id = if is_main {
             1
@@ -242,7 +254,7 @@ impl Registry {
             spawned_at,
             is_main,
             state: Mutex::new(GoroutineState::Running),
-            wake: WakeState::new(),
+            wake: WakeState::new(role == Role::BlockOn),
             task: TaskWaker::default(),
         });
         this.shard(id).insert(id, entry.clone());

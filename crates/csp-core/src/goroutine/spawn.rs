@@ -34,7 +34,7 @@ use pin_project::pin_project;
 
 use super::handle::JoinHandle;
 use super::park::{self, ParkRecord};
-use super::registry::{self, EntryGuard, GoroutineState, Registry};
+use super::registry::{self, EntryGuard, GoroutineState, Registry, Role};
 use super::waker::{self, MainPoll};
 use crate::loom::Arc;
 use crate::runtime::context::{self, Context, PanicMode};
@@ -112,7 +112,8 @@ where
         PanicMode::Report(_) => !main,
         PanicMode::Propagate => false,
     });
-    let wrapped = Goroutine::new(fut, &registry, at, main, catch.cloned());
+    let role = if main { Role::Main } else { Role::Spawned };
+    let wrapped = Goroutine::new(fut, &registry, at, role, catch.cloned());
     let id = wrapped.guard.entry().id;
     JoinHandle {
         inner: handle.spawn(wrapped),
@@ -144,10 +145,10 @@ impl<F: Future> Goroutine<F> {
         fut: F,
         registry: &Arc<Registry>,
         at: &'static Location<'static>,
-        main: bool,
+        role: Role,
         catch: Option<Arc<Context>>,
     ) -> Self {
-        let guard = Registry::register(registry, at, main);
+        let guard = Registry::register(registry, at, role);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
         tracing::trace!(parent: &span, "goroutine spawned");
         Goroutine {
@@ -156,7 +157,7 @@ impl<F: Future> Goroutine<F> {
             span,
             last: None,
             catch,
-            main,
+            main: role != Role::Spawned,
             epoch: registry.epoch(),
         }
     }

@@ -14,10 +14,11 @@
 //!   whose only wakers sit in csp queues can be woken only by another
 //!   goroutine, which the detector sees.
 //!
-//! A goroutine is *awake* for the detector while it is being polled, while a
-//! wake has arrived that its next poll has not yet consumed, or while a
-//! foreign clone of its waker is alive. Only a goroutine that is not awake
-//! and whose last poll parked in a csp primitive is blocked.
+//! A goroutine is *awake* for the detector while a foreign clone of its waker
+//! is alive, and (for a `block_on` main, polled off the workers) while it is
+//! being polled or a wake has arrived that its next poll has not consumed.
+//! Only a goroutine that is not awake and whose last poll parked in a csp
+//! primitive is blocked.
 //!
 //! # Invariants
 //! - `foreign` equals the number of live foreign clones. A foreign clone is
@@ -26,7 +27,8 @@
 //! - A wake sets `notified` before a foreign clone it consumes is uncounted
 //!   (release), so a reader that sees the count drop (acquire) also sees the
 //!   wake. The wrapper clears `notified` at the start of each poll, before
-//!   polling the future: a wake that races the poll is never lost.
+//!   polling the future (sequentially consistent: the clear cannot pass the
+//!   poll's reads): a wake that races the poll is never lost.
 //! - While the main goroutine is polled, wakes made on its thread through
 //!   goroutine wakers are held back ([`DeferredWakes`]) and delivered when the
 //!   poll returns `Pending`; if it returns `Ready` (or unwinds) they are
@@ -47,20 +49,28 @@ use super::registry::Entry;
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 
 /// What the deadlock detector reads of one goroutine's waker.
+///
+/// `notified` and `polling` are kept only for a goroutine polled off the
+/// runtime's workers (a `block_on` main): for a Tokio task, being polled or
+/// woken-and-queued keeps a worker busy, which the detector sees already, so
+/// its polls and wakes pay for neither.
 #[derive(Debug)]
 pub(crate) struct WakeState {
     /// Live foreign clones of the goroutine's waker.
     foreign: AtomicUsize,
-    /// A wake arrived since the last poll began.
+    /// Polled on a thread that is not a worker of its runtime.
+    off_task: bool,
+    /// A wake arrived since the last poll began (`off_task` only).
     notified: AtomicBool,
-    /// The goroutine's future is being polled.
+    /// The goroutine's future is being polled (`off_task` only).
     polling: AtomicBool,
 }
 
 impl WakeState {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(off_task: bool) -> Self {
         WakeState {
             foreign: AtomicUsize::new(0),
+            off_task,
             notified: AtomicBool::new(false),
             polling: AtomicBool::new(false),
         }
@@ -69,8 +79,8 @@ impl WakeState {
     /// The wrapper, before polling the future.
     #[inline]
     pub(crate) fn begin_poll(&self) {
-        self.polling.store(true, Ordering::SeqCst);
-        if self.notified.load(Ordering::Relaxed) {
+        if self.off_task {
+            self.polling.store(true, Ordering::SeqCst);
             self.notified.store(false, Ordering::SeqCst);
         }
     }
@@ -78,7 +88,9 @@ impl WakeState {
     /// The wrapper, after polling the future.
     #[inline]
     pub(crate) fn end_poll(&self) {
-        self.polling.store(false, Ordering::SeqCst);
+        if self.off_task {
+            self.polling.store(false, Ordering::SeqCst);
+        }
     }
 
     /// A foreign clone was made.
@@ -96,16 +108,18 @@ impl WakeState {
     /// A wake arrived (through any clone).
     #[inline]
     pub(crate) fn notify(&self) {
-        self.notified.store(true, Ordering::Release);
+        if self.off_task {
+            self.notified.store(true, Ordering::SeqCst);
+        }
     }
 
     /// Whether something may still run or wake the goroutine without another
-    /// goroutine's help: being polled, woken and not yet polled, or a foreign
-    /// clone of its waker alive.
+    /// goroutine's help: a foreign clone of its waker alive, or (off a
+    /// worker) being polled or woken and not yet polled.
     pub(crate) fn awake(&self) -> bool {
         self.foreign.load(Ordering::SeqCst) != 0
-            || self.notified.load(Ordering::SeqCst)
-            || self.polling.load(Ordering::SeqCst)
+            || (self.off_task
+                && (self.notified.load(Ordering::SeqCst) || self.polling.load(Ordering::SeqCst)))
     }
 }
 
@@ -378,7 +392,7 @@ mod loom_model {
     #[test]
     fn wake_racing_the_last_park_is_never_blocked() {
         loom::model(|| {
-            let state = Arc::new(WakeState::new());
+            let state = Arc::new(WakeState::new(true));
             let handed = Arc::new(AtomicBool::new(false));
             // The goroutine's poll: clone the waker for the timer, park.
             state.begin_poll();

@@ -41,6 +41,7 @@ pub use gosched::gosched;
 #[doc(hidden)]
 pub use testing::{run_main, run_test, with_output, TestConfig};
 
+use crate::goroutine::registry::Role;
 use crate::goroutine::spawn::{spawn_on, Goroutine};
 use crate::loom::Arc;
 use context::Context;
@@ -138,7 +139,7 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         let at = Location::caller();
         let _ctx = context::enter(self.ctx.clone());
-        let main = Goroutine::new(fut, &self.ctx.registry, at, true, None);
+        let main = Goroutine::new(fut, &self.ctx.registry, at, Role::BlockOn, None);
         let _armed = self.ctx.detector.as_ref().map(|d| d.arm(true));
         self.tokio().block_on(main)
     }

@@ -201,13 +201,13 @@ impl<T> Chan<T> {
             (woken, state.close_watcher.take())
         };
         if let Some(watcher) = watcher {
-            watcher.wake();
+            crate::goroutine::waker::wake(watcher);
         }
         match woken {
             None => false,
             Some(hooks) => {
                 for waker in hooks {
-                    waker.wake();
+                    crate::goroutine::waker::wake(waker);
                 }
                 true
             }

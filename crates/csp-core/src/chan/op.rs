@@ -204,7 +204,7 @@ impl<T> SendOp<T> {
             Offer::Handed(peer) => {
                 drop(state);
                 if let Some(peer) = peer {
-                    peer.wake();
+                    crate::goroutine::waker::wake(peer);
                 }
                 spent.made_progress();
                 Poll::Ready(Ok(()))
@@ -294,7 +294,7 @@ impl<T> RecvOp<T> {
             Take::Value(item, peer) => {
                 drop(state);
                 if let Some(peer) = peer {
-                    peer.wake();
+                    crate::goroutine::waker::wake(peer);
                 }
                 spent.made_progress();
                 Poll::Ready(Some(item))
@@ -367,6 +367,6 @@ fn still_waiting<T>(chan: &Chan<T>, hook: &Hook<T>, cx: &Context<'_>) -> bool {
 pub(crate) fn give_back<T>(chan: &Chan<T>, item: T) {
     let woken = chan.lock().give_back(item);
     if let Some(peer) = woken {
-        peer.wake();
+        crate::goroutine::waker::wake(peer);
     }
 }

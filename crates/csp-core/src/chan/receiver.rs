@@ -137,7 +137,7 @@ impl<T> Receiver<T> {
             Take::Value(v, peer) => {
                 drop(state);
                 if let Some(peer) = peer {
-                    peer.wake();
+                    crate::goroutine::waker::wake(peer);
                 }
                 Ok(v)
             }

@@ -84,7 +84,7 @@ impl<T> Sender<T> {
             Offer::Handed(peer) => {
                 drop(state);
                 if let Some(peer) = peer {
-                    peer.wake();
+                    crate::goroutine::waker::wake(peer);
                 }
                 Ok(())
             }

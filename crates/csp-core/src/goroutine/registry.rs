@@ -318,10 +318,6 @@ impl EntryGuard {
         &self.registry
     }
 
-    pub(crate) fn registry_arc(&self) -> Arc<Registry> {
-        self.registry.clone()
-    }
-
     /// Sets the state and counts the change; the wrapper calls it only when
     /// the state changes.
     pub(crate) fn set_state(&self, state: GoroutineState) {

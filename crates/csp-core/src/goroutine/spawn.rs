@@ -137,6 +137,10 @@ pub(crate) struct Goroutine<F> {
     main: bool,
     /// The run epoch it was spawned in; frozen once the registry's moves on.
     epoch: u64,
+    /// A main goroutine's buffer of held-back wakes (see `waker::MainPoll`);
+    /// boxed so that every other goroutine pays one word for it, not three.
+    #[allow(clippy::box_collection)]
+    held: Option<Box<Vec<std::task::Waker>>>,
 }
 
 impl<F: Future> Goroutine<F> {
@@ -159,6 +163,7 @@ impl<F: Future> Goroutine<F> {
             catch,
             main: role != Role::Spawned,
             epoch: registry.epoch(),
+            held: (role != Role::Spawned).then(Box::default),
         }
     }
 }
@@ -178,13 +183,15 @@ impl<F: Future> Future for Goroutine<F> {
             tracing::trace!("goroutine unparked");
         }
         let entry = this.guard.entry();
-        entry.task.update(cx.waker());
+        // SAFETY: the wrapper is the one caller, at the start of a poll.
+        unsafe { entry.task.update(cx.waker()) };
         entry.wake.begin_poll();
         let waker = waker::lend(entry);
         let mut gcx = TaskContext::from_waker(&waker);
         let main_poll = this
-            .main
-            .then(|| MainPoll::begin(this.guard.registry_arc()));
+            .held
+            .as_deref_mut()
+            .map(|held| MainPoll::begin(held, this.guard.registry()));
         park::begin_poll();
         let poll = match this.catch {
             None => this.fut.as_mut().poll(&mut gcx),
@@ -192,6 +199,7 @@ impl<F: Future> Future for Goroutine<F> {
                 match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx))) {
                     Ok(poll) => poll,
                     Err(payload) => {
+                        drop(main_poll);
                         park::end_poll();
                         let (id, at) = (this.guard.entry().id, this.guard.entry().spawned_at);
                         this.guard.unregister();

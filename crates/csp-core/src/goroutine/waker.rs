@@ -2,9 +2,9 @@
 //! the deadlock detector.
 //!
 //! The goroutine wrapper (`spawn`) polls the user's future with a waker of its
-//! own, whose data is the goroutine's registry entry and which forwards every
-//! wake to the waker of the task that polls the goroutine (Tokio's). Two
-//! vtables share that data:
+//! own ([`lend`]), whose data is the goroutine's registry entry and which
+//! forwards every wake to the waker of the task that polls the goroutine
+//! (Tokio's). Its clones come in two kinds:
 //! - **foreign** clones: what `cx.waker().clone()` makes anywhere (a Tokio
 //!   timer, the I/O driver, `tokio::sync`, a `futures` channel, a plain
 //!   thread). Each live one is counted in [`WakeState`]: while any exists,
@@ -12,7 +12,10 @@
 //! - **queue** clones: what csp's own wait queues keep (channels, select,
 //!   csp-sync), taken with [`queue_clone`]. They are not counted: a goroutine
 //!   whose only wakers sit in csp queues can be woken only by another
-//!   goroutine, which the detector sees.
+//!   goroutine, which the detector sees. For a goroutine that is a Tokio task
+//!   the queue clone *is* the task's own waker (no forwarding, the same cost
+//!   as before goroutines had wakers of their own); for a `block_on` main it
+//!   forwards, so its wakes can be seen (`WakeState::notify`).
 //!
 //! A goroutine is *awake* for the detector while a foreign clone of its waker
 //! is alive, and (for a `block_on` main, polled off the workers) while it is
@@ -29,23 +32,25 @@
 //!   wake. The wrapper clears `notified` at the start of each poll, before
 //!   polling the future (sequentially consistent: the clear cannot pass the
 //!   poll's reads): a wake that races the poll is never lost.
-//! - While the main goroutine is polled, wakes made on its thread through
-//!   goroutine wakers are held back ([`DeferredWakes`]) and delivered when the
-//!   poll returns `Pending`; if it returns `Ready` (or unwinds) they are
-//!   dropped: main's locals, dropped at the end of its body, cannot wake a
-//!   goroutine after the program ended.
+//! - csp primitives wake through [`wake`], never `Waker::wake` directly: while
+//!   a main goroutine is polled, wakes made on its thread (by csp primitives
+//!   or through foreign clones) are held back ([`MainPoll`]) and delivered
+//!   when the poll returns `Pending`; if it returns `Ready` (or unwinds)
+//!   they are dropped: main's locals, dropped at the end of its body, cannot
+//!   wake a goroutine after the program ended.
 //!
 //! # Locking
 //! `TaskWaker::changed` holds the task waker only if a later poll brought a
 //! different one than the first (never for a Tokio task); held to clone or
 //! replace it, never while waking.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, UnsafeCell};
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::sync::{Arc, OnceLock, PoisonError};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::registry::Entry;
+use super::registry::{Entry, Registry};
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 
 /// What the deadlock detector reads of one goroutine's waker.
@@ -105,6 +110,12 @@ impl WakeState {
         self.foreign.fetch_sub(1, Ordering::Release);
     }
 
+    /// Whether the goroutine is polled off the runtime's workers.
+    #[inline]
+    pub(crate) fn off_task(&self) -> bool {
+        self.off_task
+    }
+
     /// A wake arrived (through any clone).
     #[inline]
     pub(crate) fn notify(&self) {
@@ -125,103 +136,159 @@ impl WakeState {
 
 /// The waker of the task that polls a goroutine: Tokio's task waker, or the
 /// `block_on` thread's.
+///
+/// `first` is written once, by the first poll, before any clone of the
+/// goroutine's waker exists (clones are made only during polls), and never
+/// again: whoever holds a clone reads it without synchronization of its own
+/// (the clone reached that thread through some synchronization after the
+/// write). A later poll whose waker would not wake the same task stores it in
+/// `changed` instead, allocated then (never, for a Tokio task).
 #[derive(Debug, Default)]
 pub(crate) struct TaskWaker {
-    /// The waker the first poll brought.
-    first: OnceLock<Waker>,
-    /// Set when a later poll brought a waker that does not wake the same task.
-    is_changed: AtomicBool,
-    /// That waker (see the module's `# Locking`).
-    changed: std::sync::Mutex<Option<Waker>>,
+    first: UnsafeCell<Option<Waker>>,
+    changed: OnceLock<Box<std::sync::Mutex<Option<Waker>>>>,
 }
 
+// SAFETY: `first` is written only before the waker it belongs to can be
+// reached from another thread (see above), and `Waker` is `Send + Sync`;
+// `changed` is a `Sync` type.
+unsafe impl Sync for TaskWaker {}
+
 impl TaskWaker {
-    /// Records the waker of the poll that is starting (a pointer comparison
-    /// on every poll but the first, for a Tokio task).
+    /// Records the waker of the poll that is starting: a pointer comparison
+    /// on every poll but the first, for a Tokio task.
+    ///
+    /// # Safety
+    /// Called only by the goroutine's wrapper, at the start of a poll (so
+    /// never concurrently with itself).
     #[inline]
-    pub(crate) fn update(&self, waker: &Waker) {
-        match self.first.get() {
-            None => {
-                let _ = self.first.set(waker.clone());
-            }
-            Some(first) if first.will_wake(waker) && !self.is_changed.load(Ordering::Relaxed) => {}
+    pub(crate) unsafe fn update(&self, waker: &Waker) {
+        // SAFETY: a shared read; the one write below happens while nobody
+        // else can read (see the type's doc).
+        match unsafe { &*self.first.get() } {
+            // SAFETY: only the wrapper writes `first`, at the first poll,
+            // before any clone of the goroutine's waker exists.
+            None => unsafe { *self.first.get() = Some(waker.clone()) },
+            Some(first) if first.will_wake(waker) && self.changed.get().is_none() => {}
             Some(_) => self.update_slow(waker),
         }
     }
 
     #[cold]
     fn update_slow(&self, waker: &Waker) {
-        let mut changed = self.changed.lock().unwrap_or_else(PoisonError::into_inner);
+        let changed = self.changed.get_or_init(Box::default);
+        let mut changed = changed.lock().unwrap_or_else(PoisonError::into_inner);
         match &*changed {
             Some(old) if old.will_wake(waker) => {}
-            _ => {
-                *changed = Some(waker.clone());
-                self.is_changed.store(true, Ordering::Release);
-            }
+            _ => *changed = Some(waker.clone()),
         }
     }
 
+    /// A clone of the task's waker, if it never changed (see the type's doc).
+    fn clone_first(&self) -> Option<Waker> {
+        if self.changed.get().is_some() {
+            return None;
+        }
+        // SAFETY: read after the first poll wrote it for good (we are called
+        // with a goroutine waker in hand, which exists only after that).
+        unsafe { &*self.first.get() }.clone()
+    }
+
+    /// Whether `waker` is the task's waker.
+    fn is_first(&self, waker: &Waker) -> bool {
+        // SAFETY: as in `clone_first`.
+        self.changed.get().is_none()
+            && unsafe { &*self.first.get() }
+                .as_ref()
+                .is_some_and(|first| first.will_wake(waker))
+    }
+
     fn wake(&self) {
-        if self.is_changed.load(Ordering::Acquire) {
-            let waker = self
-                .changed
+        if let Some(changed) = self.changed.get() {
+            let waker = changed
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone();
             if let Some(waker) = waker {
                 waker.wake();
             }
-        } else if let Some(first) = self.first.get() {
+            return;
+        }
+        // SAFETY: a wake comes through a clone, made after `first` was
+        // written for good (see the type's doc).
+        if let Some(first) = unsafe { &*self.first.get() } {
             first.wake_by_ref();
         }
     }
 }
 
 /// Delivers a wake to the goroutine whose entry is `entry`, or holds it back
-/// while this thread polls the main goroutine.
+/// while this thread polls a main goroutine.
 fn wake_entry(entry: &Arc<Entry>) {
     entry.wake.notify();
-    let held = DEFERRED
-        .try_with(|d| {
-            let active = d.active.get();
-            if active {
-                d.held.borrow_mut().push(entry.clone());
-            }
-            active
-        })
-        .unwrap_or(false);
-    if !held {
+    let held = held_wakes();
+    if held.is_null() {
         entry.task.wake();
+    } else {
+        let data = Arc::into_raw(entry.clone()).cast::<()>();
+        // SAFETY: the reference just taken is owned by the new waker; `held`
+        // is this thread's buffer of held-back wakes (see `held_wakes`).
+        unsafe { (*held).push(Waker::from_raw(RawWaker::new(data, &QUEUE))) };
     }
 }
 
-/// Wakes held back during a poll of the main goroutine.
-struct DeferredWakes {
-    active: Cell<bool>,
-    held: RefCell<Vec<Arc<Entry>>>,
+/// Wakes `waker`, or holds the wake back while this thread polls a main
+/// goroutine (see the module invariants). Every wake made by a csp primitive
+/// goes through here.
+#[doc(hidden)]
+#[inline]
+pub fn wake(waker: Waker) {
+    let held = held_wakes();
+    if held.is_null() {
+        waker.wake();
+    } else {
+        // SAFETY: `held` is this thread's buffer of held-back wakes.
+        unsafe { (*held).push(waker) };
+    }
 }
 
 thread_local! {
-    static DEFERRED: DeferredWakes = const {
-        DeferredWakes { active: Cell::new(false), held: RefCell::new(Vec::new()) }
-    };
+    /// The held-back wakes of the main goroutine being polled on this
+    /// thread, if any (see [`MainPoll`]); null otherwise.
+    static HELD: Cell<*mut Vec<Waker>> = const { Cell::new(std::ptr::null_mut()) };
 }
 
-/// Holds back goroutine wakes made on this thread while the main goroutine
-/// is polled; see the module invariants. Dropped after [`MainPoll::pending`]
-/// it delivers them; dropped otherwise (main returned, or unwound) it ends
-/// the run epoch and drops them.
-pub(crate) struct MainPoll {
-    registry: crate::loom::Arc<super::registry::Registry>,
+/// This thread's buffer of held-back wakes, or null. Non-null only while a
+/// [`MainPoll`] on this thread lends its buffer and does not touch it, so
+/// pushing through the pointer is exclusive access (no wake runs user code
+/// that could reach it otherwise: held-back wakes are only pushed).
+#[inline]
+fn held_wakes() -> *mut Vec<Waker> {
+    HELD.try_with(Cell::get).unwrap_or(std::ptr::null_mut())
+}
+
+/// Holds back the wakes made on this thread while a main goroutine is
+/// polled; see the module invariants. Dropped after [`MainPoll::pending`] it
+/// delivers them; dropped otherwise (main returned, or unwound) it ends the
+/// run epoch and drops them.
+pub(crate) struct MainPoll<'a> {
+    held: *mut Vec<Waker>,
+    registry: &'a Registry,
     completed: bool,
+    _buffer: PhantomData<&'a mut Vec<Waker>>,
 }
 
-impl MainPoll {
-    pub(crate) fn begin(registry: crate::loom::Arc<super::registry::Registry>) -> Self {
-        DEFERRED.with(|d| d.active.set(true));
+impl<'a> MainPoll<'a> {
+    /// Starts holding wakes back into `buffer` (empty; kept by the main
+    /// goroutine's wrapper so its capacity is reused).
+    pub(crate) fn begin(buffer: &'a mut Vec<Waker>, registry: &'a Registry) -> Self {
+        let held: *mut Vec<Waker> = buffer;
+        HELD.with(|d| d.set(held));
         MainPoll {
+            held,
             registry,
             completed: true,
+            _buffer: PhantomData,
         }
     }
 
@@ -231,22 +298,20 @@ impl MainPoll {
     }
 }
 
-impl Drop for MainPoll {
+impl Drop for MainPoll<'_> {
     fn drop(&mut self) {
-        let held = DEFERRED
-            .try_with(|d| {
-                d.active.set(false);
-                std::mem::take(&mut *d.held.borrow_mut())
-            })
-            .unwrap_or_default();
+        let _ = HELD.try_with(|d| d.set(std::ptr::null_mut()));
+        // SAFETY: the buffer is borrowed for `'a` and nobody else reaches it
+        // now that the thread-local pointer is cleared.
+        let held = unsafe { &mut *self.held };
         if self.completed {
             // Main returned or unwound: freeze every goroutine, then drop the
             // wakes its last poll made (no goroutine may observe its teardown).
             self.registry.end_epoch();
-            drop(held);
+            held.clear();
         } else {
-            for entry in held {
-                entry.task.wake();
+            for waker in held.drain(..) {
+                waker.wake();
             }
         }
     }
@@ -265,8 +330,8 @@ pub(crate) fn lend(entry: &Arc<Entry>) -> ManuallyDrop<Waker> {
 }
 
 /// The clone of `waker` a csp wait queue keeps: for a goroutine's waker, one
-/// that does not count as a possible outside waker; any other waker is
-/// cloned as is.
+/// that does not count as a possible outside waker (the task's own waker, for
+/// a goroutine that is a Tokio task); any other waker is cloned as is.
 ///
 /// For csp primitives (channels, select, csp-sync) only: a clone taken here
 /// claims that only another goroutine (or a counted plain thread) will wake
@@ -274,22 +339,30 @@ pub(crate) fn lend(entry: &Arc<Entry>) -> ManuallyDrop<Waker> {
 #[doc(hidden)]
 #[inline]
 pub fn queue_clone(waker: &Waker) -> Waker {
-    let vtable = waker.vtable();
-    if std::ptr::eq(vtable, &FOREIGN) || std::ptr::eq(vtable, &QUEUE) {
-        // SAFETY: both vtables' data is a pointer from `Arc::<Entry>::into_raw`
-        // or `Arc::as_ptr` of a live `Arc<Entry>` (the waker we were given
-        // keeps it alive); we take one more reference for the new waker.
-        unsafe { Arc::increment_strong_count(waker.data().cast::<Entry>()) };
-        // SAFETY: the reference just taken is owned by the new waker.
-        unsafe { Waker::from_raw(RawWaker::new(waker.data(), &QUEUE)) }
-    } else {
-        waker.clone()
+    if !is_goroutine(waker) {
+        return waker.clone();
+    }
+    // SAFETY: a goroutine waker's data is a live `Arc<Entry>` pointer, with a
+    // reference held by `waker` for this call.
+    unsafe {
+        with_entry(waker.data(), |entry| {
+            let task = if entry.wake.off_task() {
+                None
+            } else {
+                entry.task.clone_first()
+            };
+            task.unwrap_or_else(|| {
+                let data = Arc::into_raw(entry.clone()).cast::<()>();
+                // SAFETY: the reference just taken is owned by the new waker.
+                Waker::from_raw(RawWaker::new(data, &QUEUE))
+            })
+        })
     }
 }
 
 /// Stores in `slot` the queue clone of `waker`, unless `slot` already holds
-/// a waker of the same task (as `Waker::will_wake`, seeing through the two
-/// kinds of goroutine waker).
+/// a waker of the same task (as `Waker::will_wake`, seeing through a
+/// goroutine's waker to its task's).
 #[doc(hidden)]
 #[inline]
 pub fn store_queue_waker(slot: &mut Option<Waker>, waker: &Waker) {
@@ -299,10 +372,20 @@ pub fn store_queue_waker(slot: &mut Option<Waker>, waker: &Waker) {
     }
 }
 
-/// Whether `a` and `b` wake the same task.
+/// Whether `stored` (a queue clone) wakes the same task as `waker`.
 #[inline]
-fn same_task(a: &Waker, b: &Waker) -> bool {
-    a.will_wake(b) || (a.data() == b.data() && is_goroutine(a) && is_goroutine(b))
+fn same_task(stored: &Waker, waker: &Waker) -> bool {
+    if stored.will_wake(waker) {
+        return true;
+    }
+    if !is_goroutine(waker) {
+        return false;
+    }
+    if is_goroutine(stored) {
+        return stored.data() == waker.data();
+    }
+    // SAFETY: as in `queue_clone`.
+    unsafe { with_entry(waker.data(), |entry| entry.task.is_first(stored)) }
 }
 
 fn is_goroutine(w: &Waker) -> bool {

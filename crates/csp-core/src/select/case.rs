@@ -134,7 +134,7 @@ macro_rules! channel_plumbing {
 
         fn wake_peer(self: Pin<&mut Self>) {
             if let Some(peer) = self.inner().peer.take() {
-                peer.wake();
+                crate::goroutine::waker::wake(peer);
             }
         }
 

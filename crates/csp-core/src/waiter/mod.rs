@@ -152,7 +152,7 @@ impl Token {
     pub fn wake(&self) {
         let waker = self.waker.lock().take();
         if let Some(waker) = waker {
-            waker.wake();
+            crate::goroutine::waker::wake(waker);
         }
     }
 }

@@ -15,6 +15,7 @@ mod handle;
 pub(crate) mod park;
 pub(crate) mod registry;
 pub(crate) mod spawn;
+mod table;
 pub(crate) mod waker;
 
 pub use deadlock::{external_waker, ExternalWaker};

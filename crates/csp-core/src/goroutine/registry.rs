@@ -13,14 +13,17 @@
 //!   first; removal is idempotent (see `EntryGuard`).
 //! - Ids are unique within a registry and never reused. Id 1 is the main
 //!   goroutine (the future given to `csp::run`, `Runtime::run` or the first
-//!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2.
+//!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2 in
+//!   the order one thread spawns them (each thread takes ids in blocks, so
+//!   goroutines spawned on different workers interleave blocks).
 //! - An entry's state is `Waiting` only if its last poll returned `Pending`
 //!   after a csp primitive called `park::record_park`; otherwise `Running`.
 //!   `Waiting` is what a dump shows; whether the goroutine is really blocked
 //!   also depends on its waker's clones (`Entry::wake`, see `waker`): a
 //!   goroutine awaiting a channel inside `tokio::time::timeout` shows
-//!   `[chan receive]` but is awake. `since` is the instant the state last
-//!   changed, not the last poll.
+//!   `[chan receive]` but is awake. `since` is stamped lazily, as Go stamps
+//!   `waitsince`: by the first snapshot (dump, detector) that sees the wait,
+//!   so a park costs no clock read.
 //! - The run epoch moves on when a main goroutine completes or the runtime is
 //!   dropped; goroutines spawned in an earlier epoch are never polled again.
 //! - `live` equals the number of entries in `table`, and the low half of
@@ -32,22 +35,23 @@
 //!   nothing changed in between (barring 2^32 changes).
 //!
 //! # Locking
-//! - Each shard of `Registry::table` protects its part of the id → entry map
-//!   (ids are spread over the shards by `id % SHARDS`). A shard is held only to insert,
-//!   remove or copy out entries (O(1) per spawn and exit; O(n) for a
-//!   snapshot), never while polling a future or waking a task.
+//! - `Registry::table` (see `table`) is locked only to insert, remove or
+//!   copy out entries (O(1) per spawn and exit; O(n) for a snapshot), never
+//!   while polling a future or waking a task.
 //! - `Entry::state` protects one goroutine's state; the goroutine's wrapper
 //!   takes it only when the state changes. The two locks are never held
 //!   together: a snapshot copies the entries out of `table`, releases it, then
 //!   reads each `state`.
 
-use std::collections::HashMap;
+use std::cell::Cell;
 use std::panic::Location;
 use std::sync::PoisonError;
 use std::time::Instant;
 
-use super::park::WaitReason;
+use super::park::{ParkRecord, WaitReason};
+use super::table::{Slot, Table};
 use super::waker::{TaskWaker, WakeState};
+use crate::loom::unmodeled::{AtomicU64 as AtomicU64Unmodeled, Ordering as OrderingUnmodeled};
 use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::runtime::context;
 
@@ -119,7 +123,7 @@ pub(crate) struct Entry {
     pub(crate) id: u64,
     pub(crate) spawned_at: &'static Location<'static>,
     pub(crate) is_main: bool,
-    state: Mutex<GoroutineState>,
+    state: Mutex<Parked>,
     /// What the goroutine's waker clones say (see `waker`).
     pub(crate) wake: WakeState,
     /// Where the goroutine's waker forwards wakes.
@@ -128,11 +132,22 @@ pub(crate) struct Entry {
 
 impl Entry {
     fn info(&self) -> GoroutineInfo {
+        let state = {
+            let mut parked = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            match parked.record {
+                None => GoroutineState::Running,
+                Some((reason, at)) => GoroutineState::Waiting {
+                    reason,
+                    since: *parked.since.get_or_insert_with(Instant::now),
+                    at,
+                },
+            }
+        };
         GoroutineInfo {
             id: self.id,
             spawned_at: self.spawned_at,
             is_main: self.is_main,
-            state: *self.state.lock().unwrap_or_else(PoisonError::into_inner),
+            state,
         }
     }
 }
@@ -148,14 +163,25 @@ pub(crate) enum Role {
     BlockOn,
 }
 
+/// A goroutine's state as its wrapper records it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Parked {
+    /// The park record of the last poll; `None`: running.
+    record: Option<ParkRecord>,
+    /// When a snapshot first saw this wait (Go's lazily stamped `waitsince`).
+    since: Option<Instant>,
+}
+
 /// The live goroutines of one runtime.
 #[derive(Debug)]
 pub(crate) struct Registry {
-    /// id → entry of every live goroutine, sharded by id so concurrent
-    /// spawns and exits on different workers rarely meet on one lock.
-    table: [Mutex<HashMap<u64, EntryRef>>; SHARDS],
-    /// The next id for a spawned goroutine; starts at 2.
-    next_id: AtomicU64,
+    /// Every live goroutine's entry.
+    table: Table<EntryRef>,
+    /// This registry's serial number in the process (keys the per-thread id
+    /// blocks: see [`Registry::next_id`]).
+    serial: u64,
+    /// The first id of the next block of ids handed to a thread; starts at 2.
+    next_block: AtomicU64,
     /// Whether id 1 has been handed out.
     main_taken: AtomicBool,
     /// The number of live goroutines (entries in `table`).
@@ -175,8 +201,13 @@ type EntryRef = std::sync::Arc<Entry>;
 #[repr(align(128))]
 struct Padded<T>(T);
 
-/// How many locks the table is split into.
-const SHARDS: usize = 16;
+/// How many ids a thread takes from the shared counter at a time.
+const ID_BLOCK: u64 = 64;
+
+thread_local! {
+    /// This thread's block of ids: (registry serial, next id, end of block).
+    static IDS: Cell<(u64, u64, u64)> = const { Cell::new((0, 0, 0)) };
+}
 
 /// One unit of the generation half of `Registry::word`.
 const GENERATION: u64 = 1 << 32;
@@ -185,9 +216,11 @@ const WAITING_MASK: u64 = GENERATION - 1;
 
 impl Registry {
     pub(crate) fn new() -> Self {
+        static SERIAL: AtomicU64Unmodeled = AtomicU64Unmodeled::new(1);
         Registry {
-            table: std::array::from_fn(|_| Mutex::new(HashMap::new())),
-            next_id: AtomicU64::new(2),
+            table: Table::new(),
+            serial: SERIAL.fetch_add(1, OrderingUnmodeled::Relaxed),
+            next_block: AtomicU64::new(2),
             main_taken: AtomicBool::new(false),
             live: AtomicUsize::new(0),
             word: AtomicU64::new(0),
@@ -211,7 +244,26 @@ impl Registry {
     /// Whether any live goroutine may be run or woken by something the
     /// registry cannot see (see `waker`). O(n), for the deadlock detector.
     pub(crate) fn any_awake(&self) -> bool {
-        (0..SHARDS).any(|i| self.lock_shard(i).values().any(|e| e.wake.awake()))
+        self.table.any(|e| e.wake.awake())
+    }
+
+    /// A fresh id for a spawned goroutine: the next of this thread's block,
+    /// so spawning threads do not share a counter (ids from one thread count
+    /// up; ids are unique in the registry and never reused).
+    fn next_id(&self) -> u64 {
+        let serial = self.serial;
+        IDS.try_with(|ids| {
+            let (owner, next, end) = ids.get();
+            if owner == serial && next < end {
+                ids.set((owner, next + 1, end));
+                next
+            } else {
+                let start = self.next_block.fetch_add(ID_BLOCK, Ordering::Relaxed);
+                ids.set((serial, start + 1, start + ID_BLOCK));
+                start
+            }
+        })
+        .unwrap_or_else(|_| self.next_block.fetch_add(ID_BLOCK, Ordering::Relaxed))
     }
 
     /// Counts a change from `was` waiting to `is` waiting and bumps the
@@ -244,26 +296,22 @@ impl Registry {
     ) -> EntryGuard {
         let main = role != Role::Spawned;
         let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
-        let id = if is_main {
-            1
-        } else {
-            this.next_id.fetch_add(1, Ordering::Relaxed)
-        };
+        let id = if is_main { 1 } else { this.next_id() };
         let entry = EntryRef::new(Entry {
             id,
             spawned_at,
             is_main,
-            state: Mutex::new(GoroutineState::Running),
+            state: Mutex::new(Parked::default()),
             wake: WakeState::new(role == Role::BlockOn),
             task: TaskWaker::default(),
         });
-        this.shard(id).insert(id, entry.clone());
+        let slot = this.table.insert(entry.clone());
         this.live.fetch_add(1, Ordering::SeqCst);
         this.note_change(false, false);
         EntryGuard {
             registry: this.clone(),
             entry,
-            registered: true,
+            slot: Some(slot),
         }
     }
 
@@ -274,29 +322,15 @@ impl Registry {
 
     /// The number of live goroutines.
     pub(crate) fn len(&self) -> usize {
-        (0..SHARDS).map(|i| self.lock_shard(i).len()).sum()
+        self.table.len()
     }
 
     /// A snapshot of every live goroutine, sorted by id.
     pub(crate) fn snapshot(&self) -> Vec<GoroutineInfo> {
-        let entries: Vec<EntryRef> = (0..SHARDS)
-            .flat_map(|i| self.lock_shard(i).values().cloned().collect::<Vec<_>>())
-            .collect();
+        let entries = self.table.cloned();
         let mut infos: Vec<GoroutineInfo> = entries.iter().map(|e| e.info()).collect();
         infos.sort_by_key(|i| i.id);
         infos
-    }
-
-    /// The shard that holds goroutine `id`, locked.
-    fn shard(&self, id: u64) -> impl std::ops::DerefMut<Target = HashMap<u64, EntryRef>> + '_ {
-        self.lock_shard((id % SHARDS as u64) as usize)
-    }
-
-    fn lock_shard(
-        &self,
-        i: usize,
-    ) -> impl std::ops::DerefMut<Target = HashMap<u64, EntryRef>> + '_ {
-        self.table[i].lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -306,7 +340,8 @@ impl Registry {
 pub(crate) struct EntryGuard {
     registry: Arc<Registry>,
     entry: EntryRef,
-    registered: bool,
+    /// Where the entry sits in the table; `None` once unregistered.
+    slot: Option<Slot>,
 }
 
 impl EntryGuard {
@@ -318,29 +353,30 @@ impl EntryGuard {
         &self.registry
     }
 
-    /// Sets the state and counts the change; the wrapper calls it only when
-    /// the state changes.
-    pub(crate) fn set_state(&self, state: GoroutineState) {
+    /// Sets the park record of the goroutine's last poll (`None`: running)
+    /// and counts the change; the wrapper calls it only when it changes.
+    pub(crate) fn set_state(&self, record: Option<ParkRecord>) {
         let mut current = self.lock_state();
-        let was = matches!(*current, GoroutineState::Waiting { .. });
-        let is = matches!(state, GoroutineState::Waiting { .. });
-        *current = state;
-        self.registry.note_change(was, is);
+        let was = current.record.is_some();
+        *current = Parked {
+            record,
+            since: None,
+        };
+        self.registry.note_change(was, record.is_some());
     }
 
     /// Removes the entry now (idempotent).
     pub(crate) fn unregister(&mut self) {
-        if std::mem::take(&mut self.registered) {
-            self.registry.shard(self.entry.id).remove(&self.entry.id);
+        if let Some(slot) = self.slot.take() {
+            drop(self.registry.table.remove(slot));
             self.registry.live.fetch_sub(1, Ordering::SeqCst);
             let mut current = self.lock_state();
-            let was = matches!(*current, GoroutineState::Waiting { .. });
-            *current = GoroutineState::Running;
+            let was = current.record.take().is_some();
             self.registry.note_change(was, false);
         }
     }
 
-    fn lock_state(&self) -> impl std::ops::DerefMut<Target = GoroutineState> + '_ {
+    fn lock_state(&self) -> impl std::ops::DerefMut<Target = Parked> + '_ {
         self.entry
             .state
             .lock()

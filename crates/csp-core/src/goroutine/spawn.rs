@@ -28,13 +28,12 @@ use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use std::time::Instant;
 
 use pin_project::pin_project;
 
 use super::handle::JoinHandle;
 use super::park::{self, ParkRecord};
-use super::registry::{self, EntryGuard, GoroutineState, Registry, Role};
+use super::registry::{self, EntryGuard, Registry, Role};
 use super::waker::{self, MainPoll};
 use crate::loom::Arc;
 use crate::runtime::context::{self, Context, PanicMode};
@@ -226,15 +225,7 @@ impl<F: Future> Future for Goroutine<F> {
                 }
                 if !same_record(*this.last, record) {
                     *this.last = record;
-                    let state = match record {
-                        None => GoroutineState::Running,
-                        Some((reason, at)) => GoroutineState::Waiting {
-                            reason,
-                            since: Instant::now(),
-                            at,
-                        },
-                    };
-                    this.guard.set_state(state);
+                    this.guard.set_state(record);
                 }
                 Poll::Pending
             }

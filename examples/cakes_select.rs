@@ -119,8 +119,9 @@ pub async fn run(count: usize, receipts: bool) -> (Vec<String>, Vec<String>, Vec
     )
 }
 
+/// The program; `pub` so `tests/cakes_select.rs` can run it.
 #[csp::main]
-async fn main() {
+pub async fn main() {
     let receipts = std::env::args().any(|a| a == "--receipts");
     let (lines, straw, choc) = run(CAKES, receipts).await;
     for line in lines {

@@ -1,12 +1,16 @@
 //! Runs the logic of `examples/cakes_select.rs` and checks its output
 //! invariant: every cake packed exactly once, each flavor in baking order, each
 //! close seen exactly once and after that flavor's last cake; with receipts,
-//! every cake's receipt reached its producer.
+//! every cake's receipt reached its producer. The example's own `main` runs
+//! in a child process (this binary re-executed), its printed output checked.
 #[allow(dead_code)]
 #[path = "../examples/cakes_select.rs"]
 mod cakes;
+mod common;
 
 use std::time::Duration;
+
+use common::{as_child, run_child};
 
 const COUNT: usize = 50;
 
@@ -55,20 +59,18 @@ async fn receipts_go_back_on_the_same_channel() {
     }
 }
 
+/// The child side: the example's `main`; a no-op in the parent's own run.
+#[test]
+fn child() {
+    as_child(|name| {
+        assert_eq!(name, "cakes_select");
+        cakes::main();
+    });
+}
+
 #[test]
 fn the_example_prints_the_packing() {
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "cakes_select"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
+    let lines: Vec<String> = run_child("child", "cakes_select")
         .lines()
         .map(String::from)
         .collect();

@@ -7,11 +7,14 @@
 //! two ways agree, the pump loses nothing, the slow sleeper dies with main,
 //! every goroutine joins). `sleepers` must see its process's main return, so
 //! it runs in a child process: this binary re-executed with
-//! [`CHILD_ENV`]` = sleepers`, running only the `child` test.
+//! `common::CHILD_ENV = sleepers`, running only the `child` test; so does
+//! the tour, whose printed output is checked whole.
 
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{as_child, run_child};
 use csp::prelude::*;
 
 #[allow(dead_code)]
@@ -41,10 +44,6 @@ mod tour;
 #[path = "../examples/workers.rs"]
 mod workers;
 
-/// The environment variable naming the program a child process runs.
-const CHILD_ENV: &str = "CSP_EXAMPLES_CHILD";
-/// A child still running after this long has hung: kill it, fail.
-const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Cakes baked by the cakes tests.
 const CAKES: usize = 30;
 /// Tasks and workers for the worker-pool tests.
@@ -194,48 +193,83 @@ async fn many_goroutines_are_alive_at_once_and_all_join() {
     }
 }
 
-#[csp::test(timeout_secs = 10)]
-async fn the_tour_runs_to_the_end() {
-    tour::tour().await;
-}
-
-/// The child side: runs the program named by [`CHILD_ENV`]; a no-op in the
-/// parent's own run (the variable is unset there).
+/// The child side: runs the program named by [`common::CHILD_ENV`].
 #[test]
 fn child() {
-    let Ok(name) = std::env::var(CHILD_ENV) else {
-        return;
-    };
-    assert_eq!(name, "sleepers");
-    sleepers::main(); // returns once main's sleep is over
-    std::thread::sleep(sleepers::SLOW.saturating_sub(sleepers::MAIN) + Duration::from_millis(500));
-    println!("child: the slow sleeper's wake-up time has passed");
+    as_child(|name| match name {
+        "sleepers" => {
+            sleepers::main(); // returns once main's sleep is over
+            std::thread::sleep(
+                sleepers::SLOW.saturating_sub(sleepers::MAIN) + Duration::from_millis(500),
+            );
+            println!("child: the slow sleeper's wake-up time has passed");
+        }
+        "tour" => tour::main(),
+        other => panic!("no child program {other:?}"),
+    });
+}
+
+/// Lines of `text` (trimmed) in order, each found after the previous one.
+fn assert_in_order(text: &str, lines: &[&str]) {
+    let got: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut at = 0;
+    for line in lines {
+        match got[at..].iter().position(|l| l == line) {
+            Some(i) => at += i + 1,
+            None => panic!("no {line:?} after line {at} in:\n{text}"),
+        }
+    }
+}
+
+#[test]
+fn the_tour_prints_what_each_section_shows() {
+    let stdout = run_child("child", "tour");
+    assert_in_order(
+        &stdout,
+        &[
+            "== goroutines",
+            "4 goroutines squared 1..=4; the squares sum to 30",
+            "== unbuffered channel: send and receive meet",
+            "  player got \"ping\", answers \"pong\"",
+            "  main got \"pong\"",
+            "  player got \"ping\", answers \"pong\"",
+            "  main got \"pong\"",
+            "== buffered channel: len and cap",
+            "  3 sends, no receiver: len=3 cap=3",
+        ],
+    );
+    let try_send = stdout
+        .lines()
+        .find(|l| l.starts_with("  a 4th would wait: try_send says"))
+        .unwrap_or_else(|| panic!("no try_send line in:\n{stdout}"));
+    assert!(try_send.ends_with("and gives back 4"), "{try_send}");
+    assert_in_order(
+        &stdout,
+        &[
+            "  FIFO: Some(1) first",
+            "== select with a timeout",
+            "  waiting up to 500ms: got Some(\"reply after 20ms\")",
+            "  waiting up to 5ms: timed out",
+            "== WaitGroup",
+            "  all 3 workers done, in finishing order [3, 2, 1]",
+            "== gosched (GOMAXPROCS=1)",
+            "  hello 0",
+            "  world 0",
+            "  hello 1",
+            "  world 1",
+            "  hello 2",
+            "  world 2",
+            "== close and range",
+            "  received until close: [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]",
+            "  after close: recv() = None (Go: v, ok = 0, false)",
+            "== main returns with 2 goroutines alive: the program ends",
+        ],
+    );
 }
 
 #[test]
 fn sleepers_die_with_main() {
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "sleepers")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("re-run the test binary");
-    let deadline = Instant::now() + CHILD_TIMEOUT;
-    while child.try_wait().expect("child status").is_none() {
-        if Instant::now() > deadline {
-            child.kill().expect("kill the hung child");
-            panic!("sleepers hung for {CHILD_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("child output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run_child("child", "sleepers");
     let at = |line: &str| {
         stdout
             .find(line)

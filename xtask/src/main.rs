@@ -7,23 +7,48 @@ mod bench;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask TASK\n\ntasks:\n  bench    parallel speedup over GOMAXPROCS, csp against Go (cargo xtask bench --help)";
+use clap::{Parser, Subcommand};
+
+/// Project automation for the csp workspace.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+/// The tasks `cargo xtask` runs.
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Parallel speedup over GOMAXPROCS, csp against Go (or, with --micro,
+    /// the criterion benches against the peers).
+    Bench(bench::BenchArgs),
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.split_first() {
-        Some((task, rest)) if task == "bench" => bench::main(rest),
-        Some((flag, _)) if flag == "-h" || flag == "--help" || flag == "help" => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Some((task, _)) => {
-            eprintln!("cargo xtask: unknown task {task:?}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
-        None => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
-        }
+    match Cli::parse().task {
+        Task::Bench(args) => bench::main(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_task_has_help() {
+        let err = Cli::try_parse_from(["cargo xtask", "bench", "--help"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert!(err.to_string().contains("--workload"));
+        let err = Cli::try_parse_from(["cargo xtask", "--help"]).unwrap_err();
+        assert!(err.to_string().contains("bench"));
+        assert!(Cli::try_parse_from(["cargo xtask", "nope"]).is_err());
     }
 }

@@ -103,57 +103,16 @@ impl<T> PlainMutex<T> {
 ///
 /// Outside loom it is a spin lock (loom models a lock with its own mutex and
 /// condition variable: a spin lock explodes its search): every critical
-/// section it guards is a few
-/// queue operations that never block, allocate only rarely and run no user
-/// code. Release is a plain store (an atomic read-modify-write on release
-/// stalls on a contended cache line: `parking_lot`'s unlock cost 3-4x here
-/// on MPSC/MPMC channel benchmarks); a waiter retries after a randomized pause
-/// so contenders do not hammer the line in lockstep, and after a while yields
-/// to the OS scheduler so a preempted holder gets to run.
-///
-/// The pause is long on purpose (128 to 1,024 `pause` instructions, about
-/// 1.4 to 11 µs here): when two workers fight over one channel, the one that
-/// backs off lets the holder run a batch of operations on a cache line that
-/// stays in its core, instead of both paying a line transfer per operation.
-/// Measured on the 4:4 channel benchmarks (2 workers), against 16 to 128
-/// pauses: 1.7x the throughput at capacity 1 and 64, a lower median
-/// scheduling latency for an unrelated task on the same runtime, and the
-/// same 99th and 99.9th percentiles (`benches/latency.rs`). Shorter pauses
-/// (1 to 32) collapse 4:4 throughput by 2-4x. Unlike a lock that puts the
-/// thread to sleep for a millisecond (kanal's), a backing-off worker is back
-/// within microseconds.
-///
-/// Before backing off, a waiter re-checks three times within about 7 pauses
-/// (some 130 ns on a CPU whose `pause` takes 18 ns): most critical sections
-/// are that short, and a receiver that every producer waits on (MPSC) must
-/// not sit out a whole backoff round because it lost one race. Measured on
-/// that machine (2 workers, medians of 4 runs): MPSC 4:1 at capacity 0 went
-/// from 275 to 187 ns per message and at capacity 1 from 204 to 146; SPSC,
-/// MPMC and MPSC at capacity 64 stayed within their noise (5-8%); more quick
-/// tries (5: up to 31 pauses) lost on every MPMC row.
-///
-/// The one handle on its side of a channel (the receiver of an MPSC channel,
-/// the sender of a fan-out) backs off 16 to 128 pauses instead
-/// ([`RawLock::lock_urgent`]): every operation on the other side waits on
-/// it. Measured on MPSC 4:1 (medians of 4 runs each): 215 to 197 ns per
-/// message at capacity 0, 165 to 132 at capacity 1, 63 to 57 at 64. Giving
-/// every receiver the short backoff made MPMC 4:4 up to 10% slower.
-///
-/// Why a lock and not a lock-free ring for the buffer: on the 2-core VM of
-/// these figures a lock-free ring cannot beat the lock where it would have
-/// to. Two OS threads spinning on crossbeam's `ArrayQueue` (no parking, no
-/// async machinery) move 24 to 35 ns per message at capacity 64 and 500 to
-/// 650 at capacity 1: each hand-off crosses cores, as it does under the
-/// lock. The peer that leads csp on buffered channels (kanal) does so by
-/// running the traffic on one worker at a time (its lock sleeps a
-/// millisecond), not by a cheaper hand-off: with that sleep replaced by a
-/// yield (a local patch of kanal 0.1.1's backoff, same benchmarks, two
-/// rounds), kanal's MPSC 4:1 and MPMC 4:4 rows at capacities 0, 1 and 64
-/// went 1.2-2.0x slower, and slower than csp on every one of them (for
-/// example MPSC at capacity 64: 71-72 ns per message, csp 56-62; MPMC at
-/// capacity 1: 171-185, csp 122-136). Making a contended operation
-/// yield its task instead of backing off was 2 to 5x slower (MPSC, MPMC):
-/// every retry is a trip through the scheduler.
+/// section it guards is a few queue operations that never block, allocate
+/// only rarely and run no user code. Release is a plain store (a
+/// read-modify-write release stalls on a contended cache line). A waiter
+/// re-checks a few times within about 7 pauses, then backs off a randomized
+/// 128 to 1,024 pauses, so the holder runs a batch on a line that stays in its
+/// core, and after a while yields to the OS scheduler so a preempted holder
+/// gets to run. The one handle on its side of a channel backs off 16 to 128
+/// pauses instead ([`RawLock::lock_urgent`]): every operation on the other
+/// side waits on it. The measurements behind these numbers, and why a lock
+/// and not a lock-free ring: `docs/performance.md`, "The channel lock".
 pub(crate) struct RawLock {
     #[cfg(not(loom))]
     spin: SpinLock,

@@ -113,9 +113,9 @@ fn find_estimates(dir: &Path, found: &mut Vec<PathBuf>) {
 /// # Errors
 /// When `cargo bench` fails.
 pub fn run(cargo: &str, root: &Path, target: &Path) -> Result<(), String> {
-    eprintln!("xtask bench --micro: cargo bench -p csp-workspace");
+    eprintln!("xtask bench --micro: cargo bench -p csp-benches");
     let status = Command::new(cargo)
-        .args(["bench", "-p", "csp-workspace"])
+        .args(["bench", "-p", "csp-benches"])
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run {cargo}: {e}"))?;

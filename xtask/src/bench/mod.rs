@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use args::{Options, Parsed};
+pub use args::BenchArgs;
+use args::Options;
 use results::{Impl, Line, Machine, Results, Row};
 use spec::Workload;
 
@@ -45,25 +46,15 @@ impl Paths {
     }
 }
 
-/// Runs `cargo xtask bench ARGS`; status 2 for a bad command line, 1 for a
-/// failed run (a build error, a crashed or wrong workload).
-pub fn main(args: &[String]) -> ExitCode {
+/// Runs `cargo xtask bench` with the parsed flags; status 1 for a failed
+/// run (a build error, a crashed or wrong workload).
+pub fn main(args: BenchArgs) -> ExitCode {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    match args::parse(args, cores) {
-        Ok(Parsed::Help) => {
-            println!("{}", args::USAGE);
-            ExitCode::SUCCESS
-        }
-        Ok(Parsed::Run(opts)) => match run(&opts, cores) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("cargo xtask bench: error: {e}");
-                ExitCode::from(1)
-            }
-        },
+    match run(&args.options(cores), cores) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cargo xtask bench: error: {e}\n\n{}", args::USAGE);
-            ExitCode::from(2)
+            eprintln!("cargo xtask bench: error: {e}");
+            ExitCode::from(1)
         }
     }
 }

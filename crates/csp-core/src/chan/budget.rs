@@ -16,47 +16,12 @@
 //!   case's channel, so it is worth several plain operations.
 //!
 //! # Why one unit per two operations
-//! A channel operation costs 10-20 ns; one unit each made a busy task yield
-//! every 128 operations, and each yield costs a trip through the scheduler
-//! (on a multi-worker runtime it may wake an idle worker to steal the task).
-//! Spending less often trades that cost against how long a busy task keeps
-//! its worker from the tasks queued behind it. Measured on a 2-worker
-//! runtime (`benches/chan.rs`, and `benches/latency.rs`, whose probe task
-//! waits behind 4:4 traffic at capacity 64), one unit per 1, 2, 4 and 8
-//! operations:
-//! - the probe's scheduling latency, p50 / p99: 12 / 124 µs, 17 / 200 µs,
-//!   314 / 725 µs, 375 / 850 µs: past 2 the busy tasks hold their worker
-//!   for hundreds of microseconds;
-//! - MPSC 4:1 and MPMC 4:4 at capacity 64 and ping-pong: 1 was 15% slower
-//!   than 8; 2 measured level with 8;
-//! - an uncontended send + receive: 45 ns at 1 and 2, 32 ns at 8.
-//!
-//! So 2. The counter is per thread, not per task: it only sets the rate at
-//! which units are spent.
-//!
-//! Re-measured on a second VM (2026-12-02, two runs each): at 4 and 8 the
-//! probe beside 4:4 traffic at capacity 64 waited 390-510 µs (p50) and
-//! 0.9-1.0 ms (p99), against 12 µs and 138-223 µs at 2, and the traffic moved
-//! no more (17.9-23.6 against 22.6-23.2 Mmsg/s).
-//!
-//! # What it costs
-//! Against kanal, which spends no budget: with this module's spending removed
-//! (an experiment build, three criterion rounds) an uncontended send +
-//! receive took 23-30 ns (kanal 24, csp 36-39 in that phase of the VM) and
-//! SPSC at capacity 64 41-50 ns (kanal 36-39, csp 45-59). Two parts: each
-//! unit is a call into Tokio's thread-local context (about 4 ns here), and a
-//! task that runs out yields. On the contended flows the yields cost nothing
-//! measurable: the `csp-unconstrained` rows of `benches/chan.rs` are level
-//! with or slower than `csp`.
-//!
-//! # Opting out
-//! A task that must never yield on csp's account can run under
-//! `tokio::task::unconstrained`: then no operation spends anything. On a
-//! 2-worker runtime whose other worker is idle each yield also wakes that
-//! worker (Tokio hands it the search for work), which is most of what the
-//! budget costs: an uncontended send + receive measured 26 ns unconstrained
-//! against 41-56 ns with the budget (kanal, which spends none: 29-31 ns,
-//! same run). On the contended flows the budget cost nothing measurable.
+//! Spending a unit per operation made busy tasks yield (a trip through the
+//! scheduler) every 128 operations; spending one per 4 or more let them hold
+//! their worker for hundreds of microseconds. The counter is per thread, not
+//! per task: it only sets the rate at which units are spent. A task that must
+//! never yield on csp's account runs under `tokio::task::unconstrained`.
+//! The measurements: `docs/performance.md`, "The cooperative budget".
 
 use std::cell::Cell;
 use std::task::{Context, Poll};

@@ -22,18 +22,11 @@ use std::task::{Context, Poll};
 /// Like Go's, it puts the goroutine at the back of the run queue and picks
 /// the next runnable one, so a loop that yields while it polls (`select`
 /// with a `default` that calls `gosched`) costs little when nothing else is
-/// runnable. Tokio's `yield_now` instead holds the task back until its
-/// worker has run out of other work, has tried to steal from the others and
-/// has polled the I/O driver. Measured (`benches/sched.rs`, 2 workers, time
-/// per yield): one task yielding in a loop 161 ns, against 675 ns with
-/// `yield_now` and Go's 74; four tasks 52 ns, against 251 and Go's 202.
+/// runnable; Tokio's `yield_now` instead holds the task back until its worker
+/// has run out of other work (`docs/performance.md` has the measurements).
 /// I/O and timer events are still polled at Tokio's regular interval while
 /// goroutines keep yielding. As in Go, an idle worker may be woken to take
-/// the yielding goroutine, so a receiver that polls a channel may end up on
-/// another worker than its sender, which costs cache traffic per message
-/// (`benches/chan.rs` `poll`, against `yield_now`, five runs: 1.4-1.7x
-/// faster at capacity 1; at capacity 64 from level to 1.5x slower, and level
-/// with Go).
+/// the yielding goroutine.
 ///
 /// # Examples
 ///

@@ -4,7 +4,7 @@
 //! - Programs that deadlock on purpose (the `examples/deadlock*.rs` files,
 //!   compiled into this binary with `#[path]` so they are always fresh, with
 //!   no nested `cargo` call) each run in a child process: this test binary
-//!   re-executes itself with `CSP_DEADLOCK_CHILD=<name>` and runs only the
+//!   re-executes itself with `CSP_TEST_CHILD=<name>` and runs only the
 //!   `child` test, which then runs that program's `main`. The parent checks
 //!   the message, the wait reasons, the locations and exit status 2, and
 //!   kills a child that hangs (`support::child`; a failure).
@@ -14,14 +14,12 @@
 
 use std::time::{Duration, Instant};
 
-use support::child::ChildRun;
+use common::ChildRun;
 
 use csp::prelude::*;
 use csp::select::{select, RecvCase, SelectCase};
 
-mod support {
-    pub mod child;
-}
+mod common;
 
 #[path = "../examples/deadlock.rs"]
 mod ex_deadlock;
@@ -36,8 +34,6 @@ mod ex_deadlock_select;
 #[path = "../examples/deadlock_waitgroup.rs"]
 mod ex_deadlock_waitgroup;
 
-/// The environment variable naming the program a child process runs.
-const CHILD_ENV: &str = "CSP_DEADLOCK_CHILD";
 /// How long the "no report" programs wait on something outside the goroutines.
 const OUTSIDE_DELAY: Duration = Duration::from_millis(200);
 /// The stress test's goroutine count and duration.
@@ -46,11 +42,11 @@ const PING_PONG_FOR: Duration = Duration::from_secs(2);
 
 const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!\n\n";
 
-/// The child side: runs the program named by [`CHILD_ENV`]; a no-op in the
+/// The child side: runs the program named by [`common::CHILD_ENV`]; a no-op in the
 /// parent's own run (the variable is unset there).
 #[test]
 fn child() {
-    let Ok(name) = std::env::var(CHILD_ENV) else {
+    let Ok(name) = std::env::var(common::CHILD_ENV) else {
         return;
     };
     match name.as_str() {
@@ -72,7 +68,7 @@ fn child() {
 }
 
 fn run_child(name: &str) -> ChildRun {
-    support::child::run_child(CHILD_ENV, name)
+    common::spawn_child("child", name)
 }
 
 /// Runs a program that must deadlock and checks Go's report: the message,

@@ -6,8 +6,8 @@
 //!
 //! Every program runs in a child process of this test binary (a report, or
 //! a panic printed by a goroutine, must fail the test instead of killing the
-//! harness): the binary re-executes itself with `CSP_MIX_CHILD=<name>` and
-//! runs only its `child` test.
+//! harness): the binary re-executes itself with `CSP_TEST_CHILD=<name>` and
+//! runs only its `child` test (`common::spawn_child`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,14 +19,10 @@ use std::time::Duration;
 use csp::prelude::*;
 use csp::{goroutines, WaitReason};
 
-mod support {
-    pub mod child;
-}
+mod common;
 
-use support::child::{run_child, ChildRun};
+use common::{spawn_child, ChildRun};
 
-/// The environment variable naming the program a child process runs.
-const CHILD_ENV: &str = "CSP_MIX_CHILD";
 /// How long the outside world (timer, thread, socket) takes to wake a program:
 /// longer than the detector's confirmation window (100 ms) plus its first look.
 const OUTSIDE: Duration = Duration::from_millis(400);
@@ -46,11 +42,11 @@ const SOAK_IDLE: Duration = Duration::from_millis(150);
 
 const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!";
 
-/// The child side: runs the program named by [`CHILD_ENV`]; a no-op in the
+/// The child side: runs the program named by [`common::CHILD_ENV`]; a no-op in the
 /// parent's own run.
 #[test]
 fn child() {
-    let Ok(name) = std::env::var(CHILD_ENV) else {
+    let Ok(name) = std::env::var(common::CHILD_ENV) else {
         return;
     };
     match name.as_str() {
@@ -76,7 +72,7 @@ fn child() {
 
 /// Runs `name`, which must end normally: exit 0, no report, `expect` printed.
 fn expect_clean(name: &str, expect: &str) -> ChildRun {
-    let run = run_child(CHILD_ENV, name);
+    let run = spawn_child("child", name);
     assert!(
         !run.stderr.contains(FATAL),
         "{name}: false deadlock report:\n{}",
@@ -250,7 +246,7 @@ async fn channel_wait_after_the_timeout_fired() {
 
 #[test]
 fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
-    let run = run_child(CHILD_ENV, "after_timeout");
+    let run = spawn_child("child", "after_timeout");
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
     assert!(run.stderr.contains(FATAL), "{}", run.stderr);
     assert!(
@@ -308,7 +304,7 @@ async fn main_returns_with_parked_senders() {
 fn main_returning_stops_every_goroutine_quietly() {
     for name in ["main_returns", "main_returns_block_on"] {
         for run in 0..MAIN_RETURN_RUNS {
-            let out = run_child(CHILD_ENV, name);
+            let out = spawn_child("child", name);
             assert_eq!(
                 (out.code, out.stderr.as_str()),
                 (Some(0), ""),

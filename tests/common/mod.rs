@@ -2,13 +2,14 @@
 //! child process (this test binary re-executed), where Go's exit semantics
 //! and the example's printed output can be observed whole.
 
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The environment variable naming the program a child process runs.
-pub const CHILD_ENV: &str = "CSP_EXAMPLES_CHILD";
+pub const CHILD_ENV: &str = "CSP_TEST_CHILD";
 /// A child still running after this long has hung: kill it, fail.
-pub const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Printed on its own line before and after the child's program, so the
 /// parent can tell the program's output from the test harness's.
@@ -26,37 +27,81 @@ pub fn as_child(program: impl FnOnce(&str)) {
     }
 }
 
+/// What a child process did.
+#[derive(Debug)]
+#[allow(dead_code)] // each test binary reads the fields it needs
+pub struct ChildRun {
+    /// The exit status (`None`: killed by a signal).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+/// Re-runs this test binary's test `test` alone with [`CHILD_ENV`]` =
+/// program` and `GOMAXPROCS=2`, and returns what it did, whatever its exit
+/// status. A test of exit statuses, deadlock reports or panics uses this.
+///
+/// # Panics
+/// When the child runs longer than [`CHILD_TIMEOUT`] (it is killed).
+#[allow(dead_code)] // not every test binary uses both runners
+pub fn spawn_child(test: &str, program: &str) -> ChildRun {
+    let start = Instant::now();
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, program)
+        .env("GOMAXPROCS", "2")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("re-run the test binary");
+    // Drained while the child runs, so a chatty child never blocks on a full pipe.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("child status") {
+            break status;
+        }
+        if start.elapsed() > CHILD_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{program} hung for {CHILD_TIMEOUT:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    ChildRun {
+        code: status.code(),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+        elapsed: start.elapsed(),
+    }
+}
+
 /// Re-runs this test binary's test `test` alone with [`CHILD_ENV`]` =
 /// program`, and returns what the program printed (see [`as_child`]) once
 /// the child exited successfully.
 ///
 /// # Panics
 /// When the child fails or runs longer than [`CHILD_TIMEOUT`] (it is killed).
+#[allow(dead_code)] // not every test binary uses both runners
 pub fn run_child(test: &str, program: &str) -> String {
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, program)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("re-run the test binary");
-    let deadline = Instant::now() + CHILD_TIMEOUT;
-    while child.try_wait().expect("child status").is_none() {
-        if Instant::now() > deadline {
-            child.kill().expect("kill the hung child");
-            panic!("{program} hung for {CHILD_TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("child output");
-    assert!(
-        out.status.success(),
-        "{program} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let run = spawn_child(test, program);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{program} failed:\n{}\n{}",
+        run.stdout,
+        run.stderr
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = run.stdout;
     let start = stdout
         .find(&format!("{BEGIN}\n"))
         .unwrap_or_else(|| panic!("{program} never started:\n{stdout}"));

@@ -117,20 +117,22 @@
 
 pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
 pub use csp_core::*;
-pub use csp_macros::{main, select, test};
+pub use csp_macros::{main, test};
 pub use csp_sync::{
     atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
 };
 
 /// The names most programs need: `use csp::prelude::*;`.
 pub mod prelude {
+    pub use crate::select;
     pub use crate::{after, sleep, tick, Cond, Mutex, Once, RwMutex, Ticker, Timer, WaitGroup};
     pub use csp_core::{
         blocking, chan, go, gomaxprocs, gosched, num_cpu, num_goroutine, run, JoinHandle, Receiver,
         Runtime, Sender,
     };
-    pub use csp_macros::select;
 }
+
+mod select_macro;
 
 /// Compiles and runs the README's example as a doctest, so it cannot rot.
 #[doc = include_str!("../../../README.md")]
@@ -142,4 +144,5 @@ pub struct ReadmeDoctests;
 pub mod __private {
     pub use csp_core::runtime::{run_main, run_test, with_output, TestConfig};
     pub use csp_core::select::*;
+    pub use csp_macros::select_in;
 }

@@ -121,12 +121,12 @@ macro_rules! channel_plumbing {
             let locked = unsafe { this.chan().state_locked() };
             // SAFETY: as above.
             let state = unsafe { locked.get() };
-            let queue = if $sending {
-                &mut state.sendq
+            if $sending {
+                state.sendq.push_back(ptr);
             } else {
-                &mut state.recvq
-            };
-            queue.push_back(ptr);
+                state.recvq.push_back(ptr);
+                state.receiver_parked();
+            }
         }
 
         fn chan_key(&self) -> Option<usize> {

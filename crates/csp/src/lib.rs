@@ -49,7 +49,7 @@
 //! | `time.After(d)`, `time.Tick(d)` | [`after`]`(d)`, [`tick`]`(d)`: receivers, as in `recv(after(d)) => ..` |
 //! | `time.Sleep(d)` | [`sleep`]`(d).await` |
 //! | `time.NewTimer(d)`, `time.NewTicker(d)` | [`Timer::new`]`(d)`, [`Ticker::new`]`(d)` (`stop`, `reset`, `receiver()`) |
-//! | `time.AfterFunc(d, f)` | [`time::after_func`]`(d, f)` ([`stop`](time::AfterFunc::stop), [`reset`](time::AfterFunc::reset)) |
+//! | `time.AfterFunc(d, f)` | [`after_func`]`(d, f)` ([`stop`](AfterFunc::stop), [`reset`](AfterFunc::reset)) |
 //! | `sync.WaitGroup` | [`WaitGroup`] (`add`, `done`, `wait().await`; [`wg.go(f)`](WaitGroup::go) is `Add(1)` + `go` + `defer Done()`) |
 //! | `sync.Mutex` | [`Mutex<T>`] owns the data: `*m.lock().await += 1` (unlocks when the guard drops) |
 //! | `sync.RWMutex`, `sync.Cond` | [`RwMutex<T>`] (`read().await`, `write().await`), [`Cond`] (`wait`, `signal`, `broadcast`) |
@@ -117,7 +117,7 @@
 //! piece; GOMAXPROCS, the crash-on-panic policy and deadlock detection need
 //! csp's own runtime.
 
-pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
+pub use csp_core::time::{after, after_func, sleep, tick, AfterFunc, Ticker, Timer};
 pub use csp_core::*;
 pub use csp_macros::{main, test};
 pub use csp_sync::{

@@ -73,11 +73,6 @@
 /// # });
 /// ```
 ///
-/// # Panics
-/// Never for a case written in the macro. Without `default`, the select
-/// waits; it panics only if its cases were spent, which the macro's fresh
-/// cases never are.
-///
 /// # Cancel safety
 /// Dropping a waiting select (for example inside `tokio::time::timeout`)
 /// withdraws all its offers at once: nothing is lost or duplicated.

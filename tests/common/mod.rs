@@ -19,6 +19,7 @@ const END: &str = "<<< child program ended >>>";
 /// The child side: when this process is a child, runs `program` with the
 /// name of the program asked for, between the markers [`run_child`] looks for.
 /// A no-op in the parent's own run (the variable is unset there).
+#[allow(dead_code)] // not every test binary uses both sides
 pub fn as_child(program: impl FnOnce(&str)) {
     if let Ok(name) = std::env::var(CHILD_ENV) {
         println!("\n{BEGIN}");

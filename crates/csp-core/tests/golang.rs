@@ -6,7 +6,7 @@
 use std::pin::pin;
 use std::time::Duration;
 
-use csp_core::select::{select, try_select, RecvCase, SendCase, DEFAULT};
+use csp_core::select::{select, try_select, RecvCase, SendCase};
 use csp_core::{chan, go, Receiver, Runtime, Sender, TryRecvError, TrySendError};
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -123,7 +123,7 @@ fn non_blocking_operations() {
             let (tx, rx) = chan::<i32>(cap);
             assert_eq!(rx.try_recv(), Err(TryRecvError::Empty), "cap {cap}");
             let mut r = pin!(RecvCase::new(&rx));
-            assert_eq!(try_select(&mut [r.as_mut()]), DEFAULT);
+            assert_eq!(try_select(&mut [r.as_mut()]), None);
 
             // A receiver goroutine parks; the non-blocking send must eventually succeed.
             let (done_tx, done_rx) = chan::<i32>(0);
@@ -151,7 +151,7 @@ fn non_blocking_operations() {
             go(async move { tx2.send(8).await.unwrap() });
             loop {
                 let mut r = pin!(RecvCase::new(&rx));
-                if try_select(&mut [r.as_mut()]) == 0 {
+                if try_select(&mut [r.as_mut()]) == Some(0) {
                     assert_eq!(r.take_output(), Some(8));
                     break;
                 }
@@ -162,7 +162,7 @@ fn non_blocking_operations() {
                 tx.try_send(i as i32).unwrap();
             }
             let mut s = pin!(SendCase::new(&tx, 99));
-            assert_eq!(try_select(&mut [s.as_mut()]), DEFAULT);
+            assert_eq!(try_select(&mut [s.as_mut()]), None);
             assert_eq!(s.take_unsent(), Some(99));
         }
     });

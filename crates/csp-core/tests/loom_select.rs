@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
-use csp_core::select::{select, RecvCase, SendCase};
+use csp_core::select::{select, try_select, RecvCase, SendCase};
 use csp_core::{chan, Receiver};
 use loom::future::block_on;
 use loom::thread;
@@ -222,4 +222,27 @@ async fn select_recv(rx: &Receiver<u32>, idle: &Receiver<u32>) -> Option<u32> {
     let i = select(&mut [a.as_mut(), b.as_mut()]).await;
     assert_eq!(i, 0, "nothing is ever sent on the idle channel");
     a.take_output()
+}
+
+/// Go's `TestNonblockSelectRace2` as a model: `c1` holds a value and `c2` is
+/// unbuffered; one thread selects over `c2`, `c1` and `default` (in that
+/// order under loom) while the other closes `c2` and then takes `c1`'s value.
+/// At every instant one case is ready, so `default` is never taken, in any
+/// interleaving (visiting `c2`, then `c1`, each at its own instant would).
+#[test]
+fn default_is_taken_only_if_no_case_was_ready_at_one_instant() {
+    loom::model(|| {
+        let (t1, r1) = chan::<u32>(1);
+        let (t2, r2) = chan::<u32>(0);
+        t1.try_send(1).unwrap();
+        let r1_side = r1.clone();
+        let side = thread::spawn(move || {
+            let mut on_c2 = pin!(RecvCase::new(&r2));
+            let mut on_c1 = pin!(RecvCase::new(&r1_side));
+            try_select(&mut [on_c2.as_mut(), on_c1.as_mut()])
+        });
+        t2.close();
+        let _ = r1.try_recv();
+        assert!(side.join().unwrap().is_some(), "default taken");
+    });
 }

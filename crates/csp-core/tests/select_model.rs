@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use std::pin::Pin;
 
-use csp_core::select::{try_select, RecvCase, SelectCase, SendCase, DEFAULT};
+use csp_core::select::{try_select, RecvCase, SelectCase, SendCase};
 use csp_core::{chan, Receiver, SendError, Sender, TryRecvError, TrySendError};
 use proptest::prelude::*;
 
@@ -130,10 +130,10 @@ fn run(caps: Vec<usize>, ops: Vec<Op>) {
                     Case::Recv(c) | Case::Send(c, _) => models[*c].ready(case),
                     Case::Disabled => false,
                 });
-                if chosen == DEFAULT {
+                let Some(chosen) = chosen else {
                     assert!(!any_ready, "default taken while a case was ready: {plan:?}");
                     continue;
-                }
+                };
                 let case = &plan[chosen];
                 assert!(!matches!(case, Case::Disabled), "a nil case fired");
                 let (Case::Recv(c) | Case::Send(c, _)) = *case else {

@@ -2,7 +2,7 @@
 //! the count is process-wide, so no other test may run timers concurrently.
 use std::time::Duration;
 
-use csp_core::time::{after, pending_timers, sleep, tick, Timer};
+use csp_core::time::{after, after_func, pending_timers, sleep, tick, Timer};
 
 async fn settles_to(n: usize) {
     for _ in 0..200 {
@@ -18,25 +18,36 @@ async fn settles_to(n: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pending_timers_track_timer_tasks() {
+async fn pending_timers_count_the_timers_someone_waits_on() {
     tokio::time::timeout(Duration::from_secs(20), async {
         assert_eq!(pending_timers(), 0);
 
+        // A timer nobody waits on costs nothing (Go 1.23).
         let rx = after(Duration::from_millis(20));
-        assert_eq!(pending_timers(), 1, "counted before the task runs");
-        rx.recv().await.unwrap();
-        settles_to(0).await; // a fired one-shot timer is no longer pending
+        assert_eq!(pending_timers(), 0, "an unwatched timer is not registered");
+        rx.recv().await.unwrap(); // parks: registered until it fires
+        settles_to(0).await;
 
+        // A parked receive counts while it waits; `stop` ends that.
         let t = Timer::new(Duration::from_secs(3600));
-        assert_eq!(pending_timers(), 1);
-        t.stop();
+        let c = t.c.clone();
+        let waiter = tokio::spawn(async move { c.recv().await });
+        settles_to(1).await;
+        assert!(t.stop());
+        settles_to(0).await;
+        waiter.abort();
+
+        // A waiter that gives up (its receive is dropped) unregisters it.
+        let ticks = tick(Duration::from_secs(3600));
+        let waiter = tokio::spawn(async move { ticks.recv().await });
+        settles_to(1).await;
+        waiter.abort();
         settles_to(0).await;
 
-        // An hour-long ticker whose receiver is dropped must not linger.
-        let ticks = tick(Duration::from_secs(3600));
-        assert_eq!(pending_timers(), 1);
-        drop(ticks);
-        settles_to(0).await;
+        let f = after_func(Duration::from_secs(3600), || {});
+        assert_eq!(pending_timers(), 1, "a scheduled call counts");
+        assert!(f.stop());
+        assert_eq!(pending_timers(), 0);
 
         let s = sleep(Duration::from_secs(3600));
         assert_eq!(pending_timers(), 1);

@@ -41,13 +41,15 @@
 //! | `for v := range ch` | `while let Some(v) = rx.recv().await { .. }`, or the [`Receiver`] as a `Stream` |
 //! | `close(ch)` | [`tx.close()`](Sender::close); also when every `Sender` (or every `Receiver`) is dropped |
 //! | `len(ch)`, `cap(ch)` | [`tx.len()`](Sender::len), [`tx.capacity()`](Sender::capacity) (on either half) |
-//! | `select { case v, ok := <-rx: .. case tx <- v: .. }` | [`select!`]` { recv(rx) -> v => .., send(tx, v) -> res => .. }` |
+//! | `select { case v, ok := <-rx: .. case tx <- v: .. }` | [`select!`]` { recv(&rx) -> v => .., send(&tx, v) -> res => .. }` |
+//! | a send case's value when another case wins | `send_from(&tx, &mut slot)` in [`select!`]: the value goes back into `slot` |
 //! | `select { .. default: .. }` | `select! { .., default => .. }`; for one case, [`tx.try_send(v)`](Sender::try_send), [`rx.try_recv()`](Receiver::try_recv) |
 //! | `select {}` | `select! {}` |
 //! | nil channel (its case never fires) | an `Option` of a channel in `select!`: `None` never fires |
 //! | `time.After(d)`, `time.Tick(d)` | [`after`]`(d)`, [`tick`]`(d)`: receivers, as in `recv(after(d)) => ..` |
 //! | `time.Sleep(d)` | [`sleep`]`(d).await` |
 //! | `time.NewTimer(d)`, `time.NewTicker(d)` | [`Timer::new`]`(d)`, [`Ticker::new`]`(d)` (`stop`, `reset`, `receiver()`) |
+//! | `time.AfterFunc(d, f)` | [`after_func`]`(d, f)` ([`stop`](AfterFunc::stop), [`reset`](AfterFunc::reset)) |
 //! | `sync.WaitGroup` | [`WaitGroup`] (`add`, `done`, `wait().await`; [`wg.go(f)`](WaitGroup::go) is `Add(1)` + `go` + `defer Done()`) |
 //! | `sync.Mutex` | [`Mutex<T>`] owns the data: `*m.lock().await += 1` (unlocks when the guard drops) |
 //! | `sync.RWMutex`, `sync.Cond` | [`RwMutex<T>`] (`read().await`, `write().await`), [`Cond`] (`wait`, `signal`, `broadcast`) |
@@ -115,22 +117,24 @@
 //! piece; GOMAXPROCS, the crash-on-panic policy and deadlock detection need
 //! csp's own runtime.
 
-pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
+pub use csp_core::time::{after, after_func, sleep, tick, AfterFunc, Ticker, Timer};
 pub use csp_core::*;
-pub use csp_macros::{main, select, test};
+pub use csp_macros::{main, test};
 pub use csp_sync::{
     atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
 };
 
 /// The names most programs need: `use csp::prelude::*;`.
 pub mod prelude {
+    pub use crate::select;
     pub use crate::{after, sleep, tick, Cond, Mutex, Once, RwMutex, Ticker, Timer, WaitGroup};
     pub use csp_core::{
         blocking, chan, go, gomaxprocs, gosched, num_cpu, num_goroutine, run, JoinHandle, Receiver,
         Runtime, Sender,
     };
-    pub use csp_macros::select;
 }
+
+mod select_macro;
 
 /// Compiles and runs the README's example as a doctest, so it cannot rot.
 #[doc = include_str!("../../../README.md")]
@@ -142,4 +146,5 @@ pub struct ReadmeDoctests;
 pub mod __private {
     pub use csp_core::runtime::{run_main, run_test, with_output, TestConfig};
     pub use csp_core::select::*;
+    pub use csp_macros::select_in;
 }

@@ -777,3 +777,41 @@ fn a_leaked_select_future_leaves_no_hook_behind() {
     leak_parked_select(&rx, &tx, true);
     assert_eq!(rx.try_recv(), Ok(1), "the handed value came back");
 }
+
+/// `send_from`: a value that is not `Clone` survives a lost race (it is back
+/// in its slot before the winning arm runs), a winning send empties the
+/// slot, and an empty slot disables the case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_from_gives_a_losing_value_back_to_its_slot() {
+    deadline(async {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (out_tx, out_rx) = chan::<Counted>(0);
+        let (quit_tx, quit_rx) = chan::<()>(0);
+        let mut pending = Some(Counted(drops.clone()));
+        let quitter = tokio::spawn(async move { quit_tx.send(()).await.unwrap() });
+        // Nobody receives on `out`: the waiting select is won by `quit`.
+        let back = select! {
+            send_from(&out_tx, &mut pending) => false,
+            recv(&quit_rx) => pending.is_some(),
+        };
+        quitter.await.unwrap();
+        assert!(back, "the value is back in its slot when the arm runs");
+        assert_eq!(drops.load(Ordering::SeqCst), 0, "nothing dropped unseen");
+
+        // A receiver arrives: the send wins and the slot stays empty.
+        let receiver = tokio::spawn(async move { out_rx.recv().await.map(|_| ()) });
+        select! {
+            send_from(&out_tx, &mut pending) -> res => assert!(res.is_ok()),
+        }
+        assert!(pending.is_none());
+        assert_eq!(receiver.await.unwrap(), Some(()));
+
+        // An empty slot is Go's nil channel: only `default` can run.
+        let ran_default = select! {
+            send_from(&out_tx, &mut pending) => false,
+            default => true,
+        };
+        assert!(ran_default);
+    })
+    .await;
+}

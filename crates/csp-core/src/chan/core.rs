@@ -23,7 +23,6 @@ use std::ops::{Deref, DerefMut};
 
 use super::snapshot::Snapshot;
 use super::state::State;
-use crate::goroutine::waker::queue_clone;
 use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
 
 pub(crate) struct Chan<T> {
@@ -195,14 +194,13 @@ impl<T> Chan<T> {
     /// Closes the channel and wakes every parked sender and receiver.
     /// Returns whether this call closed it.
     pub(crate) fn close(&self) -> bool {
-        let (woken, watcher) = {
+        let (woken, timer) = {
             let mut state = self.lock();
-            let woken = state.close();
-            (woken, state.close_watcher.take())
+            // A timer's source goes with the close; dropped after unlocking
+            // (its Tokio registration holds a handle to this channel).
+            (state.close(), state.timer.take())
         };
-        if let Some(watcher) = watcher {
-            crate::goroutine::waker::wake(watcher);
-        }
+        drop(timer);
         match woken {
             None => false,
             Some(hooks) => {
@@ -212,19 +210,6 @@ impl<T> Chan<T> {
                 true
             }
         }
-    }
-
-    /// Ready once the channel is closed; otherwise stores `cx`'s waker as the
-    /// channel's one close watcher (replacing any previous one).
-    pub(crate) fn poll_closed(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        let mut state = self.lock();
-        if state.is_closed() {
-            return std::task::Poll::Ready(());
-        }
-        let old = state.close_watcher.replace(queue_clone(cx.waker()));
-        drop(state);
-        drop(old); // Outside the lock: no foreign code runs under it.
-        std::task::Poll::Pending
     }
 }
 

@@ -15,6 +15,8 @@
 //! 5. `error`: one error type per failure shape, each carrying the value back.
 //! 6. `blocking`: the `*_blocking` methods for plain threads.
 //! 7. `sink`: [`SendSink`], a `Sender` as a `futures::Sink`.
+//! 8. `timed`: the timer flavor (a deadline-driven value source in the state,
+//!    used by `crate::time`).
 //!
 //! The waiting itself (tokens and hooks) lives in [`crate::waiter`], shared
 //! with the select engine.
@@ -29,6 +31,7 @@ mod sender;
 mod sink;
 pub(crate) mod snapshot;
 pub(crate) mod state;
+pub(crate) mod timed;
 
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use receiver::{Next, Receiver, Recv};

@@ -85,12 +85,12 @@ impl<T> Parking<T> {
                 hook.slot().put(value);
             }
         }
-        let queue = if sending {
-            &mut state.sendq
+        if sending {
+            state.sendq.push_back(HookPtr::new(hook));
         } else {
-            &mut state.recvq
-        };
-        queue.push_back(HookPtr::new(hook));
+            state.recvq.push_back(HookPtr::new(hook));
+            state.receiver_parked();
+        }
         drop(state);
         self.parked = true;
         record_park(reason(sending), at);

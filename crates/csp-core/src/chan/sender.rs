@@ -194,9 +194,11 @@ pub struct Send<'a, T> {
 }
 
 impl<T> Send<'_, T> {
-    /// Withdraws the send and gives the value back if the channel has not
-    /// taken it yet (`Some(v)`); `None` if the send already completed or
-    /// failed. Go has no counterpart: a Go send cannot be taken back.
+    /// Withdraws the send and gives the value back if no receiver has taken
+    /// it (`Some(v)`): still unsent, or refused because the channel closed
+    /// while the send waited. `None` if the send completed, or if its outcome
+    /// was already returned by `poll`. Go has no counterpart: a Go send cannot
+    /// be taken back.
     ///
     /// # Examples
     /// ```
@@ -211,8 +213,8 @@ impl<T> Send<'_, T> {
     /// ```
     pub fn cancel(self: Pin<&mut Self>) -> Option<T> {
         match self.withdraw() {
-            SendWithdrawn::NotSent(v) => Some(v),
-            SendWithdrawn::Done(_) => None,
+            SendWithdrawn::NotSent(v) | SendWithdrawn::Done(Err(SendError(v))) => Some(v),
+            SendWithdrawn::Done(Ok(())) => None,
         }
     }
 

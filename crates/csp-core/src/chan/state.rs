@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::task::Waker;
 
 use super::snapshot::Snapshot;
+use super::timed::TimedSource;
 use crate::waiter::{Hook, HookPtr};
 
 /// Result of offering a value to the channel without waiting.
@@ -55,9 +56,9 @@ pub(crate) struct State<T> {
     /// Parked senders, FIFO; each hook's slot holds its value.
     pub(crate) sendq: VecDeque<HookPtr<T>>,
     closed: bool,
-    /// Woken once when the channel closes: the timer task of `time` watches
-    /// its channel this way so it stops when every receiver is gone.
-    pub(crate) close_watcher: Option<std::task::Waker>,
+    /// The timer flavor's value source (see [`super::timed`]); `None` for
+    /// every other channel.
+    pub(crate) timer: Option<Box<dyn TimedSource<T>>>,
 }
 
 impl<T> State<T> {
@@ -69,12 +70,8 @@ impl<T> State<T> {
             recvq: VecDeque::new(),
             sendq: VecDeque::new(),
             closed: false,
-            close_watcher: None,
+            timer: None,
         }
-    }
-
-    pub(crate) fn is_closed(&self) -> bool {
-        self.closed
     }
 
     /// The lock-free view of this state (published at every unlock). A queue
@@ -84,10 +81,12 @@ impl<T> State<T> {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let len = self.buf.len();
         let open = !self.closed;
+        // A pending timer may be due by the time anyone looks: never "blocks".
+        let timer_pending = self.timer.as_ref().is_some_and(|t| t.pending());
         Snapshot::new(
             len,
             self.closed,
-            open && len == 0 && self.sendq.is_empty(),
+            open && len == 0 && self.sendq.is_empty() && !timer_pending,
             open && len >= self.cap && self.recvq.is_empty(),
         )
     }
@@ -130,6 +129,11 @@ impl<T> State<T> {
         }
         if let Some((value, waker)) = self.pop_sender_value() {
             return Take::Value(value, waker);
+        }
+        if let Some(timer) = self.timer.as_mut() {
+            if let Some(value) = timer.take_due(tokio::time::Instant::now()) {
+                return Take::Value(value, None);
+            }
         }
         if self.closed {
             Take::Closed
@@ -201,13 +205,51 @@ impl<T> State<T> {
             &mut self.recvq
         };
         // Search from the back: an owner withdrawing usually parked last.
-        match queue.iter().rposition(|h| h.is(hook)) {
+        let removed = match queue.iter().rposition(|h| h.is(hook)) {
             Some(i) => {
                 queue.remove(i);
                 true
             }
             None => false,
+        };
+        if !sending && self.recvq.is_empty() {
+            if let Some(timer) = self.timer.as_mut() {
+                timer.disarm();
+            }
         }
+        removed
+    }
+
+    /// A receive hook was just pushed on `recvq`: a timer channel with a
+    /// deadline registers with Tokio's timer (see [`super::timed`]).
+    #[inline]
+    pub(crate) fn receiver_parked(&mut self) {
+        if let Some(timer) = self.timer.as_mut() {
+            timer.arm();
+        }
+    }
+
+    /// A timer channel's Tokio timer fired: hands the due value to the first
+    /// live parked receiver, then stays armed for the next deadline while
+    /// receivers remain parked. Returns the waker to wake after unlocking.
+    pub(crate) fn fire_timer(&mut self) -> Option<Waker> {
+        let timer = self.timer.as_mut()?;
+        let before = timer.deadline();
+        let mut woken = None;
+        if let Some(value) = timer.take_due(tokio::time::Instant::now()) {
+            match hand_to_receiver(&mut self.recvq, value) {
+                Ok(waker) => woken = waker,
+                // Nobody took it: as far as anyone can tell it was never
+                // made, and the deadline stays.
+                Err(_) => timer.untake(before),
+            }
+        }
+        if self.recvq.is_empty() {
+            timer.disarm();
+        } else {
+            timer.arm();
+        }
+        woken
     }
 }
 

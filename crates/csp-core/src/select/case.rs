@@ -14,8 +14,12 @@
 //! - A send case owns its value until the channel takes it: in `value` before
 //!   parking, in its hook's slot while parked, back in `value` after a
 //!   withdrawal. A send case that is not chosen drops its value with the case
-//!   (at the end of the `select!`), unless taken back with
-//!   [`SendCase::take_unsent`].
+//!   unless taken back with [`SendCase::take_unsent`] (`select!`'s
+//!   `send_from` form does that).
+//! - A case takes part in a select only if it is fresh: an enabled case that
+//!   holds an unread outcome, a send case without its value, or a case still
+//!   registered by a leaked select is rejected with a panic before any lock
+//!   is taken ([`SelectCase::spent`]).
 //! - `peer` holds the waker of a parked peer this case completed with under a
 //!   lock; the engine wakes it after releasing every lock.
 
@@ -53,6 +57,12 @@ pub trait SelectCase: sealed::Sealed + Send {
     /// The channel's key (the lock order), or `None` for a disabled case.
     #[doc(hidden)]
     fn chan_key(&self) -> Option<usize>;
+    /// Why this enabled case cannot take part in a new select (it holds an
+    /// unread outcome, a send case has already given its value away, or a
+    /// leaked select still has it registered), or `None` if it can. The
+    /// engine checks every case before it takes any lock.
+    #[doc(hidden)]
+    fn spent(&self) -> Option<&'static str>;
     /// Pass 1: completes now if possible, taking the channel lock itself.
     /// With `wait == false`, a lock that stays held through a few quick
     /// re-checks is not waited for: [`Attempt::Contended`].
@@ -111,16 +121,28 @@ macro_rules! channel_plumbing {
             let locked = unsafe { this.chan().state_locked() };
             // SAFETY: as above.
             let state = unsafe { locked.get() };
-            let queue = if $sending {
-                &mut state.sendq
+            if $sending {
+                state.sendq.push_back(ptr);
             } else {
-                &mut state.recvq
-            };
-            queue.push_back(ptr);
+                state.recvq.push_back(ptr);
+                state.receiver_parked();
+            }
         }
 
         fn chan_key(&self) -> Option<usize> {
             self.source.get().map(|handle| handle.chan.key())
+        }
+
+        fn spent(&self) -> Option<&'static str> {
+            if self.source.get().is_none() {
+                None // a disabled case is never touched
+            } else if self.hook.is_some() {
+                Some("is still registered by a select future that was leaked")
+            } else if self.out.is_some() {
+                Some("still holds the outcome of the select that chose it (read it with `take_output`)")
+            } else {
+                self.spent_value()
+            }
         }
 
         fn lock(&self) {
@@ -403,6 +425,11 @@ impl<'a, T> RecvCase<'a, T> {
         }
     }
 
+    /// A receive case can be used again once its outcome is read.
+    fn spent_value(&self) -> Option<&'static str> {
+        None
+    }
+
     /// A receive hook carries no value in.
     fn offered(&mut self) -> Option<T> {
         None
@@ -473,7 +500,50 @@ impl<'a, T> SendCase<'a, T> {
             .expect("SendCase::take_output: this case was not chosen")
     }
 
-    /// The value, if this case was not chosen (it was never sent).
+    /// A send case of the value in `slot`, taken out of it now; disabled
+    /// (Go's nil channel) if `slot` is `None`. If the case is not chosen, put
+    /// the value back with [`SendCase::take_unsent`]: `select!`'s
+    /// `send_from(tx, &mut slot)` form does that for you.
+    ///
+    /// # Examples
+    /// ```
+    /// use csp_core::select::{try_select, SendCase};
+    /// let (tx, _rx) = csp_core::chan::<String>(0); // nobody receives
+    /// let mut slot = Some(String::from("not Clone-free"));
+    /// let mut case = std::pin::pin!(SendCase::from_slot(&tx, &mut slot));
+    /// assert_eq!(slot, None); // the case holds the value now
+    /// assert_eq!(try_select(&mut [case.as_mut()]), None);
+    /// slot = case.take_unsent();
+    /// assert_eq!(slot.as_deref(), Some("not Clone-free"));
+    /// ```
+    pub fn from_slot(tx: impl IntoSendCase<'a, T>, slot: &mut Option<T>) -> Self {
+        match slot.take() {
+            Some(value) => tx.into_send_case(value),
+            None => Self {
+                source: Source::Disabled,
+                value: None,
+                hook: None,
+                peer: None,
+                out: None,
+            },
+        }
+    }
+
+    /// The value back, if this case was not chosen (it was never sent);
+    /// `None` if it was chosen (sent, or returned in `take_output`'s error).
+    ///
+    /// Go copies the value of a send case, so a losing case loses nothing;
+    /// in Rust a value that is not `Clone` would be dropped with the case.
+    /// Call this after the select to keep it (it costs nothing if you don't).
+    ///
+    /// # Examples
+    /// ```
+    /// use csp_core::select::{try_select, SendCase};
+    /// let (tx, _rx) = csp_core::chan::<Vec<u8>>(0); // nobody receives
+    /// let mut case = std::pin::pin!(SendCase::new(&tx, vec![1, 2, 3]));
+    /// assert_eq!(try_select(&mut [case.as_mut()]), None); // default
+    /// assert_eq!(case.take_unsent(), Some(vec![1, 2, 3]));
+    /// ```
     pub fn take_unsent(self: Pin<&mut Self>) -> Option<T> {
         self.inner().value.take()
     }
@@ -483,6 +553,7 @@ impl<'a, T> SendCase<'a, T> {
     /// Tries to send on the locked `state`.
     #[inline]
     fn attempt(&mut self, state: &mut State<T>) -> bool {
+        // The engine rejected a case without its value before locking.
         let value = self.value.take().expect("send case holds its value");
         let offer = state.offer(value);
         self.store(offer)
@@ -520,6 +591,15 @@ impl<'a, T> SendCase<'a, T> {
     /// The value was taken (the send happened) or the channel closed; either
     /// way nothing goes back.
     fn give_back_output(&mut self) {}
+
+    /// A send case that has given its value away has nothing left to send.
+    fn spent_value(&self) -> Option<&'static str> {
+        if self.value.is_none() {
+            Some("has already sent its value (build a new `SendCase`)")
+        } else {
+            None
+        }
+    }
 
     /// A send hook carries the value while it waits.
     fn offered(&mut self) -> Option<T> {

@@ -7,26 +7,35 @@
 //!    lock stays held is put aside and retried last, waiting for the lock,
 //!    only if no other case completes (so the choice leans away from a
 //!    channel that is busy at that instant, never so far as to starve it:
-//!    its producer stops holding the lock once its buffer is full). With a
-//!    `default`, stop here.
-//! 2. **Register**: lock every enabled channel in channel-key order (each once),
+//!    its producer stops holding the lock once its buffer is full).
+//! 2. **Register**: lock every enabled channel in channel-id order (each once),
 //!    try again in the same order (a peer may have arrived since pass 1), and
 //!    if still nothing can complete, publish one hook per case, all sharing one
-//!    fresh [`Token`]; unlock; park.
+//!    fresh [`SelectToken`]; unlock; park.
 //! 3. **Withdraw**: on wake, the token names the one case a peer committed;
 //!    remove the other hooks from their queues. Dropping a parked select does
 //!    the same after withdrawing the token, so nothing is lost or duplicated.
+//!
+//! With a `default` ([`try_select`]), pass 1 runs, then, if it found nothing
+//! and there are several cases, the try of pass 2 under every lock, without
+//! registering: `default` is taken only if at one instant (all locks held)
+//! no case could proceed, as Go decides it. Pass 1 alone cannot say that: it
+//! sees each case at a different instant.
 //!
 //! # Invariants
 //! - While our hooks are published, this select never completes a case itself;
 //!   only peers select the token (at most once: see [`crate::waiter`]). Pass 1
 //!   and the try of pass 2 run with no hook published, so two selects can never
 //!   each take the other's offer.
-//! - Pass 2 holds several channel locks, always in increasing channel-key order;
+//! - Pass 2 holds several channel locks, always in increasing channel-id order;
 //!   every other operation holds at most one: no lock-order cycle.
+//! - Every case is checked fresh ([`SelectCase::spent`]) before any lock is
+//!   taken, so a misused case panics with no lock held.
 //!
 //! # Locking
-//! Peers found in pass 1 or 2 are woken only after every lock is released.
+//! The locks of pass 2 are held by an [`AllLocked`] guard, released in reverse
+//! order when it drops, on unwind too. Peers found in pass 1 or 2 are woken
+//! only after every lock is released.
 
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -39,9 +48,6 @@ use super::case::{Attempt, SelectCase};
 use crate::chan::budget;
 use crate::goroutine::{record_park, WaitReason};
 use crate::waiter::SelectToken;
-
-/// The index [`select`] and [`try_select`] report for `default`.
-pub const DEFAULT: usize = usize::MAX;
 
 /// Case indices: inline up to 16 cases, so a select allocates nothing.
 type Indices<T> = SmallVec<[T; 16]>;
@@ -97,6 +103,89 @@ fn completed(cases: &mut [Pin<&mut dyn SelectCase>], i: usize) -> usize {
     i
 }
 
+/// Panics, before any lock is taken, if a case cannot take part in a
+/// select (see [`SelectCase::spent`]).
+#[track_caller]
+fn check_fresh(cases: &[Pin<&mut dyn SelectCase>]) {
+    for (i, case) in cases.iter().enumerate() {
+        if let Some(why) = case.spent() {
+            panic!("select: case {i} cannot be used in a new select: it {why}");
+        }
+    }
+}
+
+/// Every enabled case's channel locked, in channel-id order, each once; the
+/// locks are released in reverse order when this drops (also on unwind, so a
+/// panic never leaves a channel locked).
+struct AllLocked<'g, 'a> {
+    cases: &'g mut [Pin<&'a mut dyn SelectCase>],
+    /// (channel id, index of one case on that channel), sorted, deduplicated.
+    locks: Indices<(usize, usize)>,
+}
+
+impl<'g, 'a> AllLocked<'g, 'a> {
+    /// Locks the channels of the cases in `order` (the enabled ones).
+    fn lock(cases: &'g mut [Pin<&'a mut dyn SelectCase>], order: &[usize]) -> Self {
+        let mut locks: Indices<(usize, usize)> = order
+            .iter()
+            .map(|&i| (cases[i].chan_key().unwrap_or(0), i))
+            .collect();
+        locks.sort_unstable();
+        locks.dedup_by_key(|(key, _)| *key);
+        let mut guard = Self {
+            cases,
+            locks: Indices::new(),
+        };
+        for &(key, i) in locks.iter() {
+            guard.cases[i].lock();
+            // Pushed once held: a drop releases exactly the locks taken.
+            guard.locks.push((key, i));
+        }
+        guard
+    }
+
+    /// Tries the cases in `order` under the locks; returns the first that
+    /// completed.
+    fn try_each(&mut self, order: &[usize]) -> Option<usize> {
+        order.iter().copied().find(|&i| {
+            // SAFETY: every enabled case's channel is locked (`lock`), and
+            // `order` lists only enabled cases.
+            unsafe { self.cases[i].as_mut().try_locked() }
+        })
+    }
+
+    /// Registers every case in `order` with `token`.
+    ///
+    /// # Safety
+    /// `token` stays alive and in place until every hook registered with it
+    /// is withdrawn or completed (pass 3), or forever.
+    unsafe fn register(&mut self, order: &[usize], token: &SelectToken) {
+        for &i in order {
+            // SAFETY: locked as in `try_each`; the token's promise is the caller's.
+            unsafe { self.cases[i].as_mut().register_locked(token, i) };
+        }
+    }
+}
+
+impl Drop for AllLocked<'_, '_> {
+    fn drop(&mut self) {
+        for &(_, i) in self.locks.iter().rev() {
+            // SAFETY: locked in `AllLocked::lock`, released once here.
+            unsafe { self.cases[i].unlock() };
+        }
+    }
+}
+
+/// Pass 2 without registering: with every lock held, the first case that
+/// can complete, else `None` (at this instant no case could proceed).
+fn pass_try_locked(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<usize> {
+    let done = AllLocked::lock(cases, order).try_each(order);
+    if let Some(i) = done {
+        cases[i].as_mut().wake_peer();
+    }
+    done
+}
+
 /// Pass 2. Returns the case that completed under the locks, or `None` once
 /// every case is registered with `token`.
 ///
@@ -108,33 +197,15 @@ unsafe fn pass_register(
     order: &[usize],
     token: &SelectToken,
 ) -> Option<usize> {
-    let mut lock_order: Indices<(usize, usize)> = order
-        .iter()
-        .map(|&i| (cases[i].chan_key().unwrap_or(0), i))
-        .collect();
-    lock_order.sort_unstable();
-    lock_order.dedup_by_key(|(key, _)| *key);
-    for &(_, i) in lock_order.iter() {
-        cases[i].lock();
-    }
-    let mut done = None;
-    for &i in order {
-        // SAFETY: every enabled case's channel is locked above.
-        if unsafe { cases[i].as_mut().try_locked() } {
-            done = Some(i);
-            break;
+    let done = {
+        let mut locked = AllLocked::lock(cases, order);
+        let done = locked.try_each(order);
+        if done.is_none() {
+            // SAFETY: the token's promise is the caller's.
+            unsafe { locked.register(order, token) };
         }
-    }
-    if done.is_none() {
-        for &i in order {
-            // SAFETY: as above; the token's promise is the caller's.
-            unsafe { cases[i].as_mut().register_locked(token, i) };
-        }
-    }
-    for &(_, i) in lock_order.iter().rev() {
-        // SAFETY: locked in the loop above, released once here.
-        unsafe { cases[i].unlock() };
-    }
+        done
+    };
     if let Some(i) = done {
         cases[i].as_mut().wake_peer();
     }
@@ -143,8 +214,8 @@ unsafe fn pass_register(
 
 /// Pass 3: case `chosen` was committed by a peer; withdraw every other hook.
 fn pass_withdraw(cases: &mut [Pin<&mut dyn SelectCase>], token: &SelectToken, chosen: usize) {
-    // The committing peer may still hold the token's waker lock: wait for it
-    // before the chosen hook is freed (lifetime rule 3 in `crate::waiter`).
+    // The committing peer may still be using the chosen hook: wait until it
+    // is done before the hook is freed (lifetime rule 3 in `crate::waiter`).
     token.settle();
     // Disabled cases hold no hook: withdrawing them is a no-op.
     for (i, case) in cases.iter_mut().enumerate() {
@@ -156,22 +227,40 @@ fn pass_withdraw(cases: &mut [Pin<&mut dyn SelectCase>], token: &SelectToken, ch
     }
 }
 
-/// Runs pass 1 only: Go's `select` with a `default` case. Returns the index of
-/// the case that completed, or [`DEFAULT`] if none was ready.
+/// Go's `select` with a `default` case: commits a case that can proceed now
+/// and returns its index, or `None` (take `default`) if no case could proceed
+/// at one instant.
 ///
 /// Read the chosen case's outcome with its `take_output`.
 ///
+/// # Panics
+/// If a case is spent: it holds the unread outcome of an earlier select, a
+/// send case already sent its value, or a leaked select still has it
+/// registered. Nothing is locked or changed then.
+///
 /// # Examples
 /// ```
-/// use csp_core::select::{try_select, RecvCase, DEFAULT};
-/// let (_tx, rx) = csp_core::chan::<i32>(1);
+/// use csp_core::select::{try_select, RecvCase};
+/// let (tx, rx) = csp_core::chan::<i32>(1);
 /// let mut case = std::pin::pin!(RecvCase::new(&rx));
-/// assert_eq!(try_select(&mut [case.as_mut()]), DEFAULT); // nothing ready: default
+/// assert_eq!(try_select(&mut [case.as_mut()]), None); // nothing ready: default
+/// tx.try_send(5).unwrap();
+/// assert_eq!(try_select(&mut [case.as_mut()]), Some(0));
+/// assert_eq!(case.take_output(), Some(5));
 /// ```
-pub fn try_select(cases: &mut [Pin<&mut dyn SelectCase>]) -> usize {
+#[track_caller]
+pub fn try_select(cases: &mut [Pin<&mut dyn SelectCase>]) -> Option<usize> {
+    check_fresh(cases);
     let mut order = Indices::new();
     random_order(cases, &mut order);
-    pass_try(cases, &order).unwrap_or(DEFAULT)
+    if let Some(i) = pass_try(cases, &order) {
+        return Some(i);
+    }
+    if order.len() < 2 {
+        // One channel's view is one instant: its "would block" is exact.
+        return None;
+    }
+    pass_try_locked(cases, &order)
 }
 
 /// Waits until exactly one case can commit and commits it: Go's `select`
@@ -181,6 +270,10 @@ pub fn try_select(cases: &mut [Pin<&mut dyn SelectCase>]) -> usize {
 ///
 /// With no enabled case it never resolves (Go's `select {}`), and the
 /// goroutine's wait reason is `select (no cases)`.
+///
+/// # Panics
+/// When first polled, if a case is spent (see [`try_select`]); nothing is
+/// locked or changed then.
 ///
 /// # Cancel safety
 /// Cancel safe: dropping the future withdraws every offer at once. If a peer
@@ -242,6 +335,7 @@ impl Future for Select<'_, '_> {
             this.token = None;
             return Poll::Ready(chosen);
         }
+        check_fresh(this.cases);
         let spent = std::task::ready!(budget::poll_unit(cx));
         let mut order = Indices::new();
         random_order(this.cases, &mut order);

@@ -18,4 +18,4 @@ mod case;
 mod engine;
 
 pub use case::{IntoRecvCase, IntoSendCase, RecvCase, SelectCase, SendCase};
-pub use engine::{select, try_select, Select, DEFAULT};
+pub use engine::{select, try_select, Select};

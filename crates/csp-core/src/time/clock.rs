@@ -1,190 +1,199 @@
 //! The timer engine behind [`Timer`](super::Timer), [`Ticker`](super::Ticker),
-//! [`after`](super::after) and [`tick`](super::tick): a control block shared
-//! by the handle and one timer task that sleeps until the deadline and
-//! delivers `Instant::now()` into a capacity-1 channel.
+//! [`after`](super::after) and [`tick`](super::tick): Go 1.23's timer
+//! channels. A timer channel is an unbuffered csp channel whose state holds a
+//! [`Clock`] (its [`TimedSource`]): a receive finds a value when the deadline
+//! has passed, checked when it looks, so an expired timer is ready at once
+//! and a select among ready cases picks it with its fair share. Tokio's timer
+//! is involved only while a receiver is parked on the channel.
 //!
 //! # Invariants
-//! - `running` is true exactly while a timer task for this block is alive
-//!   (set before spawning, cleared by the task under the lock as it exits,
-//!   or by its guard if the runtime drops it unfinished); at most one task
-//!   per block.
-//! - The task delivers only if, under the lock, the deadline it slept for is
-//!   still the current one; so `stop`/`reset` (which change the deadline
-//!   under the lock) are never followed by a stale delivery of the old
-//!   deadline.
-//! - The channel has one sender count that no handle owns, so it never
-//!   closes for lack of senders (Go's timer channels are never closed).
-//! - After a delivery the deadline becomes `None` (one-shot) or the next
-//!   multiple of the period after now (periodic; missed ticks are skipped).
+//! - `armed_for` is the deadline a live Tokio registration (`sleep`) or an
+//!   in-flight fire task stands for; `pending` (a count that vetoes the
+//!   deadlock report) is held exactly while `armed_for` is set.
+//! - `fire`'s Tokio registration keeps the channel alive (the waker holds
+//!   it), so the channel breaks that cycle when it closes: it drops its
+//!   source (`State::close`). A timer channel closes only when its last
+//!   receiver goes (a handle-less sender count keeps it open otherwise, as
+//!   Go never closes a timer channel).
+//! - A deadline change (`stop`, `reset`, a one-shot value taken, a tick
+//!   taken) happens under the channel lock, and a value is made only when
+//!   taken: no stale value can be received after `stop` or `reset` returns.
 //!
 //! # Locking
-//! `state` is held for short sections; a delivery (`try_send`, which takes the
-//! channel lock and wakes the receiver) happens under it. Handles change the
-//! deadline under it and then call `notify_one`, whose stored permit the
-//! task consumes even if it was not waiting yet.
+//! Every `Clock` method runs under its channel's lock (it lives in the
+//! channel state). See [`crate::chan::timed`] for the Tokio timer's lock and
+//! the one task spawned under the channel lock.
 
-use std::future::poll_fn;
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
-use tokio::sync::Notify;
+use tokio::runtime::Handle;
 use tokio::time::Instant as TokioInstant;
 
 use super::PendingTimer;
-use crate::chan::{Receiver, Sender};
+use crate::chan::core::Chan;
+use crate::chan::timed::TimedSource;
+use crate::chan::Receiver;
+use crate::loom::Arc;
 
-#[derive(Debug)]
-struct State {
-    deadline: Option<TokioInstant>,
-    period: Option<Duration>,
-    running: bool,
-}
-
-/// The control block of one timer or ticker.
-#[derive(Debug)]
+/// The deadline-driven value source of one timer or ticker channel.
 pub(super) struct Clock {
-    state: Mutex<State>,
-    notify: Notify,
+    deadline: Option<TokioInstant>,
+    /// `Some` for a ticker.
+    period: Option<Duration>,
+    /// The waker registered with Tokio's timer: it fires the channel.
+    fire: Waker,
+    /// The runtime whose timer this channel uses (the creator's).
+    handle: Handle,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    armed_for: Option<TokioInstant>,
+    pending: Option<PendingTimer>,
 }
 
-impl Clock {
-    /// Starts a timer (`period == None`) or ticker delivering into a new
-    /// capacity-1 channel. The first delivery is `first` from now.
-    ///
-    /// Panics outside a Tokio runtime (it spawns the timer task).
-    #[track_caller]
-    pub(super) fn start(
-        first: Duration,
-        period: Option<Duration>,
-    ) -> (Arc<Clock>, Sender<Instant>, Receiver<Instant>) {
-        let (tx, rx) = crate::chan::chan(1);
-        // A permanent phantom sender (a count without a handle): Go never
-        // closes a timer channel, so the end of the timer task must not
-        // close it either. Dropping every receiver still closes it (that is
-        // how the task learns it is abandoned) and frees it as usual.
-        tx.chan.add_sender();
-        let clock = Arc::new(Clock {
-            state: Mutex::new(State {
-                deadline: Some(TokioInstant::now() + first),
-                period,
-                running: true,
-            }),
-            notify: Notify::new(),
-        });
-        spawn_task(clock.clone(), tx.clone());
-        (clock, tx, rx)
-    }
-
-    /// Stops future deliveries and drains an undelivered value from `rx`.
-    /// Returns whether this stopped an active timer (a pending deadline, or a
-    /// delivered value nobody had received yet).
-    pub(super) fn stop(&self, rx: &Receiver<Instant>) -> bool {
-        let mut state = self.state.lock();
-        let active = state.deadline.take().is_some();
-        let drained = rx.try_recv().is_ok();
-        drop(state);
-        self.notify.notify_one();
-        active || drained
-    }
-
-    /// Re-arms: next delivery `d` from now, then every `period` if given
-    /// (tickers pass their new period; timers `None`). Drains an undelivered
-    /// value. Returns what [`Clock::stop`] would have.
-    #[track_caller]
-    pub(super) fn reset(
-        self: &Arc<Self>,
-        d: Duration,
-        period: Option<Duration>,
-        tx: &Sender<Instant>,
-        rx: &Receiver<Instant>,
-    ) -> bool {
-        let mut state = self.state.lock();
-        let active = state.deadline.is_some();
-        let drained = rx.try_recv().is_ok();
-        state.deadline = Some(TokioInstant::now() + d);
-        state.period = period;
-        let respawn = !state.running;
-        state.running = true;
-        drop(state);
-        if respawn {
-            spawn_task(self.clone(), tx.clone());
-        } else {
-            self.notify.notify_one();
-        }
-        active || drained
-    }
-}
-
+/// Makes a timer channel: first value due `first` from now, then every
+/// `period` if given.
+///
+/// Panics outside a Tokio runtime (the channel uses the current runtime's
+/// timer).
 #[track_caller]
-fn spawn_task(clock: Arc<Clock>, tx: Sender<Instant>) {
-    let guard = TaskGuard {
-        clock: clock.clone(),
-        exited: false,
-        _pending: PendingTimer::new(),
+pub(super) fn start(first: Duration, period: Option<Duration>) -> Receiver<Instant> {
+    let handle = Handle::current();
+    let (tx, rx) = crate::chan::chan::<Instant>(0);
+    // A sender count without a handle: the channel never closes for lack of
+    // senders (Go never closes a timer channel).
+    tx.chan.add_sender();
+    let fire = Waker::from(StdArc::new(Fire {
+        chan: tx.chan.clone(),
+        handle: handle.clone(),
+    }));
+    drop(tx);
+    let clock = Clock {
+        deadline: Some(TokioInstant::now() + first),
+        period,
+        fire,
+        handle,
+        sleep: None,
+        armed_for: None,
+        pending: None,
     };
-    // Timer tasks are runtime machinery, not goroutines (Go's timers are not
-    // goroutines either): plain Tokio tasks, invisible to the registry.
-    drop(tokio::spawn(run(clock, tx, guard)));
+    rx.chan.lock().timer = Some(Box::new(clock));
+    rx
 }
 
-/// Owned by the timer task; its drop takes the task's pending-timer count
-/// away. If the task is dropped unfinished (its runtime shut down), the drop
-/// also marks the block as having no task, so a later `reset` spawns one.
-struct TaskGuard {
-    clock: Arc<Clock>,
-    /// Set by [`exit`], under the lock, when the task leaves on its own; then
-    /// `running` is already false and a `reset` may have set it again for a
-    /// new task, which the drop must not undo.
-    exited: bool,
-    _pending: PendingTimer,
+/// Go's `Stop` on the timer channel `chan`: see [`TimedSource::stop`].
+pub(super) fn stop(chan: &Chan<Instant>) -> bool {
+    chan.lock().timer.as_mut().is_some_and(|t| t.stop())
 }
 
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if !self.exited {
-            self.clock.state.lock().running = false;
+/// Go's `Reset`: next value due `d` from now (then every `period` if given);
+/// returns whether a deadline was set before.
+pub(super) fn reset(chan: &Chan<Instant>, d: Duration, period: Option<Duration>) -> bool {
+    let mut state = chan.lock();
+    let parked = !state.recvq.is_empty();
+    let Some(timer) = state.timer.as_mut() else {
+        return false; // closed: every receiver is gone
+    };
+    let was = timer.reset(TokioInstant::now() + d, period);
+    if parked {
+        timer.arm();
+    }
+    was
+}
+
+impl TimedSource<Instant> for Clock {
+    fn pending(&self) -> bool {
+        self.deadline.is_some()
+    }
+
+    fn take_due(&mut self, now: TokioInstant) -> Option<Instant> {
+        match self.deadline {
+            Some(deadline) if now >= deadline => {
+                self.deadline = self.period.map(|p| next_tick(deadline, p, now));
+                Some(now.into_std())
+            }
+            _ => None,
         }
+    }
+
+    fn untake(&mut self, deadline: Option<TokioInstant>) {
+        self.deadline = deadline;
+    }
+
+    fn deadline(&self) -> Option<TokioInstant> {
+        self.deadline
+    }
+
+    fn arm(&mut self) {
+        let Some(deadline) = self.deadline else {
+            return self.disarm();
+        };
+        if self.armed_for == Some(deadline) {
+            return;
+        }
+        self.pending.get_or_insert_with(PendingTimer::new);
+        self.armed_for = Some(deadline);
+        let mut sleep = {
+            let _runtime = self.handle.enter();
+            Box::pin(tokio::time::sleep_until(deadline))
+        };
+        let mut cx = Context::from_waker(&self.fire);
+        // Unconstrained: registering must not spend (or be refused by) the
+        // cooperative budget of whichever task is parking.
+        let mut poll = tokio::task::unconstrained(sleep.as_mut());
+        if Pin::new(&mut poll).poll(&mut cx).is_ready() {
+            // Already due: fire from a task (see the module's locking notes).
+            self.sleep = None;
+            self.fire.wake_by_ref();
+        } else {
+            self.sleep = Some(sleep);
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.sleep = None;
+        self.armed_for = None;
+        self.pending = None;
+    }
+
+    fn stop(&mut self) -> bool {
+        let was = self.deadline.take().is_some();
+        self.disarm();
+        was
+    }
+
+    fn reset(&mut self, deadline: TokioInstant, period: Option<Duration>) -> bool {
+        let was = self.deadline.is_some();
+        self.deadline = Some(deadline);
+        self.period = period;
+        was
     }
 }
 
-/// The task leaves on its own; the caller holds the lock.
-fn exit(state: &mut State, guard: &mut TaskGuard) {
-    state.deadline = None;
-    state.running = false;
-    guard.exited = true;
+/// The waker Tokio's timer calls: it fires the channel from a fresh task,
+/// so the channel lock is never taken inside Tokio's timer code (nor under
+/// a channel lock, where a registration may wake it at once).
+struct Fire {
+    chan: Arc<Chan<Instant>>,
+    handle: Handle,
 }
 
-/// The timer task: sleep until the deadline, deliver, repeat while periodic.
-async fn run(clock: Arc<Clock>, tx: Sender<Instant>, mut guard: TaskGuard) {
-    let chan = tx.chan.clone();
-    loop {
-        let deadline = {
-            let mut state = clock.state.lock();
-            match state.deadline {
-                Some(d) => d,
-                None => return exit(&mut state, &mut guard),
+impl Wake for Fire {
+    fn wake(self: StdArc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &StdArc<Self>) {
+        let chan = self.chan.clone();
+        // A runtime that is shutting down drops the task: nothing to fire.
+        drop(self.handle.spawn(async move {
+            let woken = chan.lock().fire_timer();
+            if let Some(waker) = woken {
+                waker.wake();
             }
-        };
-        let notified = clock.notify.notified();
-        tokio::select! {
-            biased;
-            () = poll_fn(|cx| chan.poll_closed(cx)) => {
-                return exit(&mut clock.state.lock(), &mut guard);
-            }
-            () = notified => continue,
-            () = tokio::time::sleep_until(deadline) => {}
-        }
-        let mut state = clock.state.lock();
-        if state.deadline != Some(deadline) {
-            continue; // stopped or reset meanwhile
-        }
-        let now = TokioInstant::now();
-        if tx.try_send(now.into_std()).is_err_and(|e| e.is_closed()) {
-            return exit(&mut state, &mut guard);
-        }
-        // Full: the reader has not taken the last tick; drop this one (Go).
-        state.deadline = state.period.map(|p| next_tick(deadline, p, now));
+        }));
     }
 }
 

@@ -2,37 +2,37 @@
 //! channels ([`after`], [`tick`], [`Timer`], [`Ticker`]) and [`sleep`].
 //!
 //! Contents:
-//! 1. `clock`: the one timer engine: a control block and a timer task on the
-//!    current Tokio runtime that feeds a capacity-1 channel.
+//! 1. `clock`: the one timer engine: Go 1.23's timer channels, whose value
+//!    source lives in the channel (`crate::chan::timed`): ready once the
+//!    deadline has passed, registered with Tokio's timer only while a
+//!    receive is parked on them.
 //! 2. `timer`: [`Timer`] and [`after`] (Go's `time.NewTimer`, `time.After`).
 //! 3. `ticker`: [`Ticker`] and [`tick`] (Go's `time.NewTicker`, `time.Tick`).
-//! 4. `sleep`: [`sleep`] (Go's `time.Sleep`).
+//! 4. `after_func`: [`after_func`] and [`AfterFunc`] (Go's `time.AfterFunc`).
+//! 5. `sleep`: [`sleep`] (Go's `time.Sleep`).
 //!
 //! The receivers are ordinary csp [`Receiver`](crate::Receiver)s, so they work
 //! everywhere a channel does: `recv().await`, `try_recv`, and as `select`
 //! cases (`RecvCase::new(after(d))`).
 //!
 //! # Invariants
-//! - A timer task runs while its control block has a deadline and its channel
-//!   is open. It stops when the deadline is cleared (`stop`, or a one-shot
-//!   timer firing) and when the channel closes (every receiver dropped), so
-//!   an abandoned `tick(d)` does not leak a task.
-//! - Deliveries use `try_send` on the capacity-1 channel: a slow reader finds
-//!   at most one buffered tick and the rest are dropped, as in Go.
-//! - `PENDING_TIMERS` counts the csp timers that may still fire: every live
-//!   timer task and every unfinished [`Sleep`]. It is incremented before a
-//!   task is spawned (synchronously, so a goroutine that then parks on the
-//!   channel is never seen with the count still at zero) and decremented when
-//!   the task ends or the `Sleep` completes or is dropped. Each count holds an
-//!   `ExternalWaker`, which the deadlock detector reads: goroutines all blocked while a timer is pending is
+//! - A timer channel costs nothing while nobody waits on it: no task, no
+//!   Tokio timer entry. Its value is made when a receive takes it.
+//! - `PENDING_TIMERS` counts the csp timers that will wake someone: every
+//!   timer channel with a parked receiver (while it is registered with
+//!   Tokio's timer), every pending [`AfterFunc`] and every unfinished
+//!   [`Sleep`]. Each count holds an `ExternalWaker`, which the deadlock
+//!   detector reads: goroutines all blocked while such a timer is pending is
 //!   not a deadlock (Go's `checkdead` makes the same exception), since the
-//!   timer will wake one of them.
+//!   timer will wake one of them. A count is taken before the parking
+//!   goroutine's poll returns, so it is never seen parked without it.
 //!
 //! # Locking
-//! Each control block has one short mutex (deadline, period, whether its task
-//! runs). Lock order: control block, then the channel lock (a delivery is a
-//! `try_send` under the control lock, which makes `stop`/`reset` exact).
+//! A timer channel's clock lives in its channel state, under the channel
+//! lock; an [`AfterFunc`] has one short mutex. Lock order: channel lock,
+//! then Tokio's timer lock.
 
+mod after_func;
 mod clock;
 mod sleep;
 mod ticker;
@@ -40,18 +40,19 @@ mod timer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub use after_func::{after_func, AfterFunc};
 pub use sleep::{sleep, Sleep};
 pub use ticker::{tick, Ticker};
 pub use timer::{after, Timer};
 
-/// The number of csp timers that may still fire (live timer tasks plus
-/// pending [`Sleep`]s). See the module's invariants; read by the deadlock
-/// detector. A plain `std` atomic on purpose: a process-wide counter, not
+/// The number of csp timers that will wake someone (see the module's
+/// invariants); read by the deadlock detector. A plain `std` atomic on purpose: a process-wide counter, not
 /// part of any loom model.
 pub(crate) static PENDING_TIMERS: AtomicUsize = AtomicUsize::new(0);
 
-/// How many csp timers may still fire right now (a snapshot). Diagnostics
-/// and tests; the deadlock detector reads the same counter.
+/// How many csp timers will wake someone right now (a snapshot): timer
+/// channels with a parked receiver, pending `AfterFunc`s and `Sleep`s.
+/// Diagnostics and tests; the deadlock detector reads the same counter.
 #[doc(hidden)]
 pub fn pending_timers() -> usize {
     PENDING_TIMERS.load(Ordering::Acquire)

@@ -1,20 +1,19 @@
 //! [`Ticker`] and [`tick`]: Go's `time.NewTicker` and `time.Tick`.
 //!
 //! # Invariants
-//! - Ticks are delivered with `try_send` into a capacity-1 channel: a reader
-//!   slower than the period finds at most one buffered tick; the others are
-//!   dropped, and the schedule stays on multiples of the period (Go).
-//! - The ticker's task stops on [`Ticker::stop`] and when every receiver is
-//!   dropped (so `tick(d)` whose receiver is dropped does not leak).
+//! - A reader slower than the period finds one tick waiting (the others are
+//!   skipped), and the schedule stays on multiples of the period (Go).
+//! - Nothing runs for a ticker nobody waits on: Tokio's timer is involved
+//!   only while a receive is parked on it, and dropping every receiver frees
+//!   it (so `tick(d)` whose receiver is dropped leaks nothing).
 //!
 //! # Locking
 //! See `clock.rs`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::clock::Clock;
-use crate::chan::{Receiver, Sender};
+use super::clock;
+use crate::chan::Receiver;
 
 const NON_POSITIVE: &str = "non-positive interval for NewTicker";
 
@@ -28,8 +27,8 @@ const NON_POSITIVE: &str = "non-positive interval for NewTicker";
 /// | `tk.Reset(d)` | `tk.reset(d)` |
 ///
 /// Dropping a `Ticker` without [`stop`](Ticker::stop) leaves it ticking only
-/// while a clone of [`c`](Ticker::c) lives: its task ends when the last
-/// receiver is dropped (Go 1.23 collects unreferenced tickers likewise).
+/// while a clone of [`c`](Ticker::c) lives (Go 1.23 collects unreferenced
+/// tickers likewise).
 ///
 /// # Examples
 /// ```
@@ -46,8 +45,6 @@ const NON_POSITIVE: &str = "non-positive interval for NewTicker";
 pub struct Ticker {
     /// The channel on which the ticks are delivered: Go's `tk.C`.
     pub c: Receiver<Instant>,
-    tx: Sender<Instant>,
-    clock: Arc<Clock>,
 }
 
 impl Ticker {
@@ -60,8 +57,9 @@ impl Ticker {
     #[track_caller]
     pub fn new(period: Duration) -> Self {
         assert!(!period.is_zero(), "{NON_POSITIVE}");
-        let (clock, tx, c) = Clock::start(period, Some(period));
-        Ticker { c, tx, clock }
+        Ticker {
+            c: clock::start(period, Some(period)),
+        }
     }
 
     /// Stops the ticker: Go's `tk.Stop()`. No tick is received after it
@@ -78,15 +76,14 @@ impl Ticker {
     /// # });
     /// ```
     pub fn stop(&self) {
-        self.clock.stop(&self.c);
+        clock::stop(&self.c.chan);
     }
 
     /// Changes the period to `period` and restarts the schedule from now:
     /// Go's `tk.Reset(period)`. Also restarts a stopped ticker.
     ///
     /// # Panics
-    /// If `period` is zero (`non-positive interval for Ticker.Reset`), or
-    /// outside a Tokio runtime when the ticker had stopped.
+    /// If `period` is zero (`non-positive interval for Ticker.Reset`).
     ///
     /// # Examples
     /// ```
@@ -100,7 +97,7 @@ impl Ticker {
     #[track_caller]
     pub fn reset(&self, period: Duration) {
         assert!(!period.is_zero(), "non-positive interval for Ticker.Reset");
-        self.clock.reset(period, Some(period), &self.tx, &self.c);
+        clock::reset(&self.c.chan, period, Some(period));
     }
 
     /// The receiver, for code that prefers a method to the field (Go's `tk.C`).
@@ -111,9 +108,9 @@ impl Ticker {
 
 /// A channel that delivers the time every `period`: Go's `time.Tick(period)`.
 ///
-/// Ticks are dropped for a slow reader (at most one waits in the channel).
-/// The ticker cannot be stopped except by dropping every clone of the
-/// receiver, which ends its timer task.
+/// Ticks are skipped for a slow reader (at most one waits). The ticker
+/// cannot be stopped except by dropping every clone of the receiver, which
+/// frees it. An elapsed tick is ready at once, as any ready channel.
 ///
 /// # Panics
 /// If `period` is zero (Go's `Tick` returns a nil channel there; csp refuses
@@ -132,6 +129,5 @@ impl Ticker {
 #[track_caller]
 pub fn tick(period: Duration) -> Receiver<Instant> {
     assert!(!period.is_zero(), "{NON_POSITIVE}");
-    let (_clock, _tx, rx) = Clock::start(period, Some(period));
-    rx
+    clock::start(period, Some(period))
 }

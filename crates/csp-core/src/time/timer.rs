@@ -1,20 +1,20 @@
 //! [`Timer`] and [`after`]: Go's `time.NewTimer` and `time.After`.
 //!
 //! # Invariants
-//! - At most one value is delivered per arming (`new` or `reset`), into the
-//!   capacity-1 channel `c`; after `stop`/`reset` returns, no value of an
-//!   earlier arming can be received (Go 1.23's guarantee).
-//! - Dropping a `Timer` does not stop it: the channel (if a receiver clone
-//!   survives) still gets its value, as an unreferenced Go timer still fires.
+//! - At most one value is received per arming (`new` or `reset`); after
+//!   `stop`/`reset` returns, no value of an earlier arming can be received
+//!   (Go 1.23's guarantee: the value is made only when received).
+//! - Dropping a `Timer` does not stop it: a surviving receiver clone still
+//!   gets its value. Dropping every receiver frees it, with nothing left
+//!   registered with Tokio's timer.
 //!
 //! # Locking
 //! See `clock.rs`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::clock::Clock;
-use crate::chan::{Receiver, Sender};
+use super::clock;
+use crate::chan::Receiver;
 
 /// A single event delivered on a channel after a duration: Go's `time.Timer`.
 ///
@@ -38,26 +38,29 @@ use crate::chan::{Receiver, Sender};
 pub struct Timer {
     /// The channel on which the time is delivered: Go's `t.C`.
     pub c: Receiver<Instant>,
-    tx: Sender<Instant>,
-    clock: Arc<Clock>,
 }
 
 impl Timer {
     /// A timer that sends the current time on [`c`](Self::c) after `d`:
     /// Go's `time.NewTimer(d)`.
     ///
+    /// The channel is ready from the moment `d` has passed (a select sees it
+    /// ready at once, as any ready channel); nothing is registered with
+    /// Tokio's timer unless a receive waits on it.
+    ///
     /// # Panics
-    /// Outside a Tokio runtime (the timer runs as a task on the current one).
+    /// Outside a Tokio runtime (the timer uses the current one's clock).
     #[track_caller]
     pub fn new(d: Duration) -> Self {
-        let (clock, tx, c) = Clock::start(d, None);
-        Timer { c, tx, clock }
+        Timer {
+            c: clock::start(d, None),
+        }
     }
 
     /// Stops the timer: Go's `t.Stop()`. Returns `true` if this call stopped
-    /// it, i.e. its value had not been received yet (still pending, or sent
-    /// but unread: that value is removed), `false` if it had already been
-    /// received or the timer was stopped.
+    /// it, i.e. its value had not been received yet (still pending, or
+    /// expired but unread), `false` if it had already been received or the
+    /// timer was stopped.
     ///
     /// After `stop` returns, receiving from `c` waits for a later
     /// [`reset`](Self::reset) (Go 1.23 semantics: no stale value).
@@ -73,16 +76,12 @@ impl Timer {
     /// # });
     /// ```
     pub fn stop(&self) -> bool {
-        self.clock.stop(&self.c)
+        clock::stop(&self.c.chan)
     }
 
     /// Re-arms the timer to fire `d` from now: Go's `t.Reset(d)`. Returns
     /// what [`stop`](Self::stop) would have returned. An unread value of the
-    /// previous arming is removed.
-    ///
-    /// # Panics
-    /// Outside a Tokio runtime, if the timer had already fired or stopped
-    /// (a new timer task is spawned).
+    /// previous arming is gone.
     ///
     /// # Examples
     /// ```
@@ -93,9 +92,8 @@ impl Timer {
     /// assert!(t.c.recv().await.is_some());
     /// # });
     /// ```
-    #[track_caller]
     pub fn reset(&self, d: Duration) -> bool {
-        self.clock.reset(d, None, &self.tx, &self.c)
+        clock::reset(&self.c.chan, d, None)
     }
 
     /// The receiver, for code that prefers a method to the field (Go's `t.C`).
@@ -108,10 +106,13 @@ impl Timer {
 /// Go's `time.After(d)`.
 ///
 /// The channel yields exactly once and then stays open with nothing more to
-/// receive (as Go's). Use it as a timeout in a `select`.
+/// receive (as Go's). Use it as a timeout in a `select`. It is cheap, as in
+/// Go 1.23: ready the moment `d` has passed (checked when a receive or
+/// select looks), registered with Tokio's timer only while a receive waits
+/// on it, and freed with nothing to cancel when dropped unfired.
 ///
 /// # Panics
-/// Outside a Tokio runtime (the timer runs as a task on the current one).
+/// Outside a Tokio runtime (the timer uses the current one's clock).
 ///
 /// # Examples
 /// ```
@@ -127,6 +128,5 @@ impl Timer {
 /// ```
 #[track_caller]
 pub fn after(d: Duration) -> Receiver<Instant> {
-    let (_clock, _tx, rx) = Clock::start(d, None);
-    rx
+    clock::start(d, None)
 }

@@ -1,0 +1,3 @@
+module cspbench/timer
+
+go 1.19

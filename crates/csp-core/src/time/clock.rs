@@ -191,7 +191,7 @@ impl Wake for Fire {
         drop(self.handle.spawn(async move {
             let woken = chan.lock().fire_timer();
             if let Some(waker) = woken {
-                waker.wake();
+                crate::goroutine::waker::wake(waker);
             }
         }));
     }

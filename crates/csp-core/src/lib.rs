@@ -5,7 +5,9 @@
 //! the `csp` facade, which re-exports this crate; see its docs for the Go → csp
 //! table.
 
+pub(crate) mod budget;
 pub(crate) mod loom;
+pub(crate) mod plain_thread;
 
 pub mod chan;
 pub mod goroutine;
@@ -30,7 +32,7 @@ pub use runtime::{
 /// methods of channels and csp-sync); panics inside a goroutine. Shared with
 /// csp-sync; not public API.
 #[doc(hidden)]
-pub use chan::blocking::block_on as block_on_plain_thread;
+pub use plain_thread::block_on as block_on_plain_thread;
 
 /// Runs a doc example on a small multi-thread runtime.
 #[doc(hidden)]

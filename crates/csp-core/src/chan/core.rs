@@ -21,9 +21,10 @@
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
+use super::lock::RawLock;
 use super::snapshot::Snapshot;
 use super::state::State;
-use crate::loom::{AtomicUsize, MutPtr, Ordering, RawLock, UnsafeCell};
+use crate::loom::{unmodeled, AtomicUsize, MutPtr, Ordering, UnsafeCell};
 
 pub(crate) struct Chan<T> {
     /// See [`Chan::key`].
@@ -48,10 +49,10 @@ impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
         // A process-wide counter on purpose (not a loom object): ids only need
         // to be unique and ordered the same way in every loom iteration.
-        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        static NEXT_ID: unmodeled::AtomicUsize = unmodeled::AtomicUsize::new(1);
         let state = State::new(cap);
         Self {
-            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            id: NEXT_ID.fetch_add(1, unmodeled::Ordering::Relaxed),
             lock: RawLock::new(),
             snapshot: AtomicUsize::new(state.snapshot().bits()),
             cap,

@@ -6,25 +6,27 @@
 //!    rendezvous flavour (a send completes only when a receiver has the
 //!    value), capacity n ≥ 1 the buffered one. Go's nil channel is a disabled
 //!    `select` case (see `select`), not a channel value.
-//! 2. `core`: the shared object: lock, state, handle counts;
+//! 2. `lock`: the channel lock (Go's `hchan.lock`), held across channels only
+//!    by the select engine.
+//! 3. `core`: the shared object: lock, state, handle counts;
 //!    `snapshot`: the lock-free view of the state it publishes at every
 //!    unlock, for non-blocking operations that cannot proceed.
-//! 3. `op`: one in-flight send or receive: try, park, re-poll, withdraw;
-//!    `budget`: the share of Tokio's cooperative budget an operation spends.
-//! 4. `sender` / `receiver`: the public handles and their futures.
-//! 5. `error`: one error type per failure shape, each carrying the value back.
-//! 6. `blocking`: the `*_blocking` methods for plain threads.
+//! 4. `op`: one in-flight send or receive: try, park, re-poll, withdraw.
+//! 5. `sender` / `receiver`: the public handles and their futures (the
+//!    `*_blocking` methods for plain threads drive them with
+//!    `crate::plain_thread`).
+//! 6. `error`: one error type per failure shape, each carrying the value back.
 //! 7. `sink`: [`SendSink`], a `Sender` as a `futures::Sink`.
 //! 8. `timed`: the timer flavor (a deadline-driven value source in the state,
 //!    used by `crate::time`).
 //!
 //! The waiting itself (tokens and hooks) lives in [`crate::waiter`], shared
-//! with the select engine.
+//! with the select engine; the share of Tokio's cooperative budget an
+//! operation spends, in `crate::budget`.
 
-pub(crate) mod blocking;
-pub(crate) mod budget;
 pub(crate) mod core;
 mod error;
+pub(crate) mod lock;
 pub(crate) mod op;
 mod receiver;
 mod sender;

@@ -24,10 +24,10 @@ use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::budget;
 use super::core::{Chan, Locked};
 use super::error::SendError;
 use super::state::{Offer, Take};
+use crate::budget;
 use crate::goroutine::{record_park, WaitReason};
 use crate::waiter::{Hook, HookPtr};
 

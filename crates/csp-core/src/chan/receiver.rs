@@ -14,12 +14,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::blocking::block_on;
 use super::core::Chan;
 use super::error::{RecvTimeoutError, TryRecvError};
 use super::op::RecvOp;
 use super::state::Take;
 use crate::loom::Arc;
+use crate::plain_thread::block_on;
 use pin_project::{pin_project, pinned_drop};
 
 /// The receiving half of a channel: Go's `<-chan T`.

@@ -15,12 +15,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::blocking::block_on;
 use super::core::Chan;
 use super::error::{SendError, SendTimeoutError, TrySendError};
 use super::op::{SendOp, SendWithdrawn};
 use super::state::Offer;
 use crate::loom::Arc;
+use crate::plain_thread::block_on;
 use pin_project::{pin_project, pinned_drop};
 
 /// The sending half of a channel: Go's `chan<- T`.

@@ -45,7 +45,7 @@ use std::task::{Context, Poll};
 use smallvec::SmallVec;
 
 use super::case::{Attempt, SelectCase};
-use crate::chan::budget;
+use crate::budget;
 use crate::goroutine::{record_park, WaitReason};
 use crate::waiter::SelectToken;
 

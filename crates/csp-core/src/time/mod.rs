@@ -38,7 +38,7 @@ mod sleep;
 mod ticker;
 mod timer;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::loom::unmodeled::{AtomicUsize, Ordering};
 
 pub use after_func::{after_func, AfterFunc};
 pub use sleep::{sleep, Sleep};

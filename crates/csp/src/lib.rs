@@ -118,6 +118,7 @@
 pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
 pub use csp_core::*;
 pub use csp_macros::{main, select, test};
+pub use csp_toolkit::{context, errgroup, semaphore, singleflight};
 pub use csp_sync::{
     atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
 };

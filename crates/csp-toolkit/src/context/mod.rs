@@ -189,7 +189,7 @@ impl Context {
     /// # Examples
     /// ```
     /// use csp_core::chan;
-    /// use csp_macros::select;
+    /// use csp::select;
     /// use csp_toolkit::context;
     ///
     /// # csp_core::runtime_for_doctest(async {

@@ -44,7 +44,8 @@ use std::time::Instant;
 
 use csp_core::Receiver;
 
-use crate::sync::Arc;
+use crate::sync::Arc as NodeArc;
+use std::sync::Arc;
 
 mod after_func;
 mod cancel;
@@ -108,8 +109,22 @@ pub struct Context {
 struct Node {
     kind: Kind,
     parent: Option<Context>,
-    cancel: Option<Arc<CancelNode>>,
+    cancel: Option<NodeArc<CancelNode>>,
     deadline: Option<Instant>,
+}
+
+impl Drop for Node {
+    /// Unlinks a chain of ancestors iteratively: dropping the last handle
+    /// of a very deep context chain must not recurse once per level.
+    fn drop(&mut self) {
+        let mut parent = self.parent.take();
+        while let Some(ctx) = parent {
+            match Arc::try_unwrap(ctx.node) {
+                Ok(mut node) => parent = node.parent.take(),
+                Err(_) => break,
+            }
+        }
+    }
 }
 
 enum Kind {
@@ -133,7 +148,7 @@ impl Context {
     }
 
     /// A child node of `self` of the given kind.
-    fn child(&self, kind: Kind, cancel: Option<Arc<CancelNode>>, deadline: Option<Instant>) -> Self {
+    fn child(&self, kind: Kind, cancel: Option<NodeArc<CancelNode>>, deadline: Option<Instant>) -> Self {
         Self::from_node(Node {
             kind,
             parent: Some(self.clone()),
@@ -142,7 +157,7 @@ impl Context {
         })
     }
 
-    fn cancel_node(&self) -> Option<&Arc<CancelNode>> {
+    fn cancel_node(&self) -> Option<&NodeArc<CancelNode>> {
         self.node.cancel.as_ref()
     }
 

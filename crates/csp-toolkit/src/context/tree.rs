@@ -43,6 +43,20 @@ pub type Cause = std::sync::Arc<dyn StdError + Send + Sync + 'static>;
 /// A callback registered with `after_func`.
 pub(crate) type AfterFn = Box<dyn FnOnce() + Send + 'static>;
 
+#[cfg(not(loom))]
+impl Drop for CancelNode {
+    /// Releases a chain of ancestors iteratively (see `Node`'s drop).
+    fn drop(&mut self) {
+        let mut parent = self.parent.take();
+        while let Some(node) = parent {
+            match Arc::try_unwrap(node) {
+                Ok(mut node) => parent = node.parent.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 /// What a node's slab holds.
 pub(crate) enum Child {
     /// A cancelable child context.

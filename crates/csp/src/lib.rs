@@ -120,7 +120,8 @@ pub use csp_core::*;
 pub use csp_macros::{main, select, test};
 pub use csp_toolkit::{context, errgroup, semaphore, singleflight};
 pub use csp_sync::{
-    atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
+    atomic, Cond, Mutex, MutexGuard, Once, OnceFunc, OnceValue, RwMutex, RwMutexReadGuard,
+    RwMutexWriteGuard, WaitGroup,
 };
 
 /// The names most programs need: `use csp::prelude::*;`.

@@ -14,6 +14,7 @@
 //!   cancelled node has none.
 
 use std::error::Error as StdError;
+#[cfg(not(loom))]
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 

@@ -177,7 +177,7 @@ impl CancelNode {
 
     /// Cancels this node and its whole subtree with `err` and `cause`, and
     /// takes the node out of its parent's slab. A no-op on a cancelled node.
-    pub(crate) fn cancel(self: &Arc<Self>, err: Error, cause: Option<Cause>) {
+    pub(crate) fn cancel(&self, err: Error, cause: Option<Cause>) {
         let mut work = Vec::new();
         let Some(slot) = self.cancel_one(err, &cause, &mut work) else {
             return;

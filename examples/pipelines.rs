@@ -135,6 +135,15 @@ pub const FILES: &[File] = &[
     ("d.txt", Some(b"The quick brown fox jumps over the lazy dog")),
 ];
 
+/// A file set with an unreadable file among others.
+pub const WITH_BAD: &[File] = &[
+    ("a.txt", Some(b"")),
+    ("secret.txt", None),
+    ("b.txt", Some(b"abc")),
+    ("c.txt", Some(b"message digest")),
+    ("d.txt", Some(b"The quick brown fox jumps over the lazy dog")),
+];
+
 /// One digested file, or why it could not be read.
 type Digest = (&'static str, Result<[u8; 16], String>);
 
@@ -189,7 +198,6 @@ async fn main() {
         }
         Err(err) => println!("error: {err}"),
     }
-    const WITH_BAD: &[File] = &[("a.txt", Some(b"")), ("secret.txt", None), ("b.txt", Some(b"abc"))];
     if let Err(err) = md5_all(WITH_BAD).await {
         println!("error: {err}");
     }

@@ -240,7 +240,7 @@ impl CancelNode {
     }
 
     /// How many children (nodes and callbacks) a live node holds.
-    #[cfg(any(test, loom))]
+    #[cfg(all(test, loom))]
     pub(crate) fn child_count(&self) -> usize {
         self.state.lock().children.len()
     }

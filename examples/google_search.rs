@@ -82,13 +82,49 @@ pub async fn search(ctx: &Context, backend: Backend, query: &str) -> Option<Stri
     }
 }
 
-const WEB: Backend = Backend { kind: "web", name: "web" };
-const IMAGE: Backend = Backend { kind: "image", name: "image" };
-const VIDEO: Backend = Backend { kind: "video", name: "video" };
+const WEB: Backend = Backend {
+    kind: "web",
+    name: "web",
+};
+const IMAGE: Backend = Backend {
+    kind: "image",
+    name: "image",
+};
+const VIDEO: Backend = Backend {
+    kind: "video",
+    name: "video",
+};
 const REPLICAS: [[Backend; 2]; 3] = [
-    [Backend { kind: "web", name: "web1" }, Backend { kind: "web", name: "web2" }],
-    [Backend { kind: "image", name: "image1" }, Backend { kind: "image", name: "image2" }],
-    [Backend { kind: "video", name: "video1" }, Backend { kind: "video", name: "video2" }],
+    [
+        Backend {
+            kind: "web",
+            name: "web1",
+        },
+        Backend {
+            kind: "web",
+            name: "web2",
+        },
+    ],
+    [
+        Backend {
+            kind: "image",
+            name: "image1",
+        },
+        Backend {
+            kind: "image",
+            name: "image2",
+        },
+    ],
+    [
+        Backend {
+            kind: "video",
+            name: "video1",
+        },
+        Backend {
+            kind: "video",
+            name: "video2",
+        },
+    ],
 ];
 
 /// Google Search 1.0: one backend after the other.

@@ -132,7 +132,10 @@ pub const FILES: &[File] = &[
     ("a.txt", Some(b"")),
     ("b.txt", Some(b"abc")),
     ("c.txt", Some(b"message digest")),
-    ("d.txt", Some(b"The quick brown fox jumps over the lazy dog")),
+    (
+        "d.txt",
+        Some(b"The quick brown fox jumps over the lazy dog"),
+    ),
 ];
 
 /// A file set with an unreadable file among others.
@@ -141,7 +144,10 @@ pub const WITH_BAD: &[File] = &[
     ("secret.txt", None),
     ("b.txt", Some(b"abc")),
     ("c.txt", Some(b"message digest")),
-    ("d.txt", Some(b"The quick brown fox jumps over the lazy dog")),
+    (
+        "d.txt",
+        Some(b"The quick brown fox jumps over the lazy dog"),
+    ),
 ];
 
 /// One digested file, or why it could not be read.

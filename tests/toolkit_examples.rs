@@ -24,7 +24,11 @@ const SETTLE: Duration = Duration::from_secs(5);
 async fn settle_to(n: usize) {
     let start = std::time::Instant::now();
     while csp::num_goroutine() > n {
-        assert!(start.elapsed() < SETTLE, "{} goroutines left", csp::num_goroutine());
+        assert!(
+            start.elapsed() < SETTLE,
+            "{} goroutines left",
+            csp::num_goroutine()
+        );
         csp::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -62,8 +66,15 @@ async fn pipelines_an_unreadable_file_cancels_the_rest() {
 async fn google_search_versions_give_pikes_results() {
     let kind = |r: &String| r.split(' ').next().unwrap().to_owned();
     let v1 = google_search::google_1_0("golang").await;
-    assert_eq!(v1.iter().map(kind).collect::<Vec<_>>(), ["web", "image", "video"]);
-    let mut v2: Vec<_> = google_search::google_2_0("golang").await.iter().map(kind).collect();
+    assert_eq!(
+        v1.iter().map(kind).collect::<Vec<_>>(),
+        ["web", "image", "video"]
+    );
+    let mut v2: Vec<_> = google_search::google_2_0("golang")
+        .await
+        .iter()
+        .map(kind)
+        .collect();
     v2.sort();
     assert_eq!(v2, ["image", "video", "web"]);
     let v21 = google_search::google_2_1("golang").await;

@@ -78,7 +78,9 @@ static FIRST: OnceValue<usize> = OnceValue::new(count_call);
 
 #[test]
 fn once_value_runs_once_across_threads() {
-    let threads: Vec<_> = (0..8).map(|_| std::thread::spawn(|| *FIRST.get())).collect();
+    let threads: Vec<_> = (0..8)
+        .map(|_| std::thread::spawn(|| *FIRST.get()))
+        .collect();
     for t in threads {
         assert_eq!(t.join().unwrap(), 1);
     }

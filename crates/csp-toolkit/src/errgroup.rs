@@ -56,9 +56,12 @@ struct Inner<E> {
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     /// The derived context's cancel function and how to describe an error
     /// as its cause (with [`Group::with_context`] only).
-    cancel: Option<(CancelCauseFunc, fn(&E) -> String)>,
+    cancel: Option<Canceller<E>>,
     limit: Mutex<Option<Arc<Weighted>>>,
 }
+
+/// The derived context's cancel function, and how an error becomes its cause.
+type Canceller<E> = (CancelCauseFunc, fn(&E) -> String);
 
 /// Returned by [`Group::set_limit`] while goroutines of the group are
 /// active (Go panics: `errgroup: modify limit while N goroutines in the
@@ -96,7 +99,7 @@ impl<E: Send + 'static> Group<E> {
         Self::build(None)
     }
 
-    fn build(cancel: Option<(CancelCauseFunc, fn(&E) -> String)>) -> Self {
+    fn build(cancel: Option<Canceller<E>>) -> Self {
         Self {
             inner: Arc::new(Inner {
                 wg: WaitGroup::new(),
@@ -282,7 +285,11 @@ impl<E: Send + 'static> Group<E> {
         let inner = self.inner.clone();
         inner.wg.add(1);
         drop(csp_core::go(async move {
-            match (CatchUnwind { fut: Box::pin(task) }).await {
+            match (CatchUnwind {
+                fut: Box::pin(task),
+            })
+            .await
+            {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => inner.fail(err),
                 Err(payload) => inner.panicked(payload),
@@ -306,7 +313,10 @@ impl<E> Inner<E> {
         if slot.is_some() {
             return;
         }
-        let cause = self.cancel.as_ref().map(|(cancel, describe)| (cancel, describe(&err)));
+        let cause = self
+            .cancel
+            .as_ref()
+            .map(|(cancel, describe)| (cancel, describe(&err)));
         *slot = Some(err);
         drop(slot);
         if let Some((cancel, cause)) = cause {

@@ -340,7 +340,8 @@ impl Future for Acquire<'_> {
                         return Poll::Ready(Ok(()));
                     }
                     if let Poll::Ready(err) = poll_ctx(this.ctx, &mut this.done, cx) {
-                        let Phase::Queued(slot) = std::mem::replace(&mut this.phase, Phase::Finished)
+                        let Phase::Queued(slot) =
+                            std::mem::replace(&mut this.phase, Phase::Finished)
                         else {
                             unreachable!()
                         };

@@ -199,7 +199,10 @@ impl<K: Hash + Eq, V> Drop for Leader<'_, K, V> {
     fn drop(&mut self) {
         {
             let mut calls = self.group.calls.lock();
-            if calls.get(self.key).is_some_and(|c| Arc::ptr_eq(c, self.call)) {
+            if calls
+                .get(self.key)
+                .is_some_and(|c| Arc::ptr_eq(c, self.call))
+            {
                 calls.remove(self.key);
             }
         }

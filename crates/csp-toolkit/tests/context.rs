@@ -32,7 +32,10 @@ fn background_and_todo_are_never_done() {
         assert_eq!(ctx.err(), None);
         assert_eq!(ctx.deadline(), None);
         assert!(context::cause(&ctx).is_none());
-        assert!(matches!(ctx.done().try_recv(), Err(csp::TryRecvError::Empty)));
+        assert!(matches!(
+            ctx.done().try_recv(),
+            Err(csp::TryRecvError::Empty)
+        ));
     }
     assert_eq!(format!("{:?}", context::todo()), "context.TODO");
 }
@@ -83,7 +86,10 @@ fn a_child_of_a_cancelled_parent_is_born_cancelled() {
 fn the_guard_cancels_on_drop_and_cancel_is_idempotent() {
     let (ctx, cancel) = context::with_cancel(&context::background());
     let done = ctx.done();
-    assert!(ctx.done().same_channel(&done), "done is made once and shared");
+    assert!(
+        ctx.done().same_channel(&done),
+        "done is made once and shared"
+    );
     drop(cancel);
     assert_eq!(ctx.err(), Some(Error::Canceled));
     assert!(matches!(done.try_recv(), Err(csp::TryRecvError::Closed)));
@@ -183,7 +189,11 @@ async fn a_later_child_deadline_is_the_parents_and_an_earlier_one_fires_first() 
     earlier.cancelled().await;
     assert_eq!(earlier.err(), Some(Error::DeadlineExceeded));
     assert_eq!(context::cause(&earlier).unwrap().to_string(), "earlier");
-    assert_eq!(parent.err(), None, "the child's deadline leaves the parent live");
+    assert_eq!(
+        parent.err(),
+        None,
+        "the child's deadline leaves the parent live"
+    );
     later.cancelled().await;
     assert_eq!(later.err(), Some(Error::DeadlineExceeded));
 }
@@ -212,7 +222,11 @@ fn timers_are_one_per_effective_deadline_and_go_away_on_cancel() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let alive = || tokio::runtime::Handle::current().metrics().num_alive_tasks();
+        let alive = || {
+            tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks()
+        };
         let (parent, cancel) = context::with_timeout(&context::background(), LONG);
         assert_eq!(alive(), 1);
         let mut children = Vec::new();
@@ -228,7 +242,9 @@ fn timers_are_one_per_effective_deadline_and_go_away_on_cancel() {
             tokio::task::yield_now().await;
         }
         assert_eq!(alive(), 0, "cancelled contexts leave no timer behind");
-        assert!(children.iter().all(|(c, _)| c.err() == Some(Error::Canceled)));
+        assert!(children
+            .iter()
+            .all(|(c, _)| c.err() == Some(Error::Canceled)));
     });
 }
 

@@ -119,7 +119,11 @@ async fn a_goroutine_panic_is_reraised_from_wait() {
         .await
         .expect_err("wait re-raises the panic");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom in a goroutine"));
-    assert_eq!(finished.load(Ordering::SeqCst), 4, "the others ran to the end");
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        4,
+        "the others ran to the end"
+    );
 }
 
 #[csp::test(timeout_secs = 30)]
@@ -135,7 +139,10 @@ async fn ten_thousand_goroutines() {
         .await;
     }
     g.wait().await.unwrap();
-    assert_eq!(sum.load(Ordering::Relaxed), GOROUTINES * (GOROUTINES - 1) / 2);
+    assert_eq!(
+        sum.load(Ordering::Relaxed),
+        GOROUTINES * (GOROUTINES - 1) / 2
+    );
 }
 
 /// The group on a plain Tokio runtime, its goroutines using Tokio timers.

@@ -41,7 +41,10 @@ fn a_large_request_is_not_starved_by_small_ones() {
     assert_pending!(large.poll());
     let mut small = task::spawn(sem.acquire(&ctx, 1));
     assert_pending!(small.poll());
-    assert!(!sem.try_acquire(1), "try_acquire does not pass queued waiters");
+    assert!(
+        !sem.try_acquire(1),
+        "try_acquire does not pass queued waiters"
+    );
     sem.release(1).unwrap();
     assert_pending!(small.poll());
     assert!(!small.is_woken());
@@ -112,8 +115,12 @@ async fn no_permit_leaks_under_random_cancellation() {
     let cancelled = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for seed in 0..WORKERS {
-        let (sem, held, granted, cancelled) =
-            (sem.clone(), held.clone(), granted.clone(), cancelled.clone());
+        let (sem, held, granted, cancelled) = (
+            sem.clone(),
+            held.clone(),
+            granted.clone(),
+            cancelled.clone(),
+        );
         workers.push(csp::go(async move {
             let mut rng = fastrand::Rng::with_seed(seed as u64);
             for _ in 0..ROUNDS {

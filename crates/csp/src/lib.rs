@@ -118,11 +118,11 @@
 pub use csp_core::time::{after, sleep, tick, Ticker, Timer};
 pub use csp_core::*;
 pub use csp_macros::{main, select, test};
-pub use csp_toolkit::{context, errgroup, semaphore, singleflight};
 pub use csp_sync::{
     atomic, Cond, Mutex, MutexGuard, Once, OnceFunc, OnceValue, RwMutex, RwMutexReadGuard,
     RwMutexWriteGuard, WaitGroup,
 };
+pub use csp_toolkit::{context, errgroup, semaphore, singleflight};
 
 /// The names most programs need: `use csp::prelude::*;`.
 pub mod prelude {

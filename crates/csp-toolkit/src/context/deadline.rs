@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::cancel::{attach, with_cancel, CancelFunc};
-use super::tree::{Cause, CancelNode};
+use super::tree::{CancelNode, Cause};
 use super::{Context, Error, Kind};
 use crate::sync::Arc;
 

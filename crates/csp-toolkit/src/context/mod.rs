@@ -3,7 +3,7 @@
 //!
 //! | Go | csp |
 //! |---|---|
-//! | `context.Background()`, `context.TODO()` | [`background`]`()`, [`todo`]`()` |
+//! | `context.Background()`, `context.TODO()` | [`background`]`()`, [`todo()`] |
 //! | `ctx, cancel := context.WithCancel(p); defer cancel()` | `let (ctx, _cancel) = `[`with_cancel`]`(&p);` (cancels when dropped) |
 //! | `context.WithTimeout`, `context.WithDeadline` | [`with_timeout`], [`with_deadline`] (and `*_cause`) |
 //! | `context.WithCancelCause`, `context.Cause(ctx)` | [`with_cancel_cause`], [`cause`] |
@@ -148,7 +148,12 @@ impl Context {
     }
 
     /// A child node of `self` of the given kind.
-    fn child(&self, kind: Kind, cancel: Option<NodeArc<CancelNode>>, deadline: Option<Instant>) -> Self {
+    fn child(
+        &self,
+        kind: Kind,
+        cancel: Option<NodeArc<CancelNode>>,
+        deadline: Option<Instant>,
+    ) -> Self {
         Self::from_node(Node {
             kind,
             parent: Some(self.clone()),
@@ -248,9 +253,7 @@ impl Context {
     /// Cancel safe: dropping it changes nothing.
     pub fn cancelled(&self) -> impl Future<Output = ()> + Send + 'static {
         let done = self.done();
-        async move {
-            while done.recv().await.is_some() {}
-        }
+        async move { while done.recv().await.is_some() {} }
     }
 
     /// The value stored under key `K` by the nearest [`with_value`] ancestor:
@@ -317,9 +320,7 @@ impl fmt::Debug for Context {
 /// ```
 pub fn background() -> Context {
     static BACKGROUND: OnceLock<Context> = OnceLock::new();
-    BACKGROUND
-        .get_or_init(|| root(Kind::Background))
-        .clone()
+    BACKGROUND.get_or_init(|| root(Kind::Background)).clone()
 }
 
 /// As [`background`], marking code where the right context is not decided

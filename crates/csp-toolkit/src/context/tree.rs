@@ -113,7 +113,12 @@ impl CancelNode {
     pub(crate) fn cause(&self) -> Option<Cause> {
         let state = self.state.lock();
         let err = self.err()?;
-        Some(state.cause.clone().unwrap_or_else(|| std::sync::Arc::new(err)))
+        Some(
+            state
+                .cause
+                .clone()
+                .unwrap_or_else(|| std::sync::Arc::new(err)),
+        )
     }
 
     /// A receiver that yields `None` once the node is cancelled. The channel
@@ -127,7 +132,11 @@ impl CancelNode {
         if self.err().is_some() {
             return super::closed_channel();
         }
-        state.done.get_or_insert_with(|| csp_core::chan(0)).1.clone()
+        state
+            .done
+            .get_or_insert_with(|| csp_core::chan(0))
+            .1
+            .clone()
     }
 
     /// Registers `child` under `parent` (Go's `propagateCancel`): its key in
@@ -213,7 +222,11 @@ impl CancelNode {
             }
             state.cause.clone_from(cause);
             self.err.store(err.code(), Ordering::Release);
-            work.extend(std::mem::take(&mut state.children).into_iter().map(|(_, c)| c));
+            work.extend(
+                std::mem::take(&mut state.children)
+                    .into_iter()
+                    .map(|(_, c)| c),
+            );
             done = state.done.take();
             slot = state.slot;
             #[cfg(not(loom))]

@@ -20,3 +20,6 @@ pub mod errgroup;
 pub mod semaphore;
 pub mod singleflight;
 mod sync;
+
+#[cfg(all(test, loom))]
+mod loom_semaphore;

@@ -6,31 +6,47 @@
 //! channel, and a cancelled or dropped acquire gives back anything it was
 //! granted.
 //!
+//! The free permits and a "someone is queued" bit share one atomic word, so
+//! an acquire or release that finds nobody queued is one compare-and-swap
+//! with no lock; the queue's lock is taken only to wait, or to release
+//! while someone waits. The model is in `loom_semaphore.rs`.
+//!
 //! # Invariants
-//! - `cur <= size` at all times; `cur` counts permits held by callers plus
-//!   permits granted to queued waiters that have not yet observed the grant.
-//! - A waiter leaves `queue` exactly once: granted (its `granted` flag set,
-//!   its permits added to `cur`, under the lock) or withdrawn by its own
-//!   future (cancelled or dropped).
-//! - Whenever the head of `queue` could be granted, it has been: every
-//!   change that frees permits or removes the head calls `grant_waiters`.
+//! - `state` is `(free << 1) | QUEUED`; `free <= size`. Permits held by
+//!   callers, plus permits granted to queued waiters not yet observed, plus
+//!   `free`, is `size`.
+//! - `QUEUED` is set exactly when `queue` is non-empty; both change only
+//!   under the queue's lock. The lock-free paths act only on a word whose
+//!   `QUEUED` bit is clear, by compare-and-swap, so while it is set the word
+//!   changes only under the lock: nobody passes a queued waiter.
+//! - A waiter leaves `queue` exactly once: granted (its `granted` flag set
+//!   after its permits were taken from `free`, under the lock) or withdrawn
+//!   by its own future (cancelled or dropped).
+//! - Whenever the head of `queue` fits in `free`, it has been granted: every
+//!   change that frees permits or removes the head goes through
+//!   `add_and_grant`.
 //!
 //! # Locking
-//! `state` guards `cur` and `queue`; wakers are collected under it and woken
-//! after it is released.
+//! `queue`'s lock guards the queue and every change of `state` made while
+//! `QUEUED` is set; wakers are collected under it and woken after it is
+//! released.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use futures_core::Stream;
-use parking_lot::Mutex;
 
 use crate::context::{self, Context};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
+
+/// The `state` bit saying the queue is non-empty.
+const QUEUED: usize = 1;
+/// The largest size a semaphore can have (the word keeps a bit for
+/// `QUEUED`).
+pub const MAX_SIZE: usize = usize::MAX >> 1;
 
 /// A semaphore of `size` weighted permits: Go's `semaphore.Weighted`.
 ///
@@ -49,12 +65,8 @@ use crate::context::{self, Context};
 /// ```
 pub struct Weighted {
     size: usize,
-    state: Mutex<State>,
-}
-
-struct State {
-    cur: usize,
-    queue: VecDeque<Waiter>,
+    state: AtomicUsize,
+    queue: Mutex<VecDeque<Waiter>>,
 }
 
 struct Waiter {
@@ -92,20 +104,34 @@ impl std::error::Error for ReleaseError {}
 
 impl Weighted {
     /// A semaphore with `size` permits, none held: Go's
-    /// `semaphore.NewWeighted(n)`.
+    /// `semaphore.NewWeighted(n)`. A size above [`MAX_SIZE`] is
+    /// [`MAX_SIZE`]. `const`, so it can be a `static`.
     ///
     /// # Examples
     /// ```
-    /// let sem = csp_toolkit::semaphore::Weighted::new(1);
-    /// assert!(sem.try_acquire(1));
+    /// static POOL: csp_toolkit::semaphore::Weighted = csp_toolkit::semaphore::Weighted::new(1);
+    /// assert!(POOL.try_acquire(1));
+    /// POOL.release(1).unwrap();
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(size: usize) -> Self {
+        let size = if size > MAX_SIZE { MAX_SIZE } else { size };
         Self {
             size,
-            state: Mutex::new(State {
-                cur: 0,
-                queue: VecDeque::new(),
-            }),
+            state: AtomicUsize::new(size << 1),
+            queue: Mutex::new_const(VecDeque::new()),
+        }
+    }
+
+    /// As the `const` constructor, under loom (whose atomics are not
+    /// `const`).
+    #[cfg(loom)]
+    pub fn new(size: usize) -> Self {
+        let size = size.min(MAX_SIZE);
+        Self {
+            size,
+            state: AtomicUsize::new(size << 1),
+            queue: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -154,12 +180,20 @@ impl Weighted {
     /// assert!(!sem.try_acquire(1));
     /// ```
     pub fn try_acquire(&self, n: usize) -> bool {
-        let mut state = self.state.lock();
-        if state.queue.is_empty() && self.size - state.cur >= n {
-            state.cur += n;
-            true
-        } else {
-            false
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            if s & QUEUED != 0 || (s >> 1) < n {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                s,
+                s - (n << 1),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => s = now,
+            }
         }
     }
 
@@ -177,19 +211,35 @@ impl Weighted {
     /// sem.release(1).unwrap();
     /// ```
     pub fn release(&self, n: usize) -> Result<(), ReleaseError> {
-        let wake = {
-            let mut state = self.state.lock();
-            if n > state.cur {
-                return Err(ReleaseError {
-                    released: n,
-                    held: state.cur,
-                });
+        let mut s = self.state.load(Ordering::Acquire);
+        while s & QUEUED == 0 {
+            let free = s >> 1;
+            if n > self.size - free {
+                return Err(self.over_release(n, free));
             }
-            state.cur -= n;
-            self.grant_waiters(&mut state)
+            match self.state.compare_exchange_weak(
+                s,
+                s + (n << 1),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => s = now,
+            }
+        }
+        let wake = {
+            let mut queue = self.queue.lock();
+            self.add_and_grant(&mut queue, n)?
         };
         wake_all(wake);
         Ok(())
+    }
+
+    fn over_release(&self, n: usize, free: usize) -> ReleaseError {
+        ReleaseError {
+            released: n,
+            held: self.size - free,
+        }
     }
 
     /// The number of permits this semaphore was created with.
@@ -202,44 +252,107 @@ impl Weighted {
         self.size
     }
 
-    /// Grants the head of the queue while it fits; the wakers to wake.
-    fn grant_waiters(&self, state: &mut State) -> Vec<Waker> {
-        let mut wake = Vec::new();
-        while let Some(head) = state.queue.front() {
-            if self.size - state.cur < head.n {
-                break; // the head waits for room; nobody passes it
+    /// Adds `n` released permits to `free` and grants the head of the
+    /// queue while it fits, keeping `QUEUED` in step with the queue: the
+    /// wakers to wake. The caller holds the queue's lock.
+    fn add_and_grant(
+        &self,
+        queue: &mut VecDeque<Waiter>,
+        n: usize,
+    ) -> Result<Vec<Waker>, ReleaseError> {
+        let mut s = self.state.load(Ordering::Acquire);
+        let granted = loop {
+            let free = s >> 1;
+            if n > self.size - free {
+                return Err(self.over_release(n, free));
             }
-            let head = state.queue.pop_front().expect("front exists");
-            state.cur += head.n;
-            head.slot.granted.store(true, Ordering::Release);
-            wake.push(head.waker);
-        }
-        wake
+            let mut avail = free + n;
+            let mut granted = 0;
+            for waiter in queue.iter() {
+                if waiter.n > avail {
+                    break; // the head waits for room; nobody passes it
+                }
+                avail -= waiter.n;
+                granted += 1;
+            }
+            let queued = usize::from(granted < queue.len());
+            // While `QUEUED` is clear, a lock-free path may have moved the
+            // word: the exchange fails and the grant is recomputed.
+            match self.state.compare_exchange(
+                s,
+                (avail << 1) | queued,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break granted,
+                Err(now) => s = now,
+            }
+        };
+        Ok(queue
+            .drain(..granted)
+            .map(|waiter| {
+                waiter.slot.granted.store(true, Ordering::Release);
+                waiter.waker
+            })
+            .collect())
     }
 
     /// Takes a queued waiter out (cancelled or dropped): whether it had been
     /// granted, and the wakers of waiters this lets through. Permits granted
     /// to it are given back unless `keep` is set.
     fn withdraw(&self, slot: &Arc<Slot>, n: usize, keep: bool) -> (bool, Vec<Waker>) {
-        let mut state = self.state.lock();
+        let mut queue = self.queue.lock();
         if slot.granted.load(Ordering::Acquire) {
             if keep {
                 return (true, Vec::new());
             }
-            state.cur -= n;
-            return (true, self.grant_waiters(&mut state));
+            let wake = self.add_and_grant(&mut queue, n).unwrap_or_default();
+            return (true, wake);
         }
-        let Some(at) = state.queue.iter().position(|w| Arc::ptr_eq(&w.slot, slot)) else {
+        let Some(at) = queue.iter().position(|w| Arc::ptr_eq(&w.slot, slot)) else {
             return (false, Vec::new());
         };
-        state.queue.remove(at);
-        // Removing the head may let the next ones through.
+        queue.remove(at);
+        // Removing the head may let the next ones through, or empty the queue.
         let wake = if at == 0 {
-            self.grant_waiters(&mut state)
+            self.add_and_grant(&mut queue, 0).unwrap_or_default()
         } else {
             Vec::new()
         };
         (false, wake)
+    }
+
+    /// Pass 2 of an acquire that did not get its permits lock-free: takes
+    /// them if they are free and nobody is queued, else queues a waiter.
+    fn take_or_queue(&self, n: usize, waker: &Waker) -> Option<Arc<Slot>> {
+        let mut queue = self.queue.lock();
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            let (next, take) = if s & QUEUED != 0 {
+                break; // queued behind the others; the word is stable under the lock
+            } else if (s >> 1) >= n {
+                (s - (n << 1), true)
+            } else {
+                (s | QUEUED, false)
+            };
+            match self
+                .state
+                .compare_exchange(s, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) if take => return None,
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
+        }
+        let slot = Arc::new(Slot {
+            granted: AtomicBool::new(false),
+        });
+        queue.push_back(Waiter {
+            n,
+            slot: slot.clone(),
+            waker: waker.clone(),
+        });
+        Some(slot)
     }
 }
 
@@ -251,11 +364,12 @@ fn wake_all(wakers: Vec<Waker>) {
 
 impl fmt::Debug for Weighted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.lock();
+        let waiters = self.queue.lock().len();
+        let free = self.state.load(Ordering::Acquire) >> 1;
         f.debug_struct("Weighted")
             .field("size", &self.size)
-            .field("held", &state.cur)
-            .field("waiters", &state.queue.len())
+            .field("held", &(self.size - free))
+            .field("waiters", &waiters)
             .finish()
     }
 }
@@ -316,23 +430,17 @@ impl Future for Acquire<'_> {
                         this.phase = Phase::Oversized;
                         continue;
                     }
-                    let mut state = this.sem.state.lock();
-                    if state.queue.is_empty() && this.sem.size - state.cur >= this.n {
-                        state.cur += this.n;
-                        drop(state);
+                    if this.sem.try_acquire(this.n) {
                         this.phase = Phase::Finished;
                         return Poll::Ready(Ok(()));
                     }
-                    let slot = Arc::new(Slot {
-                        granted: AtomicBool::new(false),
-                    });
-                    state.queue.push_back(Waiter {
-                        n: this.n,
-                        slot: slot.clone(),
-                        waker: cx.waker().clone(),
-                    });
-                    drop(state);
-                    this.phase = Phase::Queued(slot);
+                    match this.sem.take_or_queue(this.n, cx.waker()) {
+                        None => {
+                            this.phase = Phase::Finished;
+                            return Poll::Ready(Ok(()));
+                        }
+                        Some(slot) => this.phase = Phase::Queued(slot),
+                    }
                 }
                 Phase::Queued(slot) => {
                     if slot.granted.load(Ordering::Acquire) {
@@ -350,13 +458,13 @@ impl Future for Acquire<'_> {
                         // Granted in the race with the cancel: keep the permits.
                         return Poll::Ready(if granted { Ok(()) } else { Err(err) });
                     }
-                    let mut state = this.sem.state.lock();
+                    let mut queue = this.sem.queue.lock();
                     if slot.granted.load(Ordering::Acquire) {
-                        drop(state);
+                        drop(queue);
                         this.phase = Phase::Finished;
                         return Poll::Ready(Ok(()));
                     }
-                    if let Some(w) = state.queue.iter_mut().find(|w| Arc::ptr_eq(&w.slot, slot)) {
+                    if let Some(w) = queue.iter_mut().find(|w| Arc::ptr_eq(&w.slot, slot)) {
                         if !w.waker.will_wake(cx.waker()) {
                             w.waker = cx.waker().clone();
                         }

@@ -6,13 +6,13 @@
 
 #[cfg(loom)]
 pub(crate) use loom::sync::{
-    atomic::{AtomicU8, Ordering},
+    atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
     Arc,
 };
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
-    atomic::{AtomicU8, Ordering},
+    atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
     Arc,
 };
 
@@ -30,6 +30,12 @@ impl<T> Mutex<T> {
         return Self(parking_lot::Mutex::new(value));
         #[cfg(loom)]
         return Self(loom::sync::Mutex::new(value));
+    }
+
+    /// As [`Mutex::new`], in a `const` context (not under loom).
+    #[cfg(not(loom))]
+    pub(crate) const fn new_const(value: T) -> Self {
+        Self(parking_lot::Mutex::new(value))
     }
 
     #[cfg(not(loom))]

@@ -362,14 +362,17 @@ impl<E> fmt::Debug for Group<E> {
 /// Runs a future, turning a panic in its `poll` into an `Err` with the
 /// payload.
 struct CatchUnwind<F> {
-    fut: Pin<Box<F>>,
+    fut: F,
 }
 
 impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, Box<dyn Any + Send>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let fut = self.fut.as_mut();
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: `fut` is structurally pinned: it is never moved out of
+        // `CatchUnwind`, which has no `Drop` impl and is not `Unpin` unless
+        // `F` is.
+        let fut = unsafe { self.map_unchecked_mut(|this| &mut this.fut) };
         match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),

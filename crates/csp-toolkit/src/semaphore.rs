@@ -322,6 +322,30 @@ impl Weighted {
         (false, wake)
     }
 
+    /// Pass 1 of an acquire: [`try_acquire`](Self::try_acquire), retried
+    /// after a few short pauses while nobody is queued. A holder on another
+    /// worker usually releases within them (the permits guard short critical
+    /// sections), and a retry is far cheaper than parking and being woken.
+    fn try_acquire_spinning(&self, n: usize) -> bool {
+        /// Rounds of 1, 2, 4 ... pauses.
+        const ROUNDS: u32 = 6;
+        for round in 0..ROUNDS {
+            if self.try_acquire(n) {
+                return true;
+            }
+            if self.state.load(Ordering::Relaxed) & QUEUED != 0 {
+                return false; // waiters go first
+            }
+            for _ in 0..1u32 << round {
+                #[cfg(not(loom))]
+                std::hint::spin_loop();
+                #[cfg(loom)]
+                loom::thread::yield_now();
+            }
+        }
+        self.try_acquire(n)
+    }
+
     /// Pass 2 of an acquire that did not get its permits lock-free: takes
     /// them if they are free and nobody is queued, else queues a waiter.
     fn take_or_queue(&self, n: usize, waker: &Waker) -> Option<Arc<Slot>> {
@@ -430,7 +454,7 @@ impl Future for Acquire<'_> {
                         this.phase = Phase::Oversized;
                         continue;
                     }
-                    if this.sem.try_acquire(this.n) {
+                    if this.sem.try_acquire_spinning(this.n) {
                         this.phase = Phase::Finished;
                         return Poll::Ready(Ok(()));
                     }

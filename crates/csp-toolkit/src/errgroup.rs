@@ -2,8 +2,10 @@
 //! first error, cancel the rest.
 //!
 //! # Invariants
-//! - The wait group counts goroutines started and not finished; a
-//!   goroutine's limit permit is released before its wait group `done`, so
+//! - `active` counts goroutines started and not finished; the wait group
+//!   counts 1 exactly while `active` is non-zero (the goroutine that moves
+//!   `active` from 0 adds 1, the one that brings it back to 0 calls `done`).
+//!   A goroutine's limit permit is released before it leaves `active`, so
 //!   after `wait` no permit is held and the limit may be changed.
 //! - `err` is written once, by the first goroutine to fail; a panic payload
 //!   likewise. The derived context is cancelled at the first error or panic
@@ -19,6 +21,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
@@ -51,7 +54,14 @@ pub struct Group<E = Box<dyn StdError + Send + Sync>> {
 }
 
 struct Inner<E> {
+    /// Goroutines started and not finished.
+    active: AtomicUsize,
+    /// Counts 1 while `active` is non-zero: `wait` parks on it, as a
+    /// `sync.WaitGroup.Wait` the deadlock detector understands, without
+    /// every goroutine taking its lock.
     wg: WaitGroup,
+    /// Whether `limit` is `Some` (read without the lock by `go`).
+    limited: AtomicBool,
     err: Mutex<Option<E>>,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     /// The derived context's cancel function and how to describe an error
@@ -102,7 +112,9 @@ impl<E: Send + 'static> Group<E> {
     fn build(cancel: Option<Canceller<E>>) -> Self {
         Self {
             inner: Arc::new(Inner {
+                active: AtomicUsize::new(0),
                 wg: WaitGroup::new(),
+                limited: AtomicBool::new(false),
                 err: Mutex::new(None),
                 panic: Mutex::new(None),
                 cancel,
@@ -176,7 +188,7 @@ impl<E: Send + 'static> Group<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        let limit = self.inner.limit.lock().clone();
+        let limit = self.inner.limit();
         if let Some(sem) = &limit {
             let background = context::background();
             if sem.acquire(&background, 1).await.is_err() {
@@ -210,7 +222,7 @@ impl<E: Send + 'static> Group<E> {
     where
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
-        let limit = self.inner.limit.lock().clone();
+        let limit = self.inner.limit();
         if let Some(sem) = &limit {
             if !sem.try_acquire(1) {
                 return false;
@@ -237,11 +249,12 @@ impl<E: Send + 'static> Group<E> {
     /// ```
     pub fn set_limit(&self, limit: Option<usize>) -> Result<(), LimitError> {
         let mut slot = self.inner.limit.lock();
-        let active = self.inner.wg.count();
+        let active = self.inner.active.load(Ordering::Acquire);
         if active != 0 {
             return Err(LimitError { active });
         }
         *slot = limit.map(|n| Arc::new(Weighted::new(n)));
+        self.inner.limited.store(slot.is_some(), Ordering::Release);
         Ok(())
     }
 
@@ -283,7 +296,9 @@ impl<E: Send + 'static> Group<E> {
         F: Future<Output = Result<(), E>> + Send + 'static,
     {
         let inner = self.inner.clone();
-        inner.wg.add(1);
+        if inner.active.fetch_add(1, Ordering::AcqRel) == 0 {
+            inner.wg.add(1);
+        }
         drop(csp_core::go(async move {
             match (CatchUnwind {
                 fut: Box::pin(task),
@@ -297,7 +312,9 @@ impl<E: Send + 'static> Group<E> {
             if let Some(sem) = limit {
                 let _ = sem.release(1);
             }
-            inner.wg.done();
+            if inner.active.fetch_sub(1, Ordering::AcqRel) == 1 {
+                inner.wg.done();
+            }
         }));
     }
 }
@@ -308,6 +325,15 @@ fn drop_cancel(cancel: &CancelCauseFunc) {
 }
 
 impl<E> Inner<E> {
+    /// The limit's semaphore, if the group has a limit.
+    fn limit(&self) -> Option<Arc<Weighted>> {
+        if self.limited.load(Ordering::Acquire) {
+            self.limit.lock().clone()
+        } else {
+            None
+        }
+    }
+
     fn fail(&self, err: E) {
         let mut slot = self.err.lock();
         if slot.is_some() {
@@ -353,7 +379,7 @@ impl<E> Clone for Group<E> {
 impl<E> fmt::Debug for Group<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Group")
-            .field("active", &self.inner.wg.count())
+            .field("active", &self.inner.active.load(Ordering::Relaxed))
             .field("failed", &self.inner.err.lock().is_some())
             .finish()
     }

@@ -188,3 +188,22 @@ async fn four_contenders_on_one_permit() {
     }
     assert!(sem.try_acquire(1));
 }
+
+#[test]
+fn a_static_semaphore_and_the_size_limit() {
+    static POOL: Weighted = Weighted::new(2);
+    assert!(POOL.try_acquire(2));
+    POOL.release(2).unwrap();
+    let huge = Weighted::new(usize::MAX);
+    assert_eq!(huge.size(), csp_toolkit::semaphore::MAX_SIZE);
+    assert!(huge.try_acquire(csp_toolkit::semaphore::MAX_SIZE));
+    assert!(!huge.try_acquire(1));
+    huge.release(csp_toolkit::semaphore::MAX_SIZE).unwrap();
+    assert_eq!(
+        huge.release(1),
+        Err(ReleaseError {
+            released: 1,
+            held: 0
+        })
+    );
+}

@@ -180,7 +180,7 @@ async fn deadlines_fire_with_deadline_exceeded() {
 
 #[csp::test(timeout_secs = 10)]
 async fn a_later_child_deadline_is_the_parents_and_an_earlier_one_fires_first() {
-    let (parent, _p) = context::with_timeout(&context::background(), SHORT * 4);
+    let (parent, _p) = context::with_timeout(&context::background(), SHORT * 10);
     let parent_deadline = parent.deadline().unwrap();
     let (later, _l) = context::with_timeout(&parent, LONG);
     assert_eq!(later.deadline(), Some(parent_deadline));

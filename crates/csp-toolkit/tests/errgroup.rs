@@ -18,7 +18,7 @@ const GOROUTINES: usize = 10_000;
 #[csp::test(timeout_secs = 10)]
 async fn the_first_error_wins() {
     let g = Group::<String>::new();
-    for (i, delay) in [(0, 40u64), (1, 5), (2, 80)] {
+    for (i, delay) in [(0, 60u64), (1, 5), (2, 120)] {
         g.go(async move {
             csp::sleep(Duration::from_millis(delay)).await;
             Err(format!("task {i}"))

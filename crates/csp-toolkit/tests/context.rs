@@ -430,3 +430,36 @@ fn registration_racing_cancel_never_leaves_a_live_child() {
         }
     }
 }
+
+/// On csp's runtime, one goroutine mixing a context with `tokio::select!`,
+/// `tokio::sync` and `tokio::time`; `after_func` fires from a Tokio task's
+/// cancel.
+#[csp::test(timeout_secs = 10)]
+async fn contexts_mix_with_tokio_inside_a_goroutine() {
+    let (ctx, cancel) = context::with_cancel(&context::background());
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let (tx, rx) = csp::chan::<&str>(1);
+    let _stop = context::after_func(&ctx, move || {
+        let _ = tx.try_send("after_func");
+    });
+    let worker = csp::go({
+        let (ctx, notify) = (ctx.clone(), notify.clone());
+        async move {
+            let mut ticks = 0;
+            loop {
+                tokio::select! {
+                    () = ctx.cancelled() => return ticks,
+                    () = notify.notified() => ticks += 1,
+                    () = tokio::time::sleep(LONG) => unreachable!("cancelled first"),
+                }
+            }
+        }
+    });
+    for _ in 0..3 {
+        notify.notify_one();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::spawn(async move { cancel.cancel() }).await.unwrap();
+    assert_eq!(worker.await.unwrap(), 3);
+    assert_eq!(rx.recv().await, Some("after_func"));
+}

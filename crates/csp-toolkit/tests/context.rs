@@ -442,6 +442,7 @@ async fn contexts_mix_with_tokio_inside_a_goroutine() {
     let _stop = context::after_func(&ctx, move || {
         let _ = tx.try_send("after_func");
     });
+    let (ack_tx, ack) = tokio::sync::mpsc::channel::<()>(1);
     let worker = csp::go({
         let (ctx, notify) = (ctx.clone(), notify.clone());
         async move {
@@ -449,15 +450,19 @@ async fn contexts_mix_with_tokio_inside_a_goroutine() {
             loop {
                 tokio::select! {
                     () = ctx.cancelled() => return ticks,
-                    () = notify.notified() => ticks += 1,
+                    () = notify.notified() => {
+                        ticks += 1;
+                        ack_tx.send(()).await.unwrap();
+                    }
                     () = tokio::time::sleep(LONG) => unreachable!("cancelled first"),
                 }
             }
         }
     });
+    let mut ack = ack;
     for _ in 0..3 {
         notify.notify_one();
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        ack.recv().await.unwrap();
     }
     tokio::spawn(async move { cancel.cancel() }).await.unwrap();
     assert_eq!(worker.await.unwrap(), 3);

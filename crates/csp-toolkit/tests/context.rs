@@ -442,7 +442,7 @@ async fn contexts_mix_with_tokio_inside_a_goroutine() {
     let _stop = context::after_func(&ctx, move || {
         let _ = tx.try_send("after_func");
     });
-    let (ack_tx, ack) = tokio::sync::mpsc::channel::<()>(1);
+    let (ack_tx, mut ack) = tokio::sync::mpsc::channel::<()>(1);
     let worker = csp::go({
         let (ctx, notify) = (ctx.clone(), notify.clone());
         async move {
@@ -459,7 +459,6 @@ async fn contexts_mix_with_tokio_inside_a_goroutine() {
             }
         }
     });
-    let mut ack = ack;
     for _ in 0..3 {
         notify.notify_one();
         ack.recv().await.unwrap();

@@ -79,9 +79,23 @@ pub struct Cond {
 }
 
 impl Cond {
-    /// A new condition variable (Go's `sync.NewCond`, minus the locker).
-    pub fn new() -> Self {
-        Self::default()
+    /// A new condition variable (Go's `sync.NewCond`, minus the locker);
+    /// `const`, so it can be a `static`.
+    ///
+    /// # Examples
+    /// ```
+    /// static READY: csp_sync::Cond = csp_sync::Cond::new();
+    /// READY.broadcast(); // nobody waits: a no-op
+    /// ```
+    pub const fn new() -> Self {
+        Self {
+            state: PlainMutex::new(State {
+                wait: 0,
+                notify: 0,
+                parked: Vec::new(),
+                cancelled: Vec::new(),
+            }),
+        }
     }
 
     /// Atomically unlocks the mutex of `guard` and waits for a

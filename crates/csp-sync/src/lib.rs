@@ -6,6 +6,8 @@
 //! | `sync.Mutex` (`Lock`, `Unlock`, `TryLock`) | [`Mutex<T>`] (`lock().await` → guard, drop the guard, `try_lock`) |
 //! | `sync.RWMutex` (`RLock`, `RUnlock`, `Lock`, `Unlock`) | [`RwMutex<T>`] (`read().await`, `write().await`, guards) |
 //! | `sync.Once` (`Do`) | [`Once`] (`call_once(f).await`) |
+//! | `sync.OnceFunc(f)`, `sync.OnceValue(f)` (Go 1.21) | [`OnceFunc`] (`call`), [`OnceValue`] (`get`); `static`-friendly |
+//! | package-level `var mu sync.Mutex` | `static MU: Mutex<T> = Mutex::new(v);` (`new` is `const` for [`Mutex`], [`RwMutex`], [`Cond`], [`WaitGroup`]) |
 //! | `sync.Cond` (`Wait`, `Signal`, `Broadcast`) | [`Cond`] (`wait(guard).await`, `signal`, `broadcast`) |
 //! | `sync/atomic` | [`atomic`] (std's atomics and a mapping table) |
 //!
@@ -22,6 +24,7 @@ pub mod atomic;
 mod cond;
 mod mutex;
 mod once;
+mod once_value;
 mod raw;
 mod rwmutex;
 mod waitgroup;
@@ -30,5 +33,6 @@ mod waitlist;
 pub use cond::{Cond, CondWait};
 pub use mutex::{Lock, Mutex, MutexGuard};
 pub use once::Once;
+pub use once_value::{OnceFunc, OnceValue};
 pub use rwmutex::{Read, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, Write};
 pub use waitgroup::{Wait, WaitGroup};

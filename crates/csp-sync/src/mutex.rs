@@ -66,8 +66,19 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 impl<T> Mutex<T> {
-    /// A new unlocked mutex holding `value` (Go's zero `sync.Mutex`).
-    pub fn new(value: T) -> Self {
+    /// A new unlocked mutex holding `value` (Go's zero `sync.Mutex`);
+    /// `const`, so it can be a `static` (Go's package-level `var mu
+    /// sync.Mutex`).
+    ///
+    /// # Examples
+    /// ```
+    /// static HITS: csp_sync::Mutex<u64> = csp_sync::Mutex::new(0);
+    /// # csp_core::runtime_for_doctest(async {
+    /// *HITS.lock().await += 1;
+    /// assert_eq!(*HITS.lock().await, 1);
+    /// # });
+    /// ```
+    pub const fn new(value: T) -> Self {
         Self {
             raw: RawRwLock::new(),
             data: UnsafeCell::new(value),

@@ -102,8 +102,14 @@ fn wake_all(tokens: Vec<Arc<Token>>) {
 }
 
 impl RawRwLock {
-    pub(crate) fn new() -> Self {
-        Self::default()
+    pub(crate) const fn new() -> Self {
+        Self {
+            state: PlainMutex::new(State {
+                readers: 0,
+                writer: false,
+                queue: VecDeque::new(),
+            }),
+        }
     }
 
     /// Takes the lock now if it is free for `access` and nobody is queued.

@@ -65,8 +65,18 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwMutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for RwMutex<T> {}
 
 impl<T> RwMutex<T> {
-    /// A new unlocked `RwMutex` holding `value` (Go's zero `sync.RWMutex`).
-    pub fn new(value: T) -> Self {
+    /// A new unlocked `RwMutex` holding `value` (Go's zero `sync.RWMutex`);
+    /// `const`, so it can be a `static`.
+    ///
+    /// # Examples
+    /// ```
+    /// static TABLE: csp_sync::RwMutex<Vec<u32>> = csp_sync::RwMutex::new(Vec::new());
+    /// # csp_core::runtime_for_doctest(async {
+    /// TABLE.write().await.push(1);
+    /// assert_eq!(TABLE.read().await.len(), 1);
+    /// # });
+    /// ```
+    pub const fn new(value: T) -> Self {
         Self {
             raw: RawRwLock::new(),
             data: UnsafeCell::new(value),

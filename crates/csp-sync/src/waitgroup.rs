@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
@@ -70,15 +70,41 @@ struct State {
 /// assert_eq!(hits.load(Ordering::Relaxed), 8);
 /// # });
 /// ```
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct WaitGroup {
-    state: Arc<PlainMutex<State>>,
+    /// Made on first use, so [`WaitGroup::new`] can be `const` (a `static`
+    /// wait group is Go's package-level `var wg sync.WaitGroup`); clones
+    /// share it.
+    state: OnceLock<Arc<PlainMutex<State>>>,
+}
+
+impl Clone for WaitGroup {
+    fn clone(&self) -> Self {
+        Self {
+            state: OnceLock::from(self.shared().clone()),
+        }
+    }
 }
 
 impl WaitGroup {
-    /// A new wait group with a zero counter.
-    pub fn new() -> Self {
-        Self::default()
+    /// A new wait group with a zero counter (Go's zero `sync.WaitGroup`);
+    /// `const`, so it can be a `static`.
+    ///
+    /// # Examples
+    /// ```
+    /// static WG: csp_sync::WaitGroup = csp_sync::WaitGroup::new();
+    /// WG.add(1);
+    /// WG.done();
+    /// assert_eq!(WG.count(), 0);
+    /// ```
+    pub const fn new() -> Self {
+        Self {
+            state: OnceLock::new(),
+        }
+    }
+
+    fn shared(&self) -> &Arc<PlainMutex<State>> {
+        self.state.get_or_init(Default::default)
     }
 
     /// Adds `delta` (which may be negative) to the counter: Go's `wg.Add(delta)`.
@@ -102,7 +128,7 @@ impl WaitGroup {
     #[track_caller]
     pub fn add(&self, delta: isize) {
         let woken = {
-            let mut state = self.state.lock();
+            let mut state = self.shared().lock();
             let count = state
                 .count
                 .checked_add(delta)
@@ -140,7 +166,7 @@ impl WaitGroup {
 
     /// The counter right now (a snapshot; Go has no equivalent).
     pub fn count(&self) -> usize {
-        self.state.lock().count as usize
+        self.shared().lock().count as usize
     }
 
     /// Waits until the counter is zero: Go's `wg.Wait()`. Completes at once
@@ -238,7 +264,7 @@ impl WaitGroup {
 
 impl fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.lock();
+        let state = self.shared().lock();
         f.debug_struct("WaitGroup")
             .field("count", &state.count)
             .field("waiters", &state.waiters.len())
@@ -270,7 +296,7 @@ impl Future for Wait<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.waiting.poll(
-            &this.wg.state,
+            this.wg.shared(),
             |state| (state.count > 0).then_some(&mut state.waiters),
             cx,
             WaitReason::WaitGroupWait,
@@ -282,7 +308,7 @@ impl Future for Wait<'_> {
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
         self.waiting
-            .cancel(&self.wg.state, |state| &mut state.waiters);
+            .cancel(self.wg.shared(), |state| &mut state.waiters);
     }
 }
 

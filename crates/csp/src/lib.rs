@@ -121,8 +121,10 @@ pub use csp_core::time::{after, after_func, sleep, tick, AfterFunc, Ticker, Time
 pub use csp_core::*;
 pub use csp_macros::{main, test};
 pub use csp_sync::{
-    atomic, Cond, Mutex, MutexGuard, Once, RwMutex, RwMutexReadGuard, RwMutexWriteGuard, WaitGroup,
+    atomic, Cond, Mutex, MutexGuard, Once, OnceFunc, OnceValue, RwMutex, RwMutexReadGuard,
+    RwMutexWriteGuard, WaitGroup,
 };
+pub use csp_toolkit::{context, errgroup, semaphore, singleflight};
 
 /// The names most programs need: `use csp::prelude::*;`.
 pub mod prelude {

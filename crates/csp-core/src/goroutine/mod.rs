@@ -25,4 +25,4 @@ pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord,
 pub use registry::{goroutines, num_goroutine, GoroutineInfo, GoroutineState};
 pub use spawn::go;
 #[doc(hidden)] // for csp's own wait queues (csp-sync): see `waker`
-pub use waker::{queue_clone, store_queue_waker};
+pub use waker::{queue_clone, queue_waker_matches, store_queue_waker, wake};

@@ -372,6 +372,14 @@ pub fn store_queue_waker(slot: &mut Option<Waker>, waker: &Waker) {
     }
 }
 
+/// Whether `stored` (a queue clone) wakes the same task as `waker`, the
+/// waker of a poll (for queues that keep their wakers themselves).
+#[doc(hidden)]
+#[inline]
+pub fn queue_waker_matches(stored: &Waker, waker: &Waker) -> bool {
+    same_task(stored, waker)
+}
+
 /// Whether `stored` (a queue clone) wakes the same task as `waker`.
 #[inline]
 fn same_task(stored: &Waker, waker: &Waker) -> bool {

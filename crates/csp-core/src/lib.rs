@@ -14,6 +14,7 @@ pub mod goroutine;
 pub mod runtime;
 pub mod select;
 pub mod time;
+#[doc(hidden)] // the waiting machinery csp-sync and csp-toolkit build on; not for users
 pub mod waiter;
 
 pub use chan::{

@@ -118,8 +118,41 @@
 //! csp's own runtime.
 
 pub use csp_core::time::{after, after_func, sleep, tick, AfterFunc, Ticker, Timer};
-pub use csp_core::*;
+pub use csp_core::{
+    blocking, chan, dump, external_waker, go, gomaxprocs, goroutines, gosched, num_cpu,
+    num_goroutine, run, ExternalWaker, GoroutineInfo, GoroutineState, JoinError, JoinHandle,
+    PanicPolicy, Receiver, Recv, RecvTimeoutError, Runtime, RuntimeError, Send, SendError,
+    SendSink, SendTimeoutError, Sender, TryRecvError, TrySendError, WaitReason,
+};
 pub use csp_macros::{main, test};
+
+/// The future of [`Receiver::next`] (a receive through the `Stream` view).
+pub use csp_core::chan::Next as RecvNext;
+
+/// The runtime's settings: Go's `GOMAXPROCS`, the panic policy, the builder.
+pub mod runtime {
+    pub use csp_core::runtime::{
+        Builder, PanicPolicy, RuntimeError, GOMAXPROCS_ENV, MAX_GOMAXPROCS,
+    };
+}
+
+/// Go's `time` package, the parts that meet concurrency: timer channels and
+/// `Sleep` (also re-exported at the crate root).
+pub mod time {
+    pub use csp_core::time::{after, after_func, sleep, tick, AfterFunc, Sleep, Ticker, Timer};
+}
+
+/// The dynamic `select` under the `select!` macro, for a case list built at
+/// run time (Go's `reflect.Select`).
+pub mod select {
+    pub use csp_core::select::{
+        select, try_select, IntoRecvCase, IntoSendCase, RecvCase, Select, SelectCase, SendCase,
+    };
+}
+
+/// Runs a doc example on a small multi-thread runtime.
+#[doc(hidden)]
+pub use csp_core::runtime_for_doctest;
 pub use csp_sync::{
     atomic, Cond, Mutex, MutexGuard, Once, OnceFunc, OnceValue, RwMutex, RwMutexReadGuard,
     RwMutexWriteGuard, WaitGroup,
@@ -147,6 +180,8 @@ pub struct ReadmeDoctests;
 #[doc(hidden)]
 pub mod __private {
     pub use csp_core::runtime::{run_main, run_test, with_output, TestConfig};
-    pub use csp_core::select::*;
+    pub use csp_core::select::{
+        select, try_select, IntoRecvCase, IntoSendCase, RecvCase, Select, SelectCase, SendCase,
+    };
     pub use csp_macros::select_in;
 }

@@ -696,7 +696,8 @@ async fn an_owned_receiver_works_as_a_timeout_case() {
 
 #[test]
 fn an_empty_select_parks_with_reason_select_no_cases() {
-    use csp::goroutine::{begin_poll, end_poll, WaitReason};
+    use csp::WaitReason;
+    use csp_core::goroutine::{begin_poll, end_poll};
     let mut fut = Box::pin(async {
         let () = select! {};
     });

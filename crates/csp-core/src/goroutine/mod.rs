@@ -21,7 +21,9 @@ pub(crate) mod waker;
 pub use deadlock::{external_waker, ExternalWaker};
 pub use dump::dump;
 pub use handle::{JoinError, JoinHandle};
-pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord, WaitReason};
+pub use park::WaitReason;
+#[doc(hidden)] // the park protocol between csp primitives and the goroutine wrapper
+pub use park::{begin_poll, end_poll, in_goroutine_poll, record_park, ParkRecord};
 pub use registry::{goroutines, num_goroutine, GoroutineInfo, GoroutineState};
 pub use spawn::go;
 #[doc(hidden)] // for csp's own wait queues (csp-sync): see `waker`

@@ -52,6 +52,33 @@
 //! A select's token hands its waker over lock-free (`select_token`); a
 //! csp-sync [`Token`]'s waker sits behind its own small mutex. Nobody calls
 //! `wake` on a waker while holding a channel lock.
+//!
+//! # Why three tokens and two kinds of queue
+//! One selection rule ("the first to move the state out of `WAITING` wins")
+//! in three shapes, each for a waiter the others would slow down:
+//! - `OwnToken`, embedded in the hook of a plain send or receive: it is only
+//!   ever selected under its one channel's lock, so its waker needs no
+//!   synchronization of its own and parking costs one store. This is the hot
+//!   path of every channel operation that waits.
+//! - [`SelectToken`], shared by the hooks of one `select`: peers on different
+//!   channels race to select it, so the waker is handed over lock-free
+//!   through two flag bits of the state word.
+//! - [`Token`], csp-sync's: shared in an `Arc` and queued in the primitive's
+//!   own list (`Vec`/`VecDeque` of `Arc<Token>` under the primitive's lock,
+//!   not a channel's hook queue), because csp-sync wakes waiters without
+//!   selecting them (`Cond::broadcast`, a waiter re-checking a lock) and a
+//!   waiter dropped while queued must stay valid until the list lets go.
+//! Channels and `select` queue `Hook`s (raw pointers into pinned futures,
+//! under the lifetime protocol above); csp-sync queues `Arc<Token>`s.
+//!
+//! # Vocabulary
+//! - *publish* a hook: link it into a channel queue (a parked operation).
+//! - *park record*: what a csp primitive tells the goroutine wrapper when it
+//!   returns `Pending` (`goroutine::park`): the wait reason of a dump.
+//! - a *parked thread*: a plain OS thread in a `*_blocking` call
+//!   (`plain_thread`); an *idle worker*: a Tokio worker in its park hook
+//!   (`goroutine::deadlock`).
+//! - *the view*: a channel's lock-free snapshot (`chan::snapshot`).
 
 use std::marker::PhantomPinned;
 use std::ptr::NonNull;

@@ -11,6 +11,7 @@
 
 pub(crate) mod deadlock;
 pub(crate) mod dump;
+mod entry_ref;
 mod handle;
 pub(crate) mod park;
 pub(crate) mod registry;

@@ -48,6 +48,7 @@ use std::panic::Location;
 use std::sync::PoisonError;
 use std::time::Instant;
 
+use super::entry_ref::EntryRef;
 use super::park::{ParkRecord, WaitReason};
 use super::table::{Slot, Table};
 use super::waker::{TaskWaker, WakeState};
@@ -117,7 +118,8 @@ impl GoroutineInfo {
 }
 
 /// One live goroutine, shared by the registry table, the goroutine's wrapper
-/// and every clone of its waker (a `std` `Arc`: the waker's data pointer).
+/// and every clone of its waker (through an [`EntryRef`], the waker's data
+/// pointer).
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) id: u64,
@@ -192,9 +194,6 @@ pub(crate) struct Registry {
     /// of its own: every goroutine poll reads it.
     epoch: Padded<AtomicU64>,
 }
-
-/// The registry's (and the wakers') handle on an entry.
-type EntryRef = std::sync::Arc<Entry>;
 
 /// Keeps a hot, read-mostly atomic off the lines the registry writes.
 #[derive(Debug)]

@@ -47,10 +47,11 @@
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::sync::{Arc, OnceLock, PoisonError};
+use std::sync::{OnceLock, PoisonError};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use super::registry::{Entry, Registry};
+use super::entry_ref::EntryRef;
+use super::registry::Registry;
 use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 
 /// What the deadlock detector reads of one goroutine's waker.
@@ -224,13 +225,13 @@ impl TaskWaker {
 
 /// Delivers a wake to the goroutine whose entry is `entry`, or holds it back
 /// while this thread polls a main goroutine.
-fn wake_entry(entry: &Arc<Entry>) {
+fn wake_entry(entry: &EntryRef) {
     entry.wake.notify();
     let held = held_wakes();
     if held.is_null() {
         entry.task.wake();
     } else {
-        let data = Arc::into_raw(entry.clone()).cast::<()>();
+        let data = EntryRef::into_raw(entry.clone());
         // SAFETY: the reference just taken is owned by the new waker; `held`
         // is this thread's buffer of held-back wakes (see `held_wakes`).
         unsafe { (*held).push(Waker::from_raw(RawWaker::new(data, &QUEUE))) };
@@ -320,10 +321,10 @@ impl Drop for MainPoll<'_> {
 /// The waker lent to one poll of the goroutine whose entry is `entry`: a
 /// foreign-vtable waker that owns no reference (the wrapper's entry outlives
 /// the poll), so lending it costs nothing.
-pub(crate) fn lend(entry: &Arc<Entry>) -> ManuallyDrop<Waker> {
-    let data = Arc::as_ptr(entry).cast::<()>();
+pub(crate) fn lend(entry: &EntryRef) -> ManuallyDrop<Waker> {
+    let data = EntryRef::as_raw(entry);
     // SAFETY: `data` points to a live `Entry` for the whole poll (the wrapper
-    // holds an `Arc`), and the waker is never dropped (`ManuallyDrop`), so
+    // holds an `EntryRef`), and the waker is never dropped (`ManuallyDrop`), so
     // the vtable's functions see a valid pointer and no reference is
     // released that was not taken: clones take their own.
     ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(data, &FOREIGN)) })
@@ -342,7 +343,7 @@ pub fn queue_clone(waker: &Waker) -> Waker {
     if !is_goroutine(waker) {
         return waker.clone();
     }
-    // SAFETY: a goroutine waker's data is a live `Arc<Entry>` pointer, with a
+    // SAFETY: a goroutine waker's data is a live `EntryRef` pointer, with a
     // reference held by `waker` for this call.
     unsafe {
         with_entry(waker.data(), |entry| {
@@ -352,7 +353,7 @@ pub fn queue_clone(waker: &Waker) -> Waker {
                 entry.task.clone_first()
             };
             task.unwrap_or_else(|| {
-                let data = Arc::into_raw(entry.clone()).cast::<()>();
+                let data = EntryRef::into_raw(entry.clone());
                 // SAFETY: the reference just taken is owned by the new waker.
                 Waker::from_raw(RawWaker::new(data, &QUEUE))
             })
@@ -406,10 +407,10 @@ fn is_goroutine(w: &Waker) -> bool {
 /// # Safety
 /// `data` comes from a live goroutine waker, which holds a reference for the
 /// duration of the call.
-unsafe fn with_entry<R>(data: *const (), f: impl FnOnce(&Arc<Entry>) -> R) -> R {
-    // SAFETY: `data` is an `Arc<Entry>` pointer with a reference held by the
-    // caller's waker; `ManuallyDrop` keeps this borrowed `Arc` from releasing it.
-    let entry = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<Entry>()) });
+unsafe fn with_entry<R>(data: *const (), f: impl FnOnce(&EntryRef) -> R) -> R {
+    // SAFETY: `data` is an `EntryRef` pointer with a reference held by the
+    // caller's waker; `ManuallyDrop` keeps this borrowed handle from releasing it.
+    let entry = ManuallyDrop::new(unsafe { EntryRef::from_raw(data) });
     f(&entry)
 }
 
@@ -426,13 +427,13 @@ unsafe fn foreign_clone(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned holds a reference to the entry.
     unsafe { with_entry(data, |entry| entry.wake.foreign_cloned()) };
     // SAFETY: as above; the new reference is owned by the clone.
-    unsafe { Arc::increment_strong_count(data.cast::<Entry>()) };
+    unsafe { EntryRef::increment(data) };
     RawWaker::new(data, &FOREIGN)
 }
 
 unsafe fn foreign_wake(data: *const ()) {
     // SAFETY: a by-value wake consumes the waker's reference.
-    let entry = unsafe { Arc::from_raw(data.cast::<Entry>()) };
+    let entry = unsafe { EntryRef::from_raw(data) };
     wake_entry(&entry);
     // After the wake is recorded (see the module invariants).
     entry.wake.foreign_dropped();
@@ -445,19 +446,19 @@ unsafe fn foreign_wake_by_ref(data: *const ()) {
 
 unsafe fn foreign_drop(data: *const ()) {
     // SAFETY: dropping the waker releases its reference.
-    let entry = unsafe { Arc::from_raw(data.cast::<Entry>()) };
+    let entry = unsafe { EntryRef::from_raw(data) };
     entry.wake.foreign_dropped();
 }
 
 unsafe fn queue_clone_raw(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned holds a reference; the new one is the clone's.
-    unsafe { Arc::increment_strong_count(data.cast::<Entry>()) };
+    unsafe { EntryRef::increment(data) };
     RawWaker::new(data, &QUEUE)
 }
 
 unsafe fn queue_wake(data: *const ()) {
     // SAFETY: a by-value wake consumes the waker's reference.
-    wake_entry(&unsafe { Arc::from_raw(data.cast::<Entry>()) });
+    wake_entry(&unsafe { EntryRef::from_raw(data) });
 }
 
 unsafe fn queue_wake_by_ref(data: *const ()) {
@@ -467,7 +468,7 @@ unsafe fn queue_wake_by_ref(data: *const ()) {
 
 unsafe fn queue_drop(data: *const ()) {
     // SAFETY: dropping the waker releases its reference.
-    drop(unsafe { Arc::from_raw(data.cast::<Entry>()) });
+    drop(unsafe { EntryRef::from_raw(data) });
 }
 
 #[cfg(all(test, loom))]

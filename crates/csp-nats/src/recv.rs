@@ -102,7 +102,9 @@ pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
             None => errors.reset(),
         }
         if got == 0 {
-            if let Some((true, 0)) = b.shared.remote_state(&b.name).await {
+            let state = b.shared.remote_state(&b.name).await;
+            tracing::trace!("remote channel {:?}: idle; (closed, held) = {state:?}", b.name);
+            if let Some((true, 0)) = state {
                 b.tx.close();
                 return;
             }

@@ -87,6 +87,8 @@ pub(crate) struct Shared {
     pub(crate) js: jetstream::Context,
     pub(crate) opts: RemoteOptions,
     errors_tx: Sender<BridgeError>,
+    /// One line to each live send bridge, for [`Remote::flush`].
+    flushers: parking_lot::Mutex<Vec<send::FlushLine>>,
     /// Makes message ids unique across processes (JetStream deduplicates a
     /// retried publish by its id).
     nonce: String,
@@ -221,6 +223,7 @@ impl Remote {
                 js,
                 opts,
                 errors_tx,
+                flushers: parking_lot::Mutex::new(Vec::new()),
                 nonce,
                 next_id: AtomicU64::new(0),
             }),
@@ -336,7 +339,14 @@ impl Remote {
 
         let (user_tx, bridge_rx) = chan::<T>(0);
         let (bridge_tx, user_rx) = chan::<T>(0);
+        let (flush_line, flushes) = tokio::sync::mpsc::unbounded_channel();
+        {
+            let mut flushers = self.shared.flushers.lock();
+            flushers.retain(|line| !line.is_closed());
+            flushers.push(flush_line);
+        }
         go(send::run(send::SendBridge {
+            flushes,
             shared: self.shared.clone(),
             name: name.to_owned(),
             stream,
@@ -378,6 +388,44 @@ impl Remote {
         name::validate(name)?;
         self.shared.close_remote(name).await;
         Ok(())
+    }
+
+    /// Waits until every value a local send handed to this connection's
+    /// send bridges has reached the server (capacity 0: has been taken by a
+    /// receiver), and every close they started is done.
+    ///
+    /// A local send completes when the send bridge took the value, so a
+    /// process that exits right after its last send must flush first; Go has
+    /// no counterpart (a sent value is in the channel).
+    ///
+    /// # Cancel safety
+    /// Cancel safe: flushing only waits.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # csp_core::runtime_for_doctest(async {
+    /// let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+    /// let (tx, _) = remote.chan::<u32>("results", 8).await?;
+    /// tx.send(42).await.unwrap();
+    /// remote.flush().await; // now the process may exit
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn flush(&self) {
+        let waits: Vec<_> = {
+            let flushers = self.shared.flushers.lock();
+            flushers
+                .iter()
+                .filter_map(|line| {
+                    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+                    line.send(done_tx).ok().map(|()| done_rx)
+                })
+                .collect()
+        };
+        for done in waits {
+            // An error means the bridge ended: it has nothing left to send.
+            let _ = done.await;
+        }
     }
 
     /// What this connection's bridge goroutines could not do (a payload that

@@ -34,6 +34,10 @@ use crate::remote::Shared;
 /// The header carrying the sender's reply subject on a capacity-0 channel.
 pub(crate) const REPLY_HEADER: &str = "Csp-Reply";
 
+/// How [`Remote::flush`](crate::Remote::flush) asks a send bridge to answer
+/// once it holds no value.
+pub(crate) type FlushLine = tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>;
+
 /// Everything one send bridge owns.
 pub(crate) struct SendBridge<T> {
     pub(crate) shared: Arc<Shared>,
@@ -43,6 +47,8 @@ pub(crate) struct SendBridge<T> {
     /// Kept alive so dropping every user sender does not close the channel.
     pub(crate) keeper: Sender<T>,
     pub(crate) control: Subscriber,
+    /// Flush requests, answered when the bridge holds no value.
+    pub(crate) flushes: tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>,
     /// Capacity 0: the reply subject and its subscription.
     pub(crate) replies: Option<(String, Subscriber)>,
 }
@@ -59,9 +65,16 @@ enum Published {
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
     let subject = name::data_subject(&b.name);
     loop {
+        // `biased`, receive first: a value whose send completed before a
+        // flush request was made is taken (and published) before the request
+        // is answered.
         let next = tokio::select! {
             biased;
             v = b.rx.recv() => v,
+            Some(done) = b.flushes.recv() => {
+                let _ = done.send(());
+                continue;
+            }
             Some(_) = b.control.next() => {
                 if let Some((true, _)) = b.shared.remote_state(&b.name).await {
                     b.rx.close();
@@ -70,6 +83,7 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
             }
         };
         let Some(value) = next else {
+            tracing::trace!("remote channel {:?}: local close; send bridge ends", b.name);
             // Closed locally by `close()`, or above after a remote close.
             b.shared.close_remote(&b.name).await;
             break;

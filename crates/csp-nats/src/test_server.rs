@@ -83,7 +83,7 @@ impl TestServer {
     /// Kills the server at once (SIGKILL), keeping its store: a crash.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
+            drop(child.stdin.take()); // the watchdog kills the server, waits, exits
             let _ = child.wait();
         }
     }
@@ -95,19 +95,40 @@ impl TestServer {
     /// As [`start`](Self::start).
     pub fn restart(&mut self) -> Result<(), TestServerError> {
         self.kill();
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+        if Command::new("nats-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_err()
+        {
+            return Err(TestServerError(
+                "cannot run `nats-server`: the csp-nats tests need a NATS server with \
+                 JetStream; install it with `apt-get install -y nats-server`"
+                    .to_owned(),
+            ));
+        }
+        // A shell watchdog runs the server and SIGKILLs it when its stdin
+        // closes: on `kill`, and also when this process dies without
+        // dropping the guard (a failed or timed-out test).
+        let child = Command::new("sh")
+            .args([
+                "-c",
+                r#"nats-server "$@" & s=$!; read -r _; kill -9 "$s"; wait "$s""#,
+                "csp-nats-test-server",
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-sd",
+            ])
             .arg(&self.dir)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| {
-                TestServerError(format!(
-                    "cannot run `nats-server` ({e}): the csp-nats tests need a NATS server \
-                     with JetStream; install it with `apt-get install -y nats-server`"
-                ))
-            })?;
+            .map_err(|e| TestServerError(format!("cannot run `sh` for nats-server: {e}")))?;
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
         while TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_err() {

@@ -38,6 +38,16 @@ impl Backoff {
         self.next = (self.next * 2).min(self.max);
     }
 
+    /// The current step, without sleeping (to bound another wait).
+    pub(crate) fn step(&self) -> Duration {
+        self.next
+    }
+
+    /// Doubles the next step, as [`wait`](Self::wait) does after sleeping.
+    pub(crate) fn grow(&mut self) {
+        self.next = (self.next * 2).min(self.max);
+    }
+
     /// Back to the shortest wait, after a success.
     pub(crate) fn reset(&mut self) {
         self.next = self.min;

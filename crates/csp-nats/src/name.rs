@@ -97,6 +97,12 @@ pub(crate) fn control_subject(name: &str) -> String {
     format!("csp.ctl.{name}")
 }
 
+/// The core-NATS subject a receiving bridge pings after each
+/// acknowledgement: a slot is free, a waiting sender may retry now.
+pub(crate) fn free_subject(name: &str) -> String {
+    format!("csp.free.{name}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

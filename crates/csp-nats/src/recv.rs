@@ -38,6 +38,8 @@ pub(crate) struct RecvBridge<T> {
     pub(crate) batch: usize,
     pub(crate) consumer: PullConsumer,
     pub(crate) tx: Sender<T>,
+    /// Pinged after each acknowledgement (see [`crate::name::free_subject`]).
+    pub(crate) free: async_nats::Subject,
 }
 
 /// What became of one fetched message.
@@ -141,6 +143,7 @@ async fn hand<T: DeserializeOwned>(b: &RecvBridge<T>, msg: Message, deadline: In
         }
     }
     let _ = msg.ack().await;
+    let _ = b.shared.client.publish(b.free.clone(), bytes::Bytes::new()).await;
     let reply = msg
         .headers
         .as_ref()

@@ -324,6 +324,12 @@ impl Remote {
             .subscribe(name::control_subject(name))
             .await
             .map_err(|e| server(&e))?;
+        let free = self
+            .shared
+            .client
+            .subscribe(name::free_subject(name))
+            .await
+            .map_err(|e| server(&e))?;
         let replies = if capacity == 0 {
             let inbox = self.shared.client.new_inbox();
             let sub = self
@@ -353,6 +359,7 @@ impl Remote {
             rx: bridge_rx,
             keeper: user_tx.clone(),
             control,
+            free,
             replies,
         }));
         go(recv::run(recv::RecvBridge {
@@ -361,6 +368,7 @@ impl Remote {
             batch: self.shared.opts.batch.clamp(1, capacity.max(1)),
             consumer,
             tx: bridge_tx,
+            free: name::free_subject(name).into(),
         }));
         Ok((user_tx, user_rx))
     }

@@ -22,7 +22,7 @@ use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::{context::PublishErrorKind, stream};
 use async_nats::{HeaderMap, Subscriber};
 use csp_core::{Receiver, Sender};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -47,6 +47,8 @@ pub(crate) struct SendBridge<T> {
     /// Kept alive so dropping every user sender does not close the channel.
     pub(crate) keeper: Sender<T>,
     pub(crate) control: Subscriber,
+    /// Slot-free pings from receiving bridges, waited on while full.
+    pub(crate) free: Subscriber,
     /// Flush requests, answered when the bridge holds no value.
     pub(crate) flushes: tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>,
     /// Capacity 0: the reply subject and its subscription.
@@ -136,7 +138,14 @@ async fn publish<T>(b: &mut SendBridge<T>, subject: &str, payload: Vec<u8>) -> P
                 }
                 errors.wait().await;
             }
-            Err(e) if e.to_string().contains("maximum messages") => full.wait().await,
+            Err(e) if e.to_string().contains("maximum messages") => {
+                // Wait for a receiving bridge's slot-free ping, or the
+                // backoff step if pings were missed; pings that arrived
+                // before this attempt say nothing about now.
+                while let Some(Some(_)) = b.free.next().now_or_never() {}
+                let _ = tokio::time::timeout(full.step(), b.free.next()).await;
+                full.grow();
+            }
             Err(e) => {
                 tracing::debug!("remote channel {:?}: publish: {e}; retrying", b.name);
                 errors.wait().await;

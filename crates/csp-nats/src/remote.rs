@@ -285,12 +285,16 @@ impl Remote {
             description: Some(format!("{CAPACITY_PREFIX}{capacity}")),
             ..Default::default()
         };
-        let stream = self
-            .shared
-            .js
-            .get_or_create_stream(config)
-            .await
-            .map_err(|e| server(&e))?;
+        // Two processes opening a new channel at once race to create its
+        // stream; the loser's create fails and its next lookup finds it.
+        let mut attempts = 0;
+        let stream = loop {
+            match self.shared.js.get_or_create_stream(config.clone()).await {
+                Ok(stream) => break stream,
+                Err(_) if attempts < 3 => attempts += 1,
+                Err(e) => return Err(server(&e)),
+            }
+        };
         let existing = stream
             .cached_info()
             .config
@@ -305,19 +309,24 @@ impl Remote {
                 requested: capacity,
             });
         }
-        let consumer: consumer::PullConsumer = stream
-            .get_or_create_consumer(
-                CONSUMER,
-                consumer::pull::Config {
-                    durable_name: Some(CONSUMER.to_owned()),
-                    ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait: self.shared.opts.ack_wait,
-                    max_deliver: -1,
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| server(&e))?;
+        let consumer_config = consumer::pull::Config {
+            durable_name: Some(CONSUMER.to_owned()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: self.shared.opts.ack_wait,
+            max_deliver: -1,
+            ..Default::default()
+        };
+        let mut attempts = 0;
+        let consumer: consumer::PullConsumer = loop {
+            match stream
+                .get_or_create_consumer(CONSUMER, consumer_config.clone())
+                .await
+            {
+                Ok(consumer) => break consumer,
+                Err(_) if attempts < 3 => attempts += 1,
+                Err(e) => return Err(server(&e)),
+            }
+        };
         let control = self
             .shared
             .client

@@ -10,6 +10,8 @@
 //!   (`double_ack`), the duplicate window the crate docs name.
 //!
 //! Run: `cargo bench -p csp-nats --bench remote -- --warm-up-time 1 --measurement-time 3`.
+//! Results and their reading: `docs/performance.md`.
+#![allow(missing_docs)] // `criterion_group!` generates an undocumented `pub fn`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -29,7 +29,11 @@ impl Backoff {
     }
 
     fn new(min: Duration, max: Duration) -> Backoff {
-        Backoff { min, max, next: min }
+        Backoff {
+            min,
+            max,
+            next: min,
+        }
     }
 
     /// Sleeps for the current step and doubles the next one.

@@ -105,7 +105,10 @@ pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
         }
         if got == 0 {
             let state = b.shared.remote_state(&b.name).await;
-            tracing::trace!("remote channel {:?}: idle; (closed, held) = {state:?}", b.name);
+            tracing::trace!(
+                "remote channel {:?}: idle; (closed, held) = {state:?}",
+                b.name
+            );
             if let Some((true, 0)) = state {
                 b.tx.close();
                 return;
@@ -143,7 +146,11 @@ async fn hand<T: DeserializeOwned>(b: &RecvBridge<T>, msg: Message, deadline: In
         }
     }
     let _ = msg.ack().await;
-    let _ = b.shared.client.publish(b.free.clone(), bytes::Bytes::new()).await;
+    let _ = b
+        .shared
+        .client
+        .publish(b.free.clone(), bytes::Bytes::new())
+        .await;
     let reply = msg
         .headers
         .as_ref()

@@ -50,7 +50,10 @@ async fn server_killed_and_restarted_mid_stream_loses_nothing() {
     producer.await.unwrap();
     let lost: Vec<usize> = (0..counts.len()).filter(|&v| counts[v] == 0).collect();
     let duplicates: u32 = counts.iter().map(|&n| n.saturating_sub(1)).sum();
-    eprintln!("server restart: {received} received, {} lost, {duplicates} duplicates", lost.len());
+    eprintln!(
+        "server restart: {received} received, {} lost, {duplicates} duplicates",
+        lost.len()
+    );
     assert!(lost.is_empty(), "values lost across the restart: {lost:?}");
     // Only values whose acknowledgement was in flight at the crash can come
     // twice: at most one fetched batch.
@@ -132,7 +135,10 @@ async fn a_consumer_killed_holding_unacknowledged_values_loses_none() {
         taken.len(),
         lost.len()
     );
-    assert!(lost.is_empty(), "values lost with the killed consumer: {lost:?}");
+    assert!(
+        lost.is_empty(),
+        "values lost with the killed consumer: {lost:?}"
+    );
     // The one duplicate possible: the value taken just before the kill whose
     // acknowledgement had not reached the server.
     assert!(duplicates <= 1, "{duplicates} duplicates");

@@ -42,7 +42,11 @@ fn values_per_producer() -> u32 {
 
 /// A child's deadline: every value sent and received.
 fn child_timeout() -> Duration {
-    Duration::from_secs(if std::env::var_os(FULL_ENV).is_some() { 3_600 } else { 150 })
+    Duration::from_secs(if std::env::var_os(FULL_ENV).is_some() {
+        3_600
+    } else {
+        150
+    })
 }
 
 /// In a child: runs the producers and consumers of process `index`, printing
@@ -158,7 +162,10 @@ fn ledger(server: &csp_nats::TestServer, capacity: usize) {
                 collected[i].push(line);
             }
         }
-        assert!(Instant::now() < deadline, "capacity {capacity}: producers hung");
+        assert!(
+            Instant::now() < deadline,
+            "capacity {capacity}: producers hung"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // Close from a fourth process.
@@ -173,7 +180,10 @@ fn ledger(server: &csp_nats::TestServer, capacity: usize) {
                 assert!(status.success(), "capacity {capacity}: process {i} failed");
                 break;
             }
-            assert!(Instant::now() < deadline, "capacity {capacity}: consumers hung");
+            assert!(
+                Instant::now() < deadline,
+                "capacity {capacity}: consumers hung"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         // The reader thread ends at EOF: drain it.
@@ -205,7 +215,10 @@ fn check<'a>(capacity: usize, lines: impl Iterator<Item = &'a String>) {
     }
     for (p, counts) in seen.iter().enumerate() {
         for (seq, &n) in counts.iter().enumerate() {
-            assert_eq!(n, 1, "capacity {capacity}: value ({p}, {seq}) received {n} times");
+            assert_eq!(
+                n, 1,
+                "capacity {capacity}: value ({p}, {seq}) received {n} times"
+            );
         }
     }
     assert_eq!(

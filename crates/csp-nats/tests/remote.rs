@@ -31,7 +31,10 @@ async fn values_cross_between_two_connections_in_order_then_close_drains() {
     }
     assert_eq!(rx.recv().await, None, "closed and drained");
     let tx = producer.await.unwrap();
-    assert!(tx.send((99, String::new())).await.is_err(), "send after close");
+    assert!(
+        tx.send((99, String::new())).await.is_err(),
+        "send after close"
+    );
 }
 
 #[csp::test(timeout_secs = 30)]
@@ -44,7 +47,10 @@ async fn unbuffered_send_waits_for_a_receiver_in_another_process() {
     // the bridge cannot take the second until a receiver took the first.
     tx.send(1).await.unwrap();
     let res = tx.send_timeout(2, Duration::from_millis(500)).await;
-    assert!(res.is_err(), "no receiver anywhere: the second send must wait");
+    assert!(
+        res.is_err(),
+        "no receiver anywhere: the second send must wait"
+    );
     let (_, rx) = b.chan::<u64>("rendezvous", 0).await.unwrap();
     let sender = go(async move {
         for v in 2..=5 {
@@ -71,7 +77,11 @@ async fn close_from_a_third_process_reaches_senders_and_receivers() {
     tx.send(1).await.unwrap();
     tx.send(2).await.unwrap();
     c.close("closing").await.unwrap();
-    assert_eq!(rx.recv().await, Some(1), "buffered values drain after close");
+    assert_eq!(
+        rx.recv().await,
+        Some(1),
+        "buffered values drain after close"
+    );
     assert_eq!(rx.recv().await, Some(2));
     assert_eq!(rx.recv().await, None);
     // The sending process learns of the close: its sends return the value.
@@ -83,7 +93,10 @@ async fn close_from_a_third_process_reaches_senders_and_receivers() {
                 break;
             }
         }
-        assert!(std::time::Instant::now() < deadline, "sender never saw the close");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sender never saw the close"
+        );
     }
     assert!(
         rx.recv().await.is_none(),
@@ -128,11 +141,23 @@ async fn a_payload_that_does_not_deserialize_is_reported_not_dropped_silently() 
     let js = async_nats::jetstream::new(raw);
     // A varint that never ends: not a u32.
     let bad = vec![0xff_u8; 8];
-    js.publish("csp.chan.typed", bad.into()).await.unwrap().await.unwrap();
+    js.publish("csp.chan.typed", bad.into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     tx.send((7, "after".to_owned())).await.unwrap();
-    assert_eq!(rx.recv().await, Some((7, "after".to_owned())), "the channel goes on");
+    assert_eq!(
+        rx.recv().await,
+        Some((7, "after".to_owned())),
+        "the channel goes on"
+    );
     match remote.errors().recv_timeout(Duration::from_secs(5)).await {
-        Ok(BridgeError::BadPayload { channel, sequence, error }) => {
+        Ok(BridgeError::BadPayload {
+            channel,
+            sequence,
+            error,
+        }) => {
             assert_eq!(channel, "typed");
             assert_eq!(sequence, 1);
             assert!(!error.is_empty());
@@ -157,12 +182,19 @@ async fn names_are_validated_and_capacities_must_agree() {
     }
     remote.chan::<u8>("sized", 3).await.unwrap();
     match remote.chan::<u8>("sized", 4).await {
-        Err(ChanError::CapacityMismatch { name, existing, requested }) => {
+        Err(ChanError::CapacityMismatch {
+            name,
+            existing,
+            requested,
+        }) => {
             assert_eq!((name.as_str(), existing, requested), ("sized", 3, 4));
         }
         other => panic!("expected a capacity mismatch, got {:?}", other.map(drop)),
     }
-    assert!(remote.chan::<u8>("sized", 3).await.is_ok(), "same capacity: same channel");
+    assert!(
+        remote.chan::<u8>("sized", 3).await.is_ok(),
+        "same capacity: same channel"
+    );
 }
 
 #[test]

@@ -65,7 +65,12 @@ fn finish(child: Reaper, deadline: Instant, what: &str) -> String {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let mut out = String::new();
-            child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+            child
+                .stdout
+                .take()
+                .unwrap()
+                .read_to_string(&mut out)
+                .unwrap();
             assert!(status.success(), "{what} failed ({status}); stdout:\n{out}");
             return out;
         }
@@ -90,10 +95,16 @@ fn a_producer_and_two_worker_processes_handle_every_job_exactly_once() {
     let out = finish(producer, deadline, "producer");
     let mut results = BTreeMap::new();
     // libtest prints `test child ... ` just before the child's first line.
-    for line in out.lines().filter_map(|l| l.split_once("result ").map(|(_, r)| r)) {
+    for line in out
+        .lines()
+        .filter_map(|l| l.split_once("result ").map(|(_, r)| r))
+    {
         let v: Vec<u64> = line.split(' ').map(|w| w.parse().unwrap()).collect();
         let (job, steps, worker) = (v[0], v[1], v[2]);
-        assert!(results.insert(job, (steps, worker)).is_none(), "job {job} twice");
+        assert!(
+            results.insert(job, (steps, worker)).is_none(),
+            "job {job} twice"
+        );
     }
     assert!(out.contains(&format!("done {JOBS}")), "{out}");
     assert_eq!(results.len() as u64, JOBS);

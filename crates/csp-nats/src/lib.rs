@@ -41,7 +41,10 @@
 //! | connection loss | — | the client reconnects for ever; sends and receives wait and resume (a retried publish is deduplicated by its message id); bound them with `send_timeout` / `recv_timeout` / `select!` with `after` |
 //! | hold | — | a receiving bridge offers a fetched value to its local receivers for [`RemoteOptions::hold`]; untaken, it goes back to the server for another process. Keep a [`Receiver`](csp_core::Receiver) only where you receive |
 //! | bad input | cannot happen (typed) | a payload that does not deserialize into `T` is acknowledged and reported on [`Remote::errors`] and in a `tracing` error naming the channel; never a panic, never a silent drop |
-//! | names | — | 1 to 64 characters of `A-Z a-z 0-9 _ -` ([`NameError`]): no subject wildcards or dots |
+//! | names | — | 1 to 64 characters of `A-Z a-z 0-9 _ -` ([`NameError`]): no subject wildcards or dots. A closed channel's name stays closed on that server |
+//! | process exit | `main` returning ends the program; a sent value is in the channel | a completed local send may still sit in the send bridge: call [`Remote::flush`] before exiting (it also waits for a close this process started) |
+//! | deadlock detection | all goroutines asleep: fatal error | unchanged for local channels; a goroutine waiting on a remote channel is not reported, since another process may still wake it (its bridge waits on the network) |
+//! | goroutines | — | two bridge goroutines per opened channel and connection, until the channel is closed (or, receive side, every local receiver dropped) |
 //!
 //! # Wire format
 //!

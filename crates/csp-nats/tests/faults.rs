@@ -143,3 +143,39 @@ async fn a_consumer_killed_holding_unacknowledged_values_loses_none() {
     // acknowledgement had not reached the server.
     assert!(duplicates <= 1, "{duplicates} duplicates");
 }
+
+#[csp::test(timeout_secs = 90)]
+async fn operations_wait_through_an_outage_bounded_by_timeouts_then_resume() {
+    let mut server = common::server();
+    let a = common::connect(&server).await;
+    let b = common::connect(&server).await;
+    let (tx, _) = a.chan::<u32>("outage", 4).await.unwrap();
+    let (_, rx) = b.chan::<u32>("outage", 4).await.unwrap();
+    tx.send(0).await.unwrap();
+    assert_eq!(rx.recv().await, Some(0));
+    server.kill();
+    // The send bridge takes one value and keeps retrying its publish; the
+    // next send and any receive wait, bounded by their timeouts.
+    tx.send(1).await.unwrap();
+    let res = tx.send_timeout(2, Duration::from_millis(300)).await;
+    assert!(res.is_err(), "a send must wait while the server is down");
+    assert!(rx.recv_timeout(Duration::from_millis(300)).await.is_err());
+    server.restart().unwrap();
+    tx.send(2).await.unwrap();
+    tx.close();
+    let mut got = Vec::new();
+    while let Some(v) = rx.recv().await {
+        got.push(v);
+    }
+    // Value 0's acknowledgement may not have been written when the server
+    // died right after it: then 0 comes again, the documented duplicate.
+    let duplicates = got.iter().filter(|&&v| v == 0).count();
+    eprintln!("outage: received {got:?}, {duplicates} duplicate(s) of the value acknowledged just before the crash");
+    got.retain(|&v| v != 0);
+    assert!(duplicates <= 1);
+    assert_eq!(
+        got,
+        [1, 2],
+        "both values arrive once after the outage, in order"
+    );
+}

@@ -49,6 +49,12 @@ pub enum ChanError {
         /// The capacity this process asked for.
         requested: usize,
     },
+    /// [`Remote::close`](crate::Remote::close): no process opened a channel
+    /// of that name on this server.
+    NotFound {
+        /// The channel's name.
+        name: String,
+    },
     /// The server refused or did not answer (JetStream disabled, timeout, ...).
     Server {
         /// The channel's name.
@@ -70,6 +76,9 @@ impl fmt::Display for ChanError {
                 f,
                 "remote channel {name:?} exists with capacity {existing}, not {requested}"
             ),
+            ChanError::NotFound { name } => {
+                write!(f, "no remote channel {name:?} on this server")
+            }
             ChanError::Server { name, message } => {
                 write!(f, "cannot open remote channel {name:?}: {message}")
             }

@@ -10,9 +10,11 @@
 //! `select!` mixing local and remote channels, and csp's deadlock detector
 //! all work unchanged. Go never shipped this (its `netchan` was withdrawn).
 //!
-//! ```no_run
+//! ```
 //! # csp_core::runtime_for_doctest(async {
-//! let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+//! # let server = csp_nats::TestServer::start()?;
+//! # let url = server.url();
+//! let remote = csp_nats::Remote::connect(&url).await?;
 //! let (jobs_tx, jobs_rx) = remote.chan::<(u32, String)>("jobs", 64).await?;
 //! jobs_tx.send((1, "resize".to_owned())).await.unwrap();
 //! // In this or any other process opening "jobs" on the same server:

@@ -120,41 +120,54 @@ impl Shared {
 
     /// Closes the channel on the server: its stream stops listening on the
     /// data subject, then the close is announced. Waits through connection
-    /// loss until the server confirms; closing twice is harmless.
-    pub(crate) async fn close_remote(&self, name: &str) {
+    /// loss until the server confirms; closing twice is harmless. Returns
+    /// `false` when the server has no such channel.
+    pub(crate) async fn close_remote(&self, name: &str) -> bool {
         let mut backoff = Backoff::errors();
         loop {
             match self.try_close_remote(name).await {
-                Ok(()) => break,
+                Ok(found) => {
+                    if found {
+                        let _ = self
+                            .client
+                            .publish(name::control_subject(name), "closed".into())
+                            .await;
+                        let _ = self.client.flush().await;
+                    }
+                    return found;
+                }
                 Err(e) => {
                     tracing::debug!("closing remote channel {name:?}: {e}; retrying");
                     backoff.wait().await;
                 }
             }
         }
-        let _ = self
-            .client
-            .publish(name::control_subject(name), "closed".into())
-            .await;
-        let _ = self.client.flush().await;
     }
 
-    async fn try_close_remote(&self, name: &str) -> Result<(), String> {
-        let stream = self
-            .js
-            .get_stream(name::stream_name(name))
-            .await
-            .map_err(|e| e.to_string())?;
+    /// One attempt of [`close_remote`](Self::close_remote): `Ok(false)` when
+    /// the stream does not exist.
+    async fn try_close_remote(&self, name: &str) -> Result<bool, String> {
+        let stream = match self.js.get_stream(name::stream_name(name)).await {
+            Ok(stream) => stream,
+            Err(e) => {
+                if let jetstream::context::GetStreamErrorKind::JetStream(js) = e.kind() {
+                    if js.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND {
+                        return Ok(false);
+                    }
+                }
+                return Err(e.to_string());
+            }
+        };
         let mut config = stream.cached_info().config.clone();
         let closed = vec![name::closed_subject(name)];
         if config.subjects == closed {
-            return Ok(());
+            return Ok(true);
         }
         config.subjects = closed;
         self.js
             .update_stream(config)
             .await
-            .map(drop)
+            .map(|_| true)
             .map_err(|e| e.to_string())
     }
 }
@@ -169,9 +182,11 @@ impl Shared {
 /// Cloning is cheap and shares the connection.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// # csp_core::runtime_for_doctest(async {
-/// let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+/// # let server = csp_nats::TestServer::start()?;
+/// # let url = server.url();
+/// let remote = csp_nats::Remote::connect(&url).await?;
 /// let (tx, rx) = remote.chan::<String>("greetings", 8).await?;
 /// tx.send("hello".to_owned()).await.unwrap();
 /// assert_eq!(rx.recv().await.as_deref(), Some("hello"));
@@ -252,9 +267,11 @@ impl Remote {
     /// stream created before the drop stays, as a channel nobody uses).
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// # csp_core::runtime_for_doctest(async {
-    /// let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+    /// # let server = csp_nats::TestServer::start()?;
+    /// # let url = server.url();
+    /// let remote = csp_nats::Remote::connect(&url).await?;
     /// let (jobs, _) = remote.chan::<u64>("jobs", 64).await?;
     /// jobs.send(7).await.unwrap();
     /// jobs.close(); // receivers everywhere drain, then get None
@@ -388,23 +405,33 @@ impl Remote {
     /// value. Waits through connection loss until the server confirms.
     ///
     /// # Errors
-    /// [`ChanError::Name`] for an invalid name.
+    /// [`ChanError::Name`] for an invalid name; [`ChanError::NotFound`] when
+    /// no process ever opened the channel on this server.
     ///
     /// # Cancel safety
     /// Cancel safe: the close happens or not, nothing else changes.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// # csp_core::runtime_for_doctest(async {
-    /// let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+    /// # let server = csp_nats::TestServer::start()?;
+    /// # let url = server.url();
+    /// let remote = csp_nats::Remote::connect(&url).await?;
+    /// # remote.chan::<u64>("jobs", 8).await?;
     /// remote.close("jobs").await?;
+    /// assert!(remote.close("never_opened").await.is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
     pub async fn close(&self, name: &str) -> Result<(), ChanError> {
         name::validate(name)?;
-        self.shared.close_remote(name).await;
-        Ok(())
+        if self.shared.close_remote(name).await {
+            Ok(())
+        } else {
+            Err(ChanError::NotFound {
+                name: name.to_owned(),
+            })
+        }
     }
 
     /// Waits until every value a local send handed to this connection's
@@ -419,9 +446,11 @@ impl Remote {
     /// Cancel safe: flushing only waits.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// # csp_core::runtime_for_doctest(async {
-    /// let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+    /// # let server = csp_nats::TestServer::start()?;
+    /// # let url = server.url();
+    /// let remote = csp_nats::Remote::connect(&url).await?;
     /// let (tx, _) = remote.chan::<u32>("results", 8).await?;
     /// tx.send(42).await.unwrap();
     /// remote.flush().await; // now the process may exit
@@ -452,9 +481,11 @@ impl Remote {
     /// Go has no counterpart.
     ///
     /// # Examples
-    /// ```no_run
+    /// ```
     /// # csp_core::runtime_for_doctest(async {
-    /// let remote = csp_nats::Remote::connect("nats://127.0.0.1:4222").await?;
+    /// # let server = csp_nats::TestServer::start()?;
+    /// # let url = server.url();
+    /// let remote = csp_nats::Remote::connect(&url).await?;
     /// if let Ok(err) = remote.errors().try_recv() {
     ///     eprintln!("{err}");
     /// }

@@ -37,7 +37,7 @@ impl std::error::Error for TestServerError {}
 /// this mirrors.
 ///
 /// # Examples
-/// ```no_run
+/// ```
 /// let server = csp_nats::TestServer::start().expect("nats-server");
 /// println!("connect to {}", server.url());
 /// ```

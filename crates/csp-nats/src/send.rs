@@ -169,7 +169,7 @@ async fn wait_taken(
 ) {
     let expected = sequence.to_string();
     loop {
-        match tokio::time::timeout(poll * 5, replies.next()).await {
+        match tokio::time::timeout(poll.saturating_mul(5), replies.next()).await {
             Ok(Some(reply)) if reply.payload == expected.as_bytes() => return,
             Ok(Some(_stale)) => continue,
             Ok(None) => tokio::time::sleep(poll).await,

@@ -77,7 +77,8 @@ impl RemoteOptions {
     /// receivers before it gives it back to the server (half of
     /// [`ack_wait`](Self::ack_wait)).
     pub fn hold(&self) -> Duration {
-        self.ack_wait / 2
+        // Capped so a deadline `now + hold` cannot overflow.
+        (self.ack_wait / 2).min(Duration::from_secs(365 * 24 * 3600))
     }
 }
 

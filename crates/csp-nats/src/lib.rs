@@ -56,6 +56,14 @@
 //! ecosystem. It is not self-describing: every process must use the same `T`;
 //! a mismatch is what [`BridgeError::BadPayload`] reports.
 //!
+//! # Server and client
+//!
+//! Tested against `nats-server` 2.9 (Debian's package) with JetStream
+//! (`nats-server -js`). The client is `async-nats` 0.46, pinned: its minimum
+//! Rust (1.79) fits the workspace's, and with its `server_2_10`+ features off
+//! it sends only requests a 2.9 server understands. Streams use file storage,
+//! so a restarted server keeps every channel's values.
+//!
 //! # Testing
 //!
 //! [`TestServer`] starts a throwaway `nats-server -js` on a free loopback

@@ -183,6 +183,8 @@ fn round_trip(c: &mut Criterion, server: &TestServer, rt: &tokio::runtime::Runti
         let client = async_nats::connect(&url).await.unwrap();
         let responder = async_nats::connect(&url).await.unwrap();
         let mut sub = responder.subscribe("echo").await.unwrap();
+        // The server must know the subscription before the first request.
+        responder.flush().await.unwrap();
         tokio::spawn(async move {
             while let Some(msg) = sub.next().await {
                 if let Some(reply) = msg.reply {

@@ -1,0 +1,83 @@
+//! csp channels across machines, on NATS JetStream: the same
+//! [`Sender`](csp_core::Sender) / [`Receiver`](csp_core::Receiver), the same
+//! `select!`, between processes.
+//!
+//! [`Remote::connect`] reaches a NATS server with JetStream;
+//! [`Remote::chan`] opens a named channel every process on that server
+//! shares, and returns csp's own channel halves. Two goroutines per channel
+//! and process (the *bridges*) move values between the local halves and the
+//! server, so `send`, `recv`, `send_timeout`, `recv_timeout`, `close`,
+//! `select!` mixing local and remote channels, and csp's deadlock detector
+//! all work unchanged. Go never shipped this (its `netchan` was withdrawn).
+//!
+//! ```
+//! # csp_core::runtime_for_doctest(async {
+//! # let server = csp_nats::TestServer::start()?;
+//! # let url = server.url();
+//! let remote = csp_nats::Remote::connect(&url).await?;
+//! let (jobs_tx, jobs_rx) = remote.chan::<(u32, String)>("jobs", 64).await?;
+//! jobs_tx.send((1, "resize".to_owned())).await.unwrap();
+//! // In this or any other process opening "jobs" on the same server:
+//! assert_eq!(jobs_rx.recv().await, Some((1, "resize".to_owned())));
+//! jobs_tx.close();
+//! assert_eq!(jobs_rx.recv().await, None);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Semantics beside Go's
+//!
+//! | | Go channel, one process | csp-nats remote channel |
+//! |---|---|---|
+//! | create | `make(chan T, n)` | `remote.chan::<T>(name, n).await?`: the first process fixes `n` (another `n` elsewhere: [`ChanError::CapacityMismatch`]) |
+//! | delivery | each value to exactly one receiver | each value to exactly one receiver in one process: a JetStream work-queue stream per channel, one durable consumer shared by all processes |
+//! | capacity `n > 0` | a send waits while `n` values are buffered | the stream holds at most `n` values (limit with *discard new*): a send waits and retries while it is full. A value counts until a receiver took it |
+//! | capacity 0 | a send completes when a receiver took the value | the stream holds one value; the sending bridge finishes it only when a receiving bridge has handed it to a local receiver and replies |
+//! | the local send | — | completes when this process's send bridge took the value (a rendezvous); the bridge then waits as above. So each sending process holds at most one value in hand beyond Go's bound |
+//! | order | FIFO: one sender's values reach each receiver in order | the same while no value is given back (see *hold*) or redelivered |
+//! | close | `close(ch)`, once; receivers drain, then get the zero value / `ok == false` | `tx.close()` or [`Remote::close`] from any process: receivers everywhere drain the stream, then get `None`; closing twice is harmless |
+//! | send after close | panics | returns the value (`SendError`); a value the bridge held as a remote close landed is refused and reported ([`BridgeError::SendAfterClose`]) |
+//! | dropping every sender | nothing (GC) | nothing: only an explicit close closes a remote channel |
+//! | acknowledgement | — | a value is acknowledged to the server only after a local receiver took it; a process that dies before loses nothing: the server redelivers after [`RemoteOptions::ack_wait`] |
+//! | duplicates | never | only one way: a process dies (or loses its connection for longer than `ack_wait`) after its local receiver took a value but before its acknowledgement reached the server: the window of one acknowledgement's trip to the server (measured by the `remote` bench as the `ack_round_trip`). A server crash (SIGKILL) widens it to the acknowledgements the server had received but not yet written to its store: the fault tests count one such duplicate per crash |
+//! | connection loss | — | the client reconnects for ever; sends and receives wait and resume (a retried publish is deduplicated by its message id); bound them with `send_timeout` / `recv_timeout` / `select!` with `after` |
+//! | hold | — | a receiving bridge offers a fetched value to its local receivers for [`RemoteOptions::hold`]; untaken, it goes back to the server for another process. Keep a [`Receiver`](csp_core::Receiver) only where you receive |
+//! | bad input | cannot happen (typed) | a payload that does not deserialize into `T` is acknowledged and reported on [`Remote::errors`] and in a `tracing` error naming the channel; never a panic, never a silent drop |
+//! | names | — | 1 to 64 characters of `A-Z a-z 0-9 _ -` ([`NameError`]): no subject wildcards or dots. A closed channel's name stays closed on that server |
+//! | process exit | `main` returning ends the program; a sent value is in the channel | a completed local send may still sit in the send bridge: call [`Remote::flush`] before exiting (it also waits for a close this process started) |
+//! | deadlock detection | all goroutines asleep: fatal error | unchanged for local channels; a goroutine waiting on a remote channel is not reported, since another process may still wake it (its bridge waits on the network) |
+//! | goroutines | — | two bridge goroutines per opened channel and connection, until the channel is closed (or, receive side, every local receiver dropped) |
+//!
+//! # Wire format
+//!
+//! Values are encoded with [postcard](https://docs.rs/postcard): a compact,
+//! stable (1.0 wire format), `no_std`-capable serde format with varint
+//! integers and no field names, maintained as part of the Rust embedded
+//! ecosystem. It is not self-describing: every process must use the same `T`;
+//! a mismatch is what [`BridgeError::BadPayload`] reports.
+//!
+//! # Server and client
+//!
+//! Tested against `nats-server` 2.9 (Debian's package) with JetStream
+//! (`nats-server -js`). The client is `async-nats` 0.46, pinned: its minimum
+//! Rust (1.79) fits the workspace's, and with its `server_2_10`+ features off
+//! it sends only requests a 2.9 server understands. Streams use file storage,
+//! so a restarted server keeps every channel's values.
+//!
+//! # Testing
+//!
+//! [`TestServer`] starts a throwaway `nats-server -js` on a free loopback
+//! port (Debian: `apt-get install -y nats-server`).
+
+mod backoff;
+mod error;
+mod name;
+mod recv;
+mod remote;
+mod send;
+mod test_server;
+
+pub use error::{BridgeError, ChanError, ConnectError};
+pub use name::{NameError, MAX_NAME_LEN};
+pub use remote::{Remote, RemoteOptions};
+pub use test_server::{TestServer, TestServerError};

@@ -1,0 +1,167 @@
+//! The receive bridge: one goroutine per remote channel and process that
+//! pulls values from the channel's shared consumer and hands them to the
+//! local receivers.
+//!
+//! # Invariants
+//! - A value is acknowledged to the server only after a local receiver took
+//!   it (the local channel is unbuffered), so a process that dies before
+//!   that loses nothing: the server redelivers after `ack_wait`.
+//! - A fetched value is offered locally only within `hold` (half of
+//!   `ack_wait`) of its fetch; past that, it and the rest of its batch are
+//!   given back (nak) for another process, so the server never redelivers a
+//!   value this process might still hand out.
+//! - A payload that does not deserialize is reported and acknowledged, once.
+//! - The local channel is closed when the remote channel is closed and its
+//!   stream holds no value (every value acknowledged): closed and drained.
+//!
+//! # Locking
+//! None: the bridge owns its state.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_nats::jetstream::consumer::PullConsumer;
+use async_nats::jetstream::{AckKind, Message};
+use csp_core::{SendTimeoutError, Sender};
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::backoff::Backoff;
+use crate::error::BridgeError;
+use crate::remote::Shared;
+use crate::send::REPLY_HEADER;
+
+/// Everything one receive bridge owns.
+pub(crate) struct RecvBridge<T> {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) name: String,
+    pub(crate) batch: usize,
+    pub(crate) consumer: PullConsumer,
+    pub(crate) tx: Sender<T>,
+    /// Pinged after each acknowledgement (see [`crate::name::free_subject`]).
+    pub(crate) free: async_nats::Subject,
+}
+
+/// What became of one fetched message.
+enum Handed {
+    /// Taken by a local receiver (or reported as bad input) and acknowledged.
+    Done,
+    /// Not taken within `hold`: given back.
+    Expired,
+    /// Every local receiver is gone: given back; the bridge stops.
+    Gone,
+}
+
+/// Runs the bridge until the channel is closed and drained or every local
+/// receiver is gone.
+pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
+    let mut errors = Backoff::errors();
+    let hold = b.shared.opts.hold();
+    loop {
+        if b.tx.is_closed() {
+            return;
+        }
+        let fetched = b
+            .consumer
+            .batch()
+            .max_messages(b.batch)
+            .expires(b.shared.opts.poll)
+            .messages()
+            .await;
+        let mut batch = match fetched {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::debug!("remote channel {:?}: fetch: {e}; retrying", b.name);
+                errors.wait().await;
+                continue;
+            }
+        };
+        let deadline = Instant::now() + hold;
+        let mut got = 0usize;
+        let mut giving_back = None;
+        while let Some(msg) = batch.next().await {
+            let msg = match msg {
+                Ok(msg) => msg,
+                Err(e) => {
+                    tracing::debug!("remote channel {:?}: batch: {e}", b.name);
+                    errors.wait().await;
+                    break;
+                }
+            };
+            got += 1;
+            if giving_back.is_some() {
+                let _ = msg.ack_with(AckKind::Nak(None)).await;
+                continue;
+            }
+            match hand(&b, msg, deadline).await {
+                Handed::Done => {}
+                other => giving_back = Some(other),
+            }
+        }
+        match giving_back {
+            Some(Handed::Gone) => return,
+            Some(_) => tokio::time::sleep(b.shared.opts.poll).await,
+            None => errors.reset(),
+        }
+        if got == 0 {
+            let state = b.shared.remote_state(&b.name).await;
+            tracing::trace!(
+                "remote channel {:?}: idle; (closed, held) = {state:?}",
+                b.name
+            );
+            if let Some((true, 0)) = state {
+                b.tx.close();
+                return;
+            }
+        }
+    }
+}
+
+/// Offers one message's value to the local receivers until `deadline`, then
+/// acknowledges it (and, capacity 0, replies to its sender).
+async fn hand<T: DeserializeOwned>(b: &RecvBridge<T>, msg: Message, deadline: Instant) -> Handed {
+    let sequence = msg.info().map(|i| i.stream_sequence).unwrap_or(0);
+    let value: T = match postcard::from_bytes(&msg.payload) {
+        Ok(v) => v,
+        Err(e) => {
+            b.shared.report(BridgeError::BadPayload {
+                channel: b.name.clone(),
+                sequence,
+                error: e.to_string(),
+            });
+            let _ = msg.ack().await;
+            return Handed::Done;
+        }
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    match b.tx.send_timeout(value, left).await {
+        Ok(()) => {}
+        Err(SendTimeoutError::Timeout(_)) => {
+            let _ = msg.ack_with(AckKind::Nak(None)).await;
+            return Handed::Expired;
+        }
+        Err(SendTimeoutError::Closed(_)) => {
+            let _ = msg.ack_with(AckKind::Nak(None)).await;
+            return Handed::Gone;
+        }
+    }
+    let _ = msg.ack().await;
+    let _ = b
+        .shared
+        .client
+        .publish(b.free.clone(), bytes::Bytes::new())
+        .await;
+    let reply = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(REPLY_HEADER))
+        .map(|v| v.as_str().to_owned());
+    if let Some(reply) = reply {
+        let _ = b
+            .shared
+            .client
+            .publish(reply, sequence.to_string().into())
+            .await;
+    }
+    Handed::Done
+}

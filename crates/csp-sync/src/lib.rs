@@ -22,6 +22,9 @@
 
 pub mod atomic;
 mod cond;
+mod loom;
+#[cfg(all(test, loom))]
+mod loom_raw;
 mod mutex;
 mod once;
 mod once_value;

@@ -78,7 +78,17 @@ impl<T> Mutex<T> {
     /// assert_eq!(*HITS.lock().await, 1);
     /// # });
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(value: T) -> Self {
+        Self {
+            raw: RawRwLock::new(),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// As the `const` constructor, under loom (whose atomics are not `const`).
+    #[cfg(loom)]
+    pub fn new(value: T) -> Self {
         Self {
             raw: RawRwLock::new(),
             data: UnsafeCell::new(value),

@@ -76,7 +76,17 @@ impl<T> RwMutex<T> {
     /// assert_eq!(TABLE.read().await.len(), 1);
     /// # });
     /// ```
+    #[cfg(not(loom))]
     pub const fn new(value: T) -> Self {
+        Self {
+            raw: RawRwLock::new(),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// As the `const` constructor, under loom (whose atomics are not `const`).
+    #[cfg(loom)]
+    pub fn new(value: T) -> Self {
         Self {
             raw: RawRwLock::new(),
             data: UnsafeCell::new(value),

@@ -1,0 +1,115 @@
+//! Loom models of the lock engine (`raw.rs`): the lock word against the wait
+//! queue. A release racing an acquirer that is queueing (no lost wake-up), a
+//! dropped acquire racing the release (no lost lock), and a barging writer
+//! racing the woken head. Run by `.ci/loom`.
+
+use std::future::Future;
+use std::panic::Location;
+use std::pin::pin;
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use csp_core::goroutine::WaitReason;
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::raw::{Access, RawRwLock};
+
+struct Noop;
+impl Wake for Noop {
+    fn wake(self: StdArc<Self>) {}
+}
+
+fn acquire(lock: &RawRwLock, access: Access) {
+    loom::future::block_on(lock.acquire(access, WaitReason::MutexLock, Location::caller()));
+}
+
+/// A release while the acquirer is queueing: the acquirer always gets the
+/// lock (its wake-up is never lost) and the lock ends free.
+#[test]
+fn loom_release_races_a_queueing_acquire() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let l = lock.clone();
+        let waiter = thread::spawn(move || {
+            acquire(&l, Access::Exclusive);
+            l.release(Access::Exclusive);
+        });
+        lock.release(Access::Exclusive);
+        waiter.join().unwrap();
+        assert!(!lock.is_locked());
+        assert!(lock.try_acquire(Access::Exclusive));
+    });
+}
+
+/// An acquire polled once and dropped while the holder releases: whether it
+/// was queued, woken, or had the lock, the lock ends free.
+#[test]
+fn loom_dropped_acquire_races_the_release() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let l = lock.clone();
+        let dropper = thread::spawn(move || {
+            let waker = Waker::from(StdArc::new(Noop));
+            let mut cx = Context::from_waker(&waker);
+            let mut fut =
+                pin!(l.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
+            if let Poll::Ready(()) = fut.as_mut().poll(&mut cx) {
+                l.release(Access::Exclusive);
+            }
+        });
+        lock.release(Access::Exclusive);
+        dropper.join().unwrap();
+        assert!(!lock.is_locked());
+        assert!(lock.try_acquire(Access::Exclusive));
+    });
+}
+
+/// Two writers and the holder: the release wakes the queued writer while the
+/// other barges; both get the lock in turn and it ends free.
+#[test]
+fn loom_barging_writer_races_the_woken_head() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let spawn_writer = |lock: &Arc<RawRwLock>| {
+            let l = lock.clone();
+            thread::spawn(move || {
+                acquire(&l, Access::Exclusive);
+                l.release(Access::Exclusive);
+            })
+        };
+        let a = spawn_writer(&lock);
+        let b = spawn_writer(&lock);
+        lock.release(Access::Exclusive);
+        a.join().unwrap();
+        b.join().unwrap();
+        assert!(!lock.is_locked());
+    });
+}
+
+/// A reader queued behind a writer while a reader holds: the writer gets the
+/// lock after the reader, the late reader after the writer, nobody is lost.
+#[test]
+fn loom_readers_and_a_writer_all_finish() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Shared));
+        let l = lock.clone();
+        let writer = thread::spawn(move || {
+            acquire(&l, Access::Exclusive);
+            l.release(Access::Exclusive);
+        });
+        let l = lock.clone();
+        let reader = thread::spawn(move || {
+            acquire(&l, Access::Shared);
+            l.release(Access::Shared);
+        });
+        lock.release(Access::Shared);
+        writer.join().unwrap();
+        reader.join().unwrap();
+        assert!(!lock.is_locked());
+    });
+}

@@ -22,6 +22,7 @@
 
 pub mod atomic;
 mod cond;
+mod guard;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_raw;

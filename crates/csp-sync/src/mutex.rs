@@ -14,15 +14,12 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
-use std::future::Future;
-use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
 
-use crate::raw::{Access, Acquire, RawRwLock};
+use crate::guard::{exclusive_guard, lock_future, lock_guard};
+use crate::raw::{Access, RawRwLock};
 
 /// A mutual-exclusion lock protecting a `T`: Go's `sync.Mutex` with the data
 /// it guards moved inside, Rust style.
@@ -127,7 +124,7 @@ impl<T: ?Sized> Mutex<T> {
     /// [`Mutex::lock`] on behalf of a blocking call made at `at`.
     pub(crate) fn lock_at(&self, at: &'static Location<'static>) -> Lock<'_, T> {
         Lock {
-            mutex: self,
+            lock: self,
             acquire: self
                 .raw
                 .acquire(Access::Exclusive, WaitReason::MutexLock, at),
@@ -148,7 +145,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.raw
             .try_acquire(Access::Exclusive)
-            .then(|| MutexGuard { mutex: self })
+            .then(|| MutexGuard { lock: self })
     }
 
     /// Whether the mutex is locked right now (a snapshot, for diagnostics).
@@ -176,36 +173,22 @@ impl<T: ?Sized> fmt::Debug for Mutex<T> {
     }
 }
 
-/// The future of [`Mutex::lock`]; resolves to a [`MutexGuard`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Lock<'a, T: ?Sized> {
-    mutex: &'a Mutex<T>,
-    acquire: Acquire<'a>,
-}
+lock_future!(
+    /// The future of [`Mutex::lock`]; resolves to a [`MutexGuard`].
+    Lock,
+    Mutex,
+    MutexGuard
+);
 
-impl<'a, T: ?Sized> Future for Lock<'a, T> {
-    type Output = MutexGuard<'a, T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mutex = self.mutex;
-        Pin::new(&mut self.acquire)
-            .poll(cx)
-            .map(|()| MutexGuard { mutex })
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lock").finish_non_exhaustive()
-    }
-}
-
-/// Proof that the [`Mutex`] is locked; gives access to the data. Dropping it
-/// is Go's `mu.Unlock()`.
-#[must_use = "dropping the guard unlocks the mutex at once"]
-pub struct MutexGuard<'a, T: ?Sized> {
-    mutex: &'a Mutex<T>,
-}
+lock_guard!(
+    /// Proof that the [`Mutex`] is locked; gives access to the data. Dropping it
+    /// is Go's `mu.Unlock()`.
+    #[must_use = "dropping the guard unlocks the mutex at once"]
+    MutexGuard,
+    Mutex,
+    Access::Exclusive
+);
+exclusive_guard!(MutexGuard);
 
 // SAFETY: sharing the guard shares `&T` only: `T: Sync` suffices.
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
@@ -213,34 +196,6 @@ unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// The mutex this guard locks (used by [`Cond`](crate::Cond) to relock).
     pub(crate) fn mutex(guard: &Self) -> &'a Mutex<T> {
-        guard.mutex
-    }
-}
-
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard stands for the one exclusive hold (module invariant).
-        unsafe { &*self.mutex.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard stands for the one exclusive hold, and `&mut self`
-        // makes this the only borrow through it.
-        unsafe { &mut *self.mutex.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        self.mutex.raw.release(Access::Exclusive);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+        guard.lock
     }
 }

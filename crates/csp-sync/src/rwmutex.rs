@@ -14,15 +14,12 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
-use std::future::Future;
-use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
 
-use crate::raw::{Access, Acquire, RawRwLock};
+use crate::guard::{exclusive_guard, lock_future, lock_guard};
+use crate::raw::{Access, RawRwLock};
 
 /// A reader/writer lock protecting a `T`: Go's `sync.RWMutex`.
 ///
@@ -203,110 +200,33 @@ impl<T: ?Sized> fmt::Debug for RwMutex<T> {
     }
 }
 
-/// The future of [`RwMutex::read`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Read<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-    acquire: Acquire<'a>,
-}
+lock_future!(
+    /// The future of [`RwMutex::read`].
+    Read,
+    RwMutex,
+    RwMutexReadGuard
+);
 
-impl<'a, T: ?Sized> Future for Read<'a, T> {
-    type Output = RwMutexReadGuard<'a, T>;
+lock_future!(
+    /// The future of [`RwMutex::write`].
+    Write,
+    RwMutex,
+    RwMutexWriteGuard
+);
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let lock = self.lock;
-        Pin::new(&mut self.acquire)
-            .poll(cx)
-            .map(|()| RwMutexReadGuard { lock })
-    }
-}
+lock_guard!(
+    /// A shared hold on a [`RwMutex`]; dropping it is Go's `rw.RUnlock()`.
+    #[must_use = "dropping the guard unlocks at once"]
+    RwMutexReadGuard,
+    RwMutex,
+    Access::Shared
+);
 
-/// The future of [`RwMutex::write`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Write<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-    acquire: Acquire<'a>,
-}
-
-impl<'a, T: ?Sized> Future for Write<'a, T> {
-    type Output = RwMutexWriteGuard<'a, T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let lock = self.lock;
-        Pin::new(&mut self.acquire)
-            .poll(cx)
-            .map(|()| RwMutexWriteGuard { lock })
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Read<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Read").finish_non_exhaustive()
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Write<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Write").finish_non_exhaustive()
-    }
-}
-
-/// A shared hold on a [`RwMutex`]; dropping it is Go's `rw.RUnlock()`.
-#[must_use = "dropping the guard unlocks at once"]
-pub struct RwMutexReadGuard<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-}
-
-/// The exclusive hold on a [`RwMutex`]; dropping it is Go's `rw.Unlock()`.
-#[must_use = "dropping the guard unlocks at once"]
-pub struct RwMutexWriteGuard<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-}
-
-impl<T: ?Sized> Deref for RwMutexReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: a shared hold excludes writers (module invariant).
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Deref for RwMutexWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the exclusive hold excludes everyone else.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwMutexWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the exclusive hold excludes everyone else, and `&mut self`
-        // makes this the only borrow through the guard.
-        unsafe { &mut *self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for RwMutexReadGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.raw.release(Access::Shared);
-    }
-}
-
-impl<T: ?Sized> Drop for RwMutexWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.raw.release(Access::Exclusive);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutexReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutexWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+lock_guard!(
+    /// The exclusive hold on a [`RwMutex`]; dropping it is Go's `rw.Unlock()`.
+    #[must_use = "dropping the guard unlocks at once"]
+    RwMutexWriteGuard,
+    RwMutex,
+    Access::Exclusive
+);
+exclusive_guard!(RwMutexWriteGuard);

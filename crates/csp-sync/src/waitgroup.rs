@@ -376,7 +376,8 @@ impl Future for Wait<'_> {
 
 impl Drop for Wait<'_> {
     fn drop(&mut self) {
-        self.waiting.cancel(&self.wg.shared().waiters, |waiters| waiters);
+        self.waiting
+            .cancel(&self.wg.shared().waiters, |waiters| waiters);
     }
 }
 

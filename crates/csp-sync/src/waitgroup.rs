@@ -32,7 +32,7 @@ use std::task::{Context, Poll};
 use csp_core::goroutine::WaitReason;
 use csp_core::waiter::Token;
 
-use crate::waitlist::{release_all, Waiting};
+use crate::waitlist::{release_all, ListWait, WaitList};
 use parking_lot::Mutex as PlainMutex;
 
 const NEGATIVE: &str = "sync: negative WaitGroup counter";
@@ -41,7 +41,7 @@ const WAITERS: u64 = 1;
 const ONE: u64 = 2;
 
 #[derive(Debug, Default)]
-struct Shared {
+pub(crate) struct Shared {
     state: AtomicU64,
     waiters: PlainMutex<Vec<Arc<Token>>>,
 }
@@ -62,7 +62,7 @@ impl Shared {
 
     /// Under the `waiters` lock: whether the caller must wait, and if so
     /// marks the word so the zero transition drains the list.
-    fn must_wait(&self) -> bool {
+    fn mark_waiting(&self) -> bool {
         let mut s = self.state.load(Ordering::Acquire);
         loop {
             if s / ONE == 0 {
@@ -260,11 +260,7 @@ impl WaitGroup {
     /// ```
     #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
-        Wait {
-            wg: self,
-            waiting: Waiting::default(),
-            at: Location::caller(),
-        }
+        Wait(ListWait::new(self.shared(), Location::caller()))
     }
 
     /// Waits until the counter is zero, blocking the current OS thread: Go's
@@ -350,41 +346,39 @@ impl Drop for DoneOnDrop {
     }
 }
 
+impl WaitList for Shared {
+    type State = Vec<Arc<Token>>;
+    const REASON: WaitReason = WaitReason::WaitGroupWait;
+
+    fn mutex(&self) -> &PlainMutex<Self::State> {
+        &self.waiters
+    }
+
+    fn must_wait<'s>(&self, waiters: &'s mut Self::State) -> Option<&'s mut Vec<Arc<Token>>> {
+        self.mark_waiting().then_some(waiters)
+    }
+
+    fn list<'s>(&self, waiters: &'s mut Self::State) -> &'s mut Vec<Arc<Token>> {
+        waiters
+    }
+}
+
 /// The future of [`WaitGroup::wait`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Wait<'a> {
-    wg: &'a WaitGroup,
-    waiting: Waiting,
-    at: &'static Location<'static>,
-}
+pub struct Wait<'a>(ListWait<'a, Shared>);
 
 impl Future for Wait<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        let shared = this.wg.shared();
-        this.waiting.poll(
-            &shared.waiters,
-            |waiters| shared.must_wait().then_some(waiters),
-            cx,
-            WaitReason::WaitGroupWait,
-            this.at,
-        )
-    }
-}
-
-impl Drop for Wait<'_> {
-    fn drop(&mut self) {
-        self.waiting
-            .cancel(&self.wg.shared().waiters, |waiters| waiters);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
 impl fmt::Debug for Wait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
-            .field("parked", &self.waiting.is_parked())
+            .field("parked", &self.0.is_parked())
             .finish()
     }
 }

@@ -22,6 +22,22 @@ pub(crate) struct PlainMutex<T>(
     #[cfg(loom)] loom::sync::Mutex<T>,
 );
 
+/// Defines a function that is `const` outside loom and plain under loom
+/// (loom's atomics and mutex have no `const` constructors), from one body:
+/// the constructors of csp-sync's `static`-friendly locks.
+macro_rules! const_unless_loom {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$meta])*
+        #[cfg(not(loom))]
+        $vis const fn $name($($arg: $ty),*) -> $ret $body
+
+        $(#[$meta])*
+        #[cfg(loom)]
+        $vis fn $name($($arg: $ty),*) -> $ret $body
+    };
+}
+pub(crate) use const_unless_loom;
+
 impl<T> PlainMutex<T> {
     /// A new unlocked mutex; `const` outside loom (loom's is not).
     #[cfg(not(loom))]
@@ -49,14 +65,9 @@ impl<T> PlainMutex<T> {
     }
 }
 
-/// A new atomic word; `const` outside loom (loom's is not).
-#[cfg(not(loom))]
-pub(crate) const fn atomic_usize(value: usize) -> AtomicUsize {
-    AtomicUsize::new(value)
-}
-
-/// A new atomic word.
-#[cfg(loom)]
-pub(crate) fn atomic_usize(value: usize) -> AtomicUsize {
-    AtomicUsize::new(value)
+const_unless_loom! {
+    /// A new atomic word; `const` outside loom.
+    pub(crate) fn atomic_usize(value: usize) -> AtomicUsize {
+        AtomicUsize::new(value)
+    }
 }

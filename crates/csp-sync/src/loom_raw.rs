@@ -20,8 +20,13 @@ impl Wake for Noop {
     fn wake(self: StdArc<Self>) {}
 }
 
-fn acquire(lock: &RawRwLock, access: Access) {
-    loom::future::block_on(lock.acquire(access, WaitReason::MutexLock, Location::caller()));
+/// A thread that takes `access` (parking if it must) and releases it.
+fn acquirer(lock: &Arc<RawRwLock>, access: Access) -> thread::JoinHandle<()> {
+    let lock = lock.clone();
+    thread::spawn(move || {
+        loom::future::block_on(lock.acquire(access, WaitReason::MutexLock, Location::caller()));
+        lock.release(access);
+    })
 }
 
 /// A release while the acquirer is queueing: the acquirer always gets the
@@ -31,11 +36,7 @@ fn loom_release_races_a_queueing_acquire() {
     loom::model(|| {
         let lock = Arc::new(RawRwLock::new());
         assert!(lock.try_acquire(Access::Exclusive));
-        let l = lock.clone();
-        let waiter = thread::spawn(move || {
-            acquire(&l, Access::Exclusive);
-            l.release(Access::Exclusive);
-        });
+        let waiter = acquirer(&lock, Access::Exclusive);
         lock.release(Access::Exclusive);
         waiter.join().unwrap();
         assert!(!lock.is_locked());
@@ -74,15 +75,8 @@ fn loom_barging_writer_races_the_woken_head() {
     loom::model(|| {
         let lock = Arc::new(RawRwLock::new());
         assert!(lock.try_acquire(Access::Exclusive));
-        let spawn_writer = |lock: &Arc<RawRwLock>| {
-            let l = lock.clone();
-            thread::spawn(move || {
-                acquire(&l, Access::Exclusive);
-                l.release(Access::Exclusive);
-            })
-        };
-        let a = spawn_writer(&lock);
-        let b = spawn_writer(&lock);
+        let a = acquirer(&lock, Access::Exclusive);
+        let b = acquirer(&lock, Access::Exclusive);
         lock.release(Access::Exclusive);
         a.join().unwrap();
         b.join().unwrap();
@@ -97,16 +91,8 @@ fn loom_readers_and_a_writer_all_finish() {
     loom::model(|| {
         let lock = Arc::new(RawRwLock::new());
         assert!(lock.try_acquire(Access::Shared));
-        let l = lock.clone();
-        let writer = thread::spawn(move || {
-            acquire(&l, Access::Exclusive);
-            l.release(Access::Exclusive);
-        });
-        let l = lock.clone();
-        let reader = thread::spawn(move || {
-            acquire(&l, Access::Shared);
-            l.release(Access::Shared);
-        });
+        let writer = acquirer(&lock, Access::Exclusive);
+        let reader = acquirer(&lock, Access::Shared);
         lock.release(Access::Shared);
         writer.join().unwrap();
         reader.join().unwrap();

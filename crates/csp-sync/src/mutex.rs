@@ -4,9 +4,10 @@
 //! - `data` is reached only through a [`MutexGuard`], and a guard exists only
 //!   while the engine ([`RawRwLock`]) counts an exclusive hold for it; the
 //!   guard's drop is the only release (Go's `Unlock`).
-//! - Fairness: FIFO hand-off. An unlock gives the lock to the longest waiting
-//!   `lock()` directly, so a goroutine cannot be overtaken forever (Go gets
-//!   the same guarantee from its starvation mode).
+//! - Fairness as in Go's two modes (see `raw.rs`): an unlock wakes the
+//!   longest waiting `lock()`, which competes with running acquirers; once a
+//!   waiter has lost for more than 1 ms, unlocks hand the lock over directly
+//!   (Go's starvation mode), so a goroutine cannot be overtaken forever.
 //!
 //! # Locking
 //! All waiting state lives in the engine (see `raw.rs`); this file only ties
@@ -19,6 +20,7 @@ use std::panic::Location;
 use csp_core::goroutine::WaitReason;
 
 use crate::guard::{exclusive_guard, lock_future, lock_guard};
+use crate::loom::const_unless_loom;
 use crate::raw::{Access, RawRwLock};
 
 /// A mutual-exclusion lock protecting a `T`: Go's `sync.Mutex` with the data
@@ -29,8 +31,10 @@ use crate::raw::{Access, RawRwLock};
 /// Go's `mu.TryLock()` is [`Mutex::try_lock`].
 ///
 /// A goroutine parked in [`Mutex::lock`] is reported as blocked in
-/// `sync.Mutex.Lock` to csp's goroutine registry. Waiters are served in FIFO
-/// order with direct hand-off, so no goroutine waits forever.
+/// `sync.Mutex.Lock` to csp's goroutine registry. Waiters are woken in FIFO
+/// order; as in Go, a running goroutine may take the lock before a woken
+/// one, until some waiter has waited more than 1 ms: from then on unlocks
+/// hand the lock to the waiters directly, so no goroutine waits forever.
 ///
 /// # Examples
 /// ```
@@ -63,32 +67,24 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 impl<T> Mutex<T> {
-    /// A new unlocked mutex holding `value` (Go's zero `sync.Mutex`);
-    /// `const`, so it can be a `static` (Go's package-level `var mu
-    /// sync.Mutex`).
-    ///
-    /// # Examples
-    /// ```
-    /// static HITS: csp_sync::Mutex<u64> = csp_sync::Mutex::new(0);
-    /// # csp_core::runtime_for_doctest(async {
-    /// *HITS.lock().await += 1;
-    /// assert_eq!(*HITS.lock().await, 1);
-    /// # });
-    /// ```
-    #[cfg(not(loom))]
-    pub const fn new(value: T) -> Self {
-        Self {
-            raw: RawRwLock::new(),
-            data: UnsafeCell::new(value),
-        }
-    }
-
-    /// As the `const` constructor, under loom (whose atomics are not `const`).
-    #[cfg(loom)]
-    pub fn new(value: T) -> Self {
-        Self {
-            raw: RawRwLock::new(),
-            data: UnsafeCell::new(value),
+    const_unless_loom! {
+        /// A new unlocked mutex holding `value` (Go's zero `sync.Mutex`);
+        /// `const`, so it can be a `static` (Go's package-level `var mu
+        /// sync.Mutex`).
+        ///
+        /// # Examples
+        /// ```
+        /// static HITS: csp_sync::Mutex<u64> = csp_sync::Mutex::new(0);
+        /// # csp_core::runtime_for_doctest(async {
+        /// *HITS.lock().await += 1;
+        /// assert_eq!(*HITS.lock().await, 1);
+        /// # });
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self {
+                raw: RawRwLock::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -131,8 +127,9 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
-    /// Locks the mutex if it is free and nobody is queued for it: Go's
-    /// `mu.TryLock()`. Returns `None` otherwise.
+    /// Locks the mutex if it is free: Go's `mu.TryLock()`. Returns `None`
+    /// otherwise, and also while a starving waiter is being handed the lock
+    /// (Go's starvation mode).
     ///
     /// # Examples
     /// ```

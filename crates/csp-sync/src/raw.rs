@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 use csp_core::goroutine::{record_park, WaitReason};
 use csp_core::waiter::Token;
 
-use crate::loom::{atomic_usize, AtomicUsize, Ordering, PlainMutex};
+use crate::loom::{atomic_usize, const_unless_loom, AtomicUsize, Ordering, PlainMutex};
 
 const WRITER: usize = 1;
 const QUEUED: usize = 2;
@@ -135,21 +135,13 @@ fn wake_all(tokens: Vec<Arc<Token>>) {
 }
 
 impl RawRwLock {
-    /// A free lock; `const` so the locks built on it can be `static`.
-    #[cfg(not(loom))]
-    pub(crate) const fn new() -> Self {
-        Self {
-            state: atomic_usize(0),
-            queue: PlainMutex::new(VecDeque::new()),
-        }
-    }
-
-    /// A free lock (loom's primitives are not `const`).
-    #[cfg(loom)]
-    pub(crate) fn new() -> Self {
-        Self {
-            state: atomic_usize(0),
-            queue: PlainMutex::new(VecDeque::new()),
+    const_unless_loom! {
+        /// A free lock; `const` so the locks built on it can be `static`.
+        pub(crate) fn new() -> Self {
+            Self {
+                state: atomic_usize(0),
+                queue: PlainMutex::new(VecDeque::new()),
+            }
         }
     }
 

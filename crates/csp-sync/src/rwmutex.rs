@@ -6,8 +6,9 @@
 //!   [`RwMutexReadGuard`] only while it counts one of the shared holds.
 //! - Writer preference as in Go: once a writer is queued, later readers queue
 //!   behind it even while other readers hold the lock, so a stream of readers
-//!   cannot starve a writer. Waiters are served FIFO; a run of queued readers
-//!   is admitted together.
+//!   cannot starve a writer. Waiters are woken FIFO, a run of queued readers
+//!   together; a running writer may take a free lock first, until a waiter
+//!   has waited 1 ms (then unlocks hand over directly, as `Mutex` does).
 //!
 //! # Locking
 //! All waiting state lives in the engine (see `raw.rs`).
@@ -19,6 +20,7 @@ use std::panic::Location;
 use csp_core::goroutine::WaitReason;
 
 use crate::guard::{exclusive_guard, lock_future, lock_guard};
+use crate::loom::const_unless_loom;
 use crate::raw::{Access, RawRwLock};
 
 /// A reader/writer lock protecting a `T`: Go's `sync.RWMutex`.
@@ -62,31 +64,23 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwMutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for RwMutex<T> {}
 
 impl<T> RwMutex<T> {
-    /// A new unlocked `RwMutex` holding `value` (Go's zero `sync.RWMutex`);
-    /// `const`, so it can be a `static`.
-    ///
-    /// # Examples
-    /// ```
-    /// static TABLE: csp_sync::RwMutex<Vec<u32>> = csp_sync::RwMutex::new(Vec::new());
-    /// # csp_core::runtime_for_doctest(async {
-    /// TABLE.write().await.push(1);
-    /// assert_eq!(TABLE.read().await.len(), 1);
-    /// # });
-    /// ```
-    #[cfg(not(loom))]
-    pub const fn new(value: T) -> Self {
-        Self {
-            raw: RawRwLock::new(),
-            data: UnsafeCell::new(value),
-        }
-    }
-
-    /// As the `const` constructor, under loom (whose atomics are not `const`).
-    #[cfg(loom)]
-    pub fn new(value: T) -> Self {
-        Self {
-            raw: RawRwLock::new(),
-            data: UnsafeCell::new(value),
+    const_unless_loom! {
+        /// A new unlocked `RwMutex` holding `value` (Go's zero `sync.RWMutex`);
+        /// `const`, so it can be a `static`.
+        ///
+        /// # Examples
+        /// ```
+        /// static TABLE: csp_sync::RwMutex<Vec<u32>> = csp_sync::RwMutex::new(Vec::new());
+        /// # csp_core::runtime_for_doctest(async {
+        /// TABLE.write().await.push(1);
+        /// assert_eq!(TABLE.read().await.len(), 1);
+        /// # });
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self {
+                raw: RawRwLock::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 

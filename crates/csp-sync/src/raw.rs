@@ -149,27 +149,41 @@ impl RawRwLock {
     /// claim (Go's `TryLock`: a writer may barge past queued waiters in
     /// normal mode, never in hand-off mode; a reader never passes a waiter).
     pub(crate) fn try_acquire(&self, access: Access) -> bool {
+        self.try_take(access, false)
+    }
+
+    /// One lock-free attempt; `retry` for a woken waiter, the head by right:
+    /// the queue does not stop it, and taking the lock clears `WOKEN`.
+    fn try_take(&self, access: Access, retry: bool) -> bool {
         let mut s = self.state.load(Ordering::Relaxed);
-        while access.may_barge(s) {
-            match self.state.compare_exchange_weak(
-                s,
-                access.take(s),
-                Ordering::Acquire,
-                Ordering::Relaxed,
-            ) {
+        loop {
+            let (may, new) = if retry {
+                (
+                    s & HANDOFF == 0 && access.is_free(s),
+                    access.take(s & !WOKEN),
+                )
+            } else {
+                (access.may_barge(s), access.take(s))
+            };
+            if !may {
+                return false;
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Relaxed)
+            {
                 Ok(_) => return true,
                 Err(now) => s = now,
             }
         }
-        false
     }
 
-    /// [`try_acquire`](Self::try_acquire) a few times with short pauses, as
-    /// Go's `sync.Mutex` spins before it sleeps: a holder on another worker
+    /// [`try_take`](Self::try_take) a few times with short pauses, as Go's
+    /// `sync.Mutex` spins before it sleeps: a holder on another worker
     /// often releases within a few hundred cycles.
-    fn spin_acquire(&self, access: Access) -> bool {
+    fn spin_acquire(&self, access: Access, retry: bool) -> bool {
         for round in 0..SPINS {
-            if self.try_acquire(access) {
+            if self.try_take(access, retry) {
                 return true;
             }
             if self.state.load(Ordering::Relaxed) & HANDOFF != 0 {
@@ -179,12 +193,19 @@ impl RawRwLock {
                 std::hint::spin_loop();
             }
         }
-        self.try_acquire(access)
+        self.try_take(access, retry)
     }
 
     /// Releases one `access` hold; wakes or grants waiters if any are queued.
     pub(crate) fn release(&self, access: Access) {
         let mut s = self.state.load(Ordering::Relaxed);
+        debug_assert!(
+            match access {
+                Access::Shared => s >= ONE_READER,
+                Access::Exclusive => s & WRITER != 0,
+            },
+            "unlock of an unlocked lock"
+        );
         loop {
             let last = access == Access::Exclusive || s < 2 * ONE_READER;
             let must_hand_on = s & HANDOFF != 0 || (s & QUEUED != 0 && s & WOKEN == 0);
@@ -437,7 +458,8 @@ impl Future for Acquire<'_> {
                     this.retry = true;
                 }
             }
-        } else if this.lock.spin_acquire(this.access) {
+        }
+        if this.lock.spin_acquire(this.access, this.retry) {
             this.acquired = true;
             return Poll::Ready(());
         }

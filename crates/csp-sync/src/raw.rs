@@ -243,6 +243,9 @@ impl RawRwLock {
         }
         let mut woken = Vec::new();
         if s & WOKEN == 0 {
+            // `WOKEN` goes up before a token is selected: a woken waiter may
+            // retry (and clear it) as soon as its token is selected.
+            self.state.fetch_or(WOKEN, Ordering::AcqRel);
             while let Some(front) = queue.front() {
                 if !woken.is_empty() && front.access == Access::Exclusive {
                     break;
@@ -255,8 +258,8 @@ impl RawRwLock {
                     }
                 }
             }
-            if !woken.is_empty() {
-                self.state.fetch_or(WOKEN, Ordering::AcqRel);
+            if woken.is_empty() {
+                self.state.fetch_and(!WOKEN, Ordering::AcqRel);
             }
         }
         self.sync_queued(queue);

@@ -1,7 +1,9 @@
 //! Loom models of the lock engine (`raw.rs`): the lock word against the wait
 //! queue. A release racing an acquirer that is queueing (no lost wake-up), a
-//! dropped acquire racing the release (no lost lock), and a barging writer
-//! racing the woken head. Run by `.ci/loom`.
+//! dropped acquire racing the release and beside a waiter (no lost lock or
+//! wake), a barging writer racing the woken head (which reaches hand-off
+//! mode: under loom a waiter starves at its first lost retry), and readers
+//! behind a writer. Run by `.ci/loom`.
 
 use std::future::Future;
 use std::panic::Location;
@@ -44,6 +46,21 @@ fn loom_release_races_a_queueing_acquire() {
     });
 }
 
+/// A thread that polls an acquire once and drops it (releasing the lock if
+/// that one poll got it).
+fn dropper(lock: &Arc<RawRwLock>) -> thread::JoinHandle<()> {
+    let lock = lock.clone();
+    thread::spawn(move || {
+        let waker = Waker::from(StdArc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut fut =
+            pin!(lock.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
+        if let Poll::Ready(()) = fut.as_mut().poll(&mut cx) {
+            lock.release(Access::Exclusive);
+        }
+    })
+}
+
 /// An acquire polled once and dropped while the holder releases: whether it
 /// was queued, woken, or had the lock, the lock ends free.
 #[test]
@@ -51,20 +68,27 @@ fn loom_dropped_acquire_races_the_release() {
     loom::model(|| {
         let lock = Arc::new(RawRwLock::new());
         assert!(lock.try_acquire(Access::Exclusive));
-        let l = lock.clone();
-        let dropper = thread::spawn(move || {
-            let waker = Waker::from(StdArc::new(Noop));
-            let mut cx = Context::from_waker(&waker);
-            let mut fut =
-                pin!(l.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
-            if let Poll::Ready(()) = fut.as_mut().poll(&mut cx) {
-                l.release(Access::Exclusive);
-            }
-        });
+        let d = dropper(&lock);
         lock.release(Access::Exclusive);
-        dropper.join().unwrap();
+        d.join().unwrap();
         assert!(!lock.is_locked());
         assert!(lock.try_acquire(Access::Exclusive));
+    });
+}
+
+/// A dropped acquire beside a real waiter: whatever the dropped one held
+/// (a queue place, a wake, a grant) passes on, so the waiter gets the lock.
+#[test]
+fn loom_dropped_acquire_passes_on_to_a_waiter() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let d = dropper(&lock);
+        let w = acquirer(&lock, Access::Exclusive);
+        lock.release(Access::Exclusive);
+        d.join().unwrap();
+        w.join().unwrap();
+        assert!(!lock.is_locked());
     });
 }
 

@@ -67,8 +67,13 @@ const GRANTED: usize = 0;
 const WOKEN_CASE: usize = 1;
 
 /// How long a woken waiter may lose to barging acquirers before the lock
-/// switches to hand-off mode (Go's `starvationThresholdNs`).
-pub(crate) const STARVING_AFTER: Duration = Duration::from_millis(1);
+/// switches to hand-off mode (Go's `starvationThresholdNs`). Zero under
+/// loom, so the models reach hand-off mode at the first lost retry.
+pub(crate) const STARVING_AFTER: Duration = if cfg!(loom) {
+    Duration::ZERO
+} else {
+    Duration::from_millis(1)
+};
 
 /// Lock-free attempts (with growing pauses) before an acquirer parks; none
 /// under loom, whose models need no busy loop to reach every interleaving.

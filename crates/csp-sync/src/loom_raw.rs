@@ -31,19 +31,27 @@ fn acquirer(lock: &Arc<RawRwLock>, access: Access) -> thread::JoinHandle<()> {
     })
 }
 
-/// A release while the acquirer is queueing: the acquirer always gets the
-/// lock (its wake-up is never lost) and the lock ends free.
-#[test]
-fn loom_release_races_a_queueing_acquire() {
-    loom::model(|| {
+/// One model: the main thread holds `held`, starts the `contenders`, then
+/// releases; every contender finishes and the lock ends free.
+fn release_races(held: Access, contenders: fn(&Arc<RawRwLock>) -> Vec<thread::JoinHandle<()>>) {
+    loom::model(move || {
         let lock = Arc::new(RawRwLock::new());
-        assert!(lock.try_acquire(Access::Exclusive));
-        let waiter = acquirer(&lock, Access::Exclusive);
-        lock.release(Access::Exclusive);
-        waiter.join().unwrap();
+        assert!(lock.try_acquire(held));
+        let threads = contenders(&lock);
+        lock.release(held);
+        for t in threads {
+            t.join().unwrap();
+        }
         assert!(!lock.is_locked());
         assert!(lock.try_acquire(Access::Exclusive));
     });
+}
+
+/// A release while the acquirer is queueing: the acquirer always gets the
+/// lock (its wake-up is never lost).
+#[test]
+fn loom_release_races_a_queueing_acquire() {
+    release_races(Access::Exclusive, |l| vec![acquirer(l, Access::Exclusive)]);
 }
 
 /// A thread that polls an acquire once and drops it (releasing the lock if
@@ -62,49 +70,30 @@ fn dropper(lock: &Arc<RawRwLock>) -> thread::JoinHandle<()> {
 }
 
 /// An acquire polled once and dropped while the holder releases: whether it
-/// was queued, woken, or had the lock, the lock ends free.
+/// was queued, woken, or had the lock, nothing is held afterwards.
 #[test]
 fn loom_dropped_acquire_races_the_release() {
-    loom::model(|| {
-        let lock = Arc::new(RawRwLock::new());
-        assert!(lock.try_acquire(Access::Exclusive));
-        let d = dropper(&lock);
-        lock.release(Access::Exclusive);
-        d.join().unwrap();
-        assert!(!lock.is_locked());
-        assert!(lock.try_acquire(Access::Exclusive));
-    });
+    release_races(Access::Exclusive, |l| vec![dropper(l)]);
 }
 
 /// A dropped acquire beside a real waiter: whatever the dropped one held
 /// (a queue place, a wake, a grant) passes on, so the waiter gets the lock.
 #[test]
 fn loom_dropped_acquire_passes_on_to_a_waiter() {
-    loom::model(|| {
-        let lock = Arc::new(RawRwLock::new());
-        assert!(lock.try_acquire(Access::Exclusive));
-        let d = dropper(&lock);
-        let w = acquirer(&lock, Access::Exclusive);
-        lock.release(Access::Exclusive);
-        d.join().unwrap();
-        w.join().unwrap();
-        assert!(!lock.is_locked());
+    release_races(Access::Exclusive, |l| {
+        vec![dropper(l), acquirer(l, Access::Exclusive)]
     });
 }
 
 /// Two writers and the holder: the release wakes the queued writer while the
-/// other barges; both get the lock in turn and it ends free.
+/// other barges (the loser reaches hand-off mode); both get the lock in turn.
 #[test]
 fn loom_barging_writer_races_the_woken_head() {
-    loom::model(|| {
-        let lock = Arc::new(RawRwLock::new());
-        assert!(lock.try_acquire(Access::Exclusive));
-        let a = acquirer(&lock, Access::Exclusive);
-        let b = acquirer(&lock, Access::Exclusive);
-        lock.release(Access::Exclusive);
-        a.join().unwrap();
-        b.join().unwrap();
-        assert!(!lock.is_locked());
+    release_races(Access::Exclusive, |l| {
+        vec![
+            acquirer(l, Access::Exclusive),
+            acquirer(l, Access::Exclusive),
+        ]
     });
 }
 
@@ -112,14 +101,7 @@ fn loom_barging_writer_races_the_woken_head() {
 /// lock after the reader, the late reader after the writer, nobody is lost.
 #[test]
 fn loom_readers_and_a_writer_all_finish() {
-    loom::model(|| {
-        let lock = Arc::new(RawRwLock::new());
-        assert!(lock.try_acquire(Access::Shared));
-        let writer = acquirer(&lock, Access::Exclusive);
-        let reader = acquirer(&lock, Access::Shared);
-        lock.release(Access::Shared);
-        writer.join().unwrap();
-        reader.join().unwrap();
-        assert!(!lock.is_locked());
+    release_races(Access::Shared, |l| {
+        vec![acquirer(l, Access::Exclusive), acquirer(l, Access::Shared)]
     });
 }

@@ -17,11 +17,18 @@
 //! location, so the goroutine registry and the deadlock detector see a
 //! goroutine blocked here exactly as Go's runtime would.
 //!
-//! Layout: one concept per file; `raw.rs` is the fair reader/writer engine
-//! shared by [`Mutex`] and [`RwMutex`].
+//! Layout: one concept per file; `raw.rs` is the reader/writer engine shared
+//! by [`Mutex`] and [`RwMutex`] (Go's normal and starvation modes), `guard.rs`
+//! defines their futures and guards once, `waitlist.rs` is the one wait
+//! future of [`WaitGroup`] and [`Once`], and `loom.rs` is the switch that lets
+//! `loom_raw.rs` model-check the engine.
 
 pub mod atomic;
 mod cond;
+mod guard;
+mod loom;
+#[cfg(all(test, loom))]
+mod loom_raw;
 mod mutex;
 mod once;
 mod once_value;

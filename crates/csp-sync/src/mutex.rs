@@ -4,9 +4,10 @@
 //! - `data` is reached only through a [`MutexGuard`], and a guard exists only
 //!   while the engine ([`RawRwLock`]) counts an exclusive hold for it; the
 //!   guard's drop is the only release (Go's `Unlock`).
-//! - Fairness: FIFO hand-off. An unlock gives the lock to the longest waiting
-//!   `lock()` directly, so a goroutine cannot be overtaken forever (Go gets
-//!   the same guarantee from its starvation mode).
+//! - Fairness as in Go's two modes (see `raw.rs`): an unlock wakes the
+//!   longest waiting `lock()`, which competes with running acquirers; once a
+//!   waiter has lost for more than 1 ms, unlocks hand the lock over directly
+//!   (Go's starvation mode), so a goroutine cannot be overtaken forever.
 //!
 //! # Locking
 //! All waiting state lives in the engine (see `raw.rs`); this file only ties
@@ -14,15 +15,13 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
-use std::future::Future;
-use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
 
-use crate::raw::{Access, Acquire, RawRwLock};
+use crate::guard::{exclusive_guard, lock_future, lock_guard};
+use crate::loom::const_unless_loom;
+use crate::raw::{Access, RawRwLock};
 
 /// A mutual-exclusion lock protecting a `T`: Go's `sync.Mutex` with the data
 /// it guards moved inside, Rust style.
@@ -32,8 +31,10 @@ use crate::raw::{Access, Acquire, RawRwLock};
 /// Go's `mu.TryLock()` is [`Mutex::try_lock`].
 ///
 /// A goroutine parked in [`Mutex::lock`] is reported as blocked in
-/// `sync.Mutex.Lock` to csp's goroutine registry. Waiters are served in FIFO
-/// order with direct hand-off, so no goroutine waits forever.
+/// `sync.Mutex.Lock` to csp's goroutine registry. Waiters are woken in FIFO
+/// order; as in Go, a running goroutine may take the lock before a woken
+/// one, until some waiter has waited more than 1 ms: from then on unlocks
+/// hand the lock to the waiters directly, so no goroutine waits forever.
 ///
 /// # Examples
 /// ```
@@ -66,22 +67,24 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 
 impl<T> Mutex<T> {
-    /// A new unlocked mutex holding `value` (Go's zero `sync.Mutex`);
-    /// `const`, so it can be a `static` (Go's package-level `var mu
-    /// sync.Mutex`).
-    ///
-    /// # Examples
-    /// ```
-    /// static HITS: csp_sync::Mutex<u64> = csp_sync::Mutex::new(0);
-    /// # csp_core::runtime_for_doctest(async {
-    /// *HITS.lock().await += 1;
-    /// assert_eq!(*HITS.lock().await, 1);
-    /// # });
-    /// ```
-    pub const fn new(value: T) -> Self {
-        Self {
-            raw: RawRwLock::new(),
-            data: UnsafeCell::new(value),
+    const_unless_loom! {
+        /// A new unlocked mutex holding `value` (Go's zero `sync.Mutex`);
+        /// `const`, so it can be a `static` (Go's package-level `var mu
+        /// sync.Mutex`).
+        ///
+        /// # Examples
+        /// ```
+        /// static HITS: csp_sync::Mutex<u64> = csp_sync::Mutex::new(0);
+        /// # csp_core::runtime_for_doctest(async {
+        /// *HITS.lock().await += 1;
+        /// assert_eq!(*HITS.lock().await, 1);
+        /// # });
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self {
+                raw: RawRwLock::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -117,15 +120,16 @@ impl<T: ?Sized> Mutex<T> {
     /// [`Mutex::lock`] on behalf of a blocking call made at `at`.
     pub(crate) fn lock_at(&self, at: &'static Location<'static>) -> Lock<'_, T> {
         Lock {
-            mutex: self,
+            lock: self,
             acquire: self
                 .raw
                 .acquire(Access::Exclusive, WaitReason::MutexLock, at),
         }
     }
 
-    /// Locks the mutex if it is free and nobody is queued for it: Go's
-    /// `mu.TryLock()`. Returns `None` otherwise.
+    /// Locks the mutex if it is free: Go's `mu.TryLock()`. Returns `None`
+    /// otherwise, and also while a starving waiter is being handed the lock
+    /// (Go's starvation mode).
     ///
     /// # Examples
     /// ```
@@ -138,7 +142,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.raw
             .try_acquire(Access::Exclusive)
-            .then(|| MutexGuard { mutex: self })
+            .then(|| MutexGuard { lock: self })
     }
 
     /// Whether the mutex is locked right now (a snapshot, for diagnostics).
@@ -166,36 +170,22 @@ impl<T: ?Sized> fmt::Debug for Mutex<T> {
     }
 }
 
-/// The future of [`Mutex::lock`]; resolves to a [`MutexGuard`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Lock<'a, T: ?Sized> {
-    mutex: &'a Mutex<T>,
-    acquire: Acquire<'a>,
-}
+lock_future!(
+    /// The future of [`Mutex::lock`]; resolves to a [`MutexGuard`].
+    Lock,
+    Mutex,
+    MutexGuard
+);
 
-impl<'a, T: ?Sized> Future for Lock<'a, T> {
-    type Output = MutexGuard<'a, T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mutex = self.mutex;
-        Pin::new(&mut self.acquire)
-            .poll(cx)
-            .map(|()| MutexGuard { mutex })
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Lock<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lock").finish_non_exhaustive()
-    }
-}
-
-/// Proof that the [`Mutex`] is locked; gives access to the data. Dropping it
-/// is Go's `mu.Unlock()`.
-#[must_use = "dropping the guard unlocks the mutex at once"]
-pub struct MutexGuard<'a, T: ?Sized> {
-    mutex: &'a Mutex<T>,
-}
+lock_guard!(
+    /// Proof that the [`Mutex`] is locked; gives access to the data. Dropping it
+    /// is Go's `mu.Unlock()`.
+    #[must_use = "dropping the guard unlocks the mutex at once"]
+    MutexGuard,
+    Mutex,
+    Access::Exclusive
+);
+exclusive_guard!(MutexGuard);
 
 // SAFETY: sharing the guard shares `&T` only: `T: Sync` suffices.
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
@@ -203,34 +193,6 @@ unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// The mutex this guard locks (used by [`Cond`](crate::Cond) to relock).
     pub(crate) fn mutex(guard: &Self) -> &'a Mutex<T> {
-        guard.mutex
-    }
-}
-
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard stands for the one exclusive hold (module invariant).
-        unsafe { &*self.mutex.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard stands for the one exclusive hold, and `&mut self`
-        // makes this the only borrow through it.
-        unsafe { &mut *self.mutex.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        self.mutex.raw.release(Access::Exclusive);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+        guard.lock
     }
 }

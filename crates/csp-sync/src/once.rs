@@ -21,14 +21,12 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
 use csp_core::waiter::Token;
 
-use crate::waitlist::{release_all, Waiting};
+use crate::waitlist::{release_all, ListWait, WaitList};
 use parking_lot::Mutex as PlainMutex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +37,7 @@ enum Phase {
 }
 
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     phase: Phase,
     waiters: Vec<Arc<Token>>,
 }
@@ -148,14 +146,7 @@ impl Once {
                         running.finish(Phase::Done);
                         return;
                     }
-                    Enter::Wait => {
-                        OnceWait {
-                            once: self,
-                            waiting: Waiting::default(),
-                            at,
-                        }
-                        .await
-                    }
+                    Enter::Wait => ListWait::new(self, at).await,
                 }
             }
         }
@@ -227,31 +218,20 @@ impl Once {
     }
 }
 
-/// Waits until the phase leaves `Running`.
-struct OnceWait<'a> {
-    once: &'a Once,
-    waiting: Waiting,
-    at: &'static Location<'static>,
-}
+/// Callers wait until the phase leaves `Running`.
+impl WaitList for Once {
+    type State = State;
+    const REASON: WaitReason = WaitReason::OnceWait;
 
-impl Future for OnceWait<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.waiting.poll(
-            &this.once.state,
-            |state| (state.phase == Phase::Running).then_some(&mut state.waiters),
-            cx,
-            WaitReason::OnceWait,
-            this.at,
-        )
+    fn mutex(&self) -> &PlainMutex<State> {
+        &self.state
     }
-}
 
-impl Drop for OnceWait<'_> {
-    fn drop(&mut self) {
-        self.waiting
-            .cancel(&self.once.state, |state| &mut state.waiters);
+    fn must_wait<'s>(&self, state: &'s mut State) -> Option<&'s mut Vec<Arc<Token>>> {
+        (state.phase == Phase::Running).then_some(&mut state.waiters)
+    }
+
+    fn list<'s>(&self, state: &'s mut State) -> &'s mut Vec<Arc<Token>> {
+        &mut state.waiters
     }
 }

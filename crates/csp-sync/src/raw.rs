@@ -1,36 +1,83 @@
 //! The one waiting engine behind [`Mutex`](crate::Mutex) and
-//! [`RwMutex`](crate::RwMutex): a reader/writer lock with a FIFO queue of
-//! parked acquirers and direct hand-off (tokio's `batch_semaphore` plays the
-//! same role for tokio's locks).
+//! [`RwMutex`](crate::RwMutex): a reader/writer lock word taken lock-free
+//! when it is free, and a FIFO queue of parked acquirers. It follows Go's
+//! `sync.Mutex` (`runtime/sema.go` and `sync/mutex.go`): a normal mode in
+//! which an unlock wakes the head waiter to compete for the lock, and a
+//! starvation ("hand-off") mode in which an unlock gives the lock directly
+//! to the head waiter.
 //!
 //! # Invariants
-//! - `writer` implies `readers == 0`.
-//! - Hand-off: a release grants the lock to the waiters at the head of the
-//!   queue *before* anyone else can take it. A granted waiter's token is
-//!   `SELECTED(0)` and the lock is already counted as its own (`readers += 1`
-//!   or `writer = true`) when it wakes; its future only observes that.
-//! - FIFO, no barging: a new acquirer takes the lock at once only if the queue
-//!   is empty. So a queued writer blocks every later reader (Go's RWMutex rule
-//!   that prevents writer starvation), and a queued reader behind a writer
-//!   waits for that writer. Nobody waits forever while the holders release.
-//! - The queue may hold a stale entry briefly: a waiter whose owner aborted
-//!   its token and has not yet taken the state lock to remove it. Grants skip
-//!   such entries (their `try_select` fails).
+//! - The word `state` is `WRITER | QUEUED | HANDOFF | WOKEN | readers *
+//!   ONE_READER`; `WRITER` implies `readers == 0`.
+//! - `QUEUED` is set exactly while the queue is non-empty, and `HANDOFF`
+//!   only while `QUEUED`; both change only under the queue lock. An acquirer
+//!   sets `QUEUED` with a compare-exchange that also observes the lock held,
+//!   so a release either sees `QUEUED` (and takes the slow path, which needs
+//!   the queue lock) or frees the lock before the acquirer's check.
+//! - Normal mode (`!HANDOFF`): a free lock may be taken by anyone for
+//!   writing (barging, as Go lets a running goroutine win over a woken one);
+//!   for reading only while nobody is queued (a queued writer blocks later
+//!   readers: Go's RWMutex rule against writer starvation). A release that
+//!   sees `QUEUED` and not `WOKEN` pops the head waiter (a writer, or a run of
+//!   readers), selects its token with case [`WOKEN_CASE`] and sets `WOKEN`;
+//!   the woken waiter retries as the head by right, and queues again at the
+//!   front if the lock was taken meanwhile.
+//! - Progress: while the queue is non-empty, either the lock is held (its
+//!   release wakes someone) or a woken waiter is in flight (it takes the lock
+//!   or queues again behind a holder; dropped, it passes the wake on).
+//! - Hand-off mode (`HANDOFF`): set by a woken waiter that failed to get the
+//!   lock after waiting longer than [`STARVING_AFTER`] (Go's 1 ms). Nobody
+//!   takes the lock lock-free; a release grants it to the head waiters (token
+//!   case [`GRANTED`]: the hold is already counted for them when they wake).
+//!   While `HANDOFF` is set the lock is never free with waiters queued, so a
+//!   queued waiter always has a release to wait for. Cleared when the queue
+//!   empties or a granted waiter had waited less than [`STARVING_AFTER`].
+//! - A queue entry may be stale briefly: its owner withdrew its token and has
+//!   not yet taken the queue lock to remove it. Wakes and grants skip it
+//!   (their `try_select` fails).
 //!
 //! # Locking
-//! `state` is a short `parking_lot` critical section; tokens are woken only
-//! after it is released. No user code runs under it.
+//! `queue` is a short mutex (`parking_lot`, loom's under `--cfg loom`) that
+//! the uncontended paths never take; tokens are woken only after it is
+//! released. No user code runs under it. The word changes only by atomic
+//! read-modify-writes (acquire on taking, release on releasing).
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use csp_core::goroutine::{record_park, WaitReason};
 use csp_core::waiter::Token;
-use parking_lot::Mutex as PlainMutex;
+
+use crate::loom::{atomic_usize, const_unless_loom, AtomicUsize, Ordering, PlainMutex};
+
+const WRITER: usize = 1;
+const QUEUED: usize = 2;
+const HANDOFF: usize = 4;
+const WOKEN: usize = 8;
+const ONE_READER: usize = 16;
+
+/// Token case of a waiter granted the lock in hand-off mode.
+const GRANTED: usize = 0;
+/// Token case of a waiter woken to compete for the lock (normal mode).
+const WOKEN_CASE: usize = 1;
+
+/// How long a woken waiter may lose to barging acquirers before the lock
+/// switches to hand-off mode (Go's `starvationThresholdNs`). Zero under
+/// loom, so the models reach hand-off mode at the first lost retry.
+pub(crate) const STARVING_AFTER: Duration = if cfg!(loom) {
+    Duration::ZERO
+} else {
+    Duration::from_millis(1)
+};
+
+/// Lock-free attempts (with growing pauses) before an acquirer parks; none
+/// under loom, whose models need no busy loop to reach every interleaving.
+const SPINS: u32 = if cfg!(loom) { 0 } else { 4 };
 
 /// Shared (read) or exclusive (write) access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,60 +86,51 @@ pub(crate) enum Access {
     Exclusive,
 }
 
+impl Access {
+    /// Whether the word `s` leaves the lock free for this access (ignoring
+    /// the queue flags).
+    fn is_free(self, s: usize) -> bool {
+        match self {
+            Access::Shared => s & WRITER == 0,
+            Access::Exclusive => s & WRITER == 0 && s < ONE_READER,
+        }
+    }
+
+    /// The word with this access's hold added.
+    fn take(self, s: usize) -> usize {
+        match self {
+            Access::Shared => s + ONE_READER,
+            Access::Exclusive => s | WRITER,
+        }
+    }
+
+    /// The word with this access's hold removed.
+    fn untake(self, s: usize) -> usize {
+        match self {
+            Access::Shared => s - ONE_READER,
+            Access::Exclusive => s & !WRITER,
+        }
+    }
+
+    /// Whether an acquirer that is not at the head may take the free lock
+    /// lock-free in word `s`.
+    fn may_barge(self, s: usize) -> bool {
+        s & HANDOFF == 0 && self.is_free(s) && (self == Access::Exclusive || s & QUEUED == 0)
+    }
+}
+
 #[derive(Debug)]
 struct Waiter {
     token: Arc<Token>,
     access: Access,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    readers: usize,
-    writer: bool,
-    queue: VecDeque<Waiter>,
-}
-
-impl State {
-    fn can_grant(&self, access: Access) -> bool {
-        match access {
-            Access::Shared => !self.writer,
-            Access::Exclusive => !self.writer && self.readers == 0,
-        }
-    }
-
-    fn grant(&mut self, access: Access) {
-        match access {
-            Access::Shared => self.readers += 1,
-            Access::Exclusive => self.writer = true,
-        }
-    }
-
-    /// Hands the lock to the waiters at the head of the queue that can have
-    /// it now (one writer, or a run of readers). Returns the tokens to wake
-    /// after the state lock is released.
-    fn grant_waiters(&mut self) -> Vec<Arc<Token>> {
-        let mut woken = Vec::new();
-        while let Some(front) = self.queue.front() {
-            if !self.can_grant(front.access) {
-                break;
-            }
-            let waiter = self.queue.pop_front().expect("front exists");
-            if waiter.token.try_select(0) {
-                self.grant(waiter.access);
-                woken.push(waiter.token);
-                if waiter.access == Access::Exclusive {
-                    break;
-                }
-            }
-        }
-        woken
-    }
+    since: Instant,
 }
 
 /// A fair reader/writer lock without data: the engine of the csp locks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct RawRwLock {
-    state: PlainMutex<State>,
+    state: AtomicUsize,
+    queue: PlainMutex<VecDeque<Waiter>>,
 }
 
 fn wake_all(tokens: Vec<Arc<Token>>) {
@@ -102,44 +140,259 @@ fn wake_all(tokens: Vec<Arc<Token>>) {
 }
 
 impl RawRwLock {
-    pub(crate) const fn new() -> Self {
-        Self {
-            state: PlainMutex::new(State {
-                readers: 0,
-                writer: false,
-                queue: VecDeque::new(),
-            }),
-        }
-    }
-
-    /// Takes the lock now if it is free for `access` and nobody is queued.
-    pub(crate) fn try_acquire(&self, access: Access) -> bool {
-        let mut state = self.state.lock();
-        if state.queue.is_empty() && state.can_grant(access) {
-            state.grant(access);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Releases one `access` hold and hands the lock on.
-    pub(crate) fn release(&self, access: Access) {
-        let woken = {
-            let mut state = self.state.lock();
-            match access {
-                Access::Shared => {
-                    debug_assert!(state.readers > 0, "read unlock of unlocked RwMutex");
-                    state.readers -= 1;
-                }
-                Access::Exclusive => {
-                    debug_assert!(state.writer, "unlock of unlocked mutex");
-                    state.writer = false;
-                }
+    const_unless_loom! {
+        /// A free lock; `const` so the locks built on it can be `static`.
+        pub(crate) fn new() -> Self {
+            Self {
+                state: atomic_usize(0),
+                queue: PlainMutex::new(VecDeque::new()),
             }
-            state.grant_waiters()
+        }
+    }
+
+    /// Takes the lock now if nobody at the head of the queue has a better
+    /// claim (Go's `TryLock`: a writer may barge past queued waiters in
+    /// normal mode, never in hand-off mode; a reader never passes a waiter).
+    pub(crate) fn try_acquire(&self, access: Access) -> bool {
+        self.try_take(access, false)
+    }
+
+    /// One lock-free attempt; `retry` for a woken waiter, the head by right:
+    /// the queue does not stop it, and taking the lock clears `WOKEN`.
+    fn try_take(&self, access: Access, retry: bool) -> bool {
+        let mut s = self.state.load(Ordering::Relaxed);
+        loop {
+            let (may, new) = if retry {
+                (
+                    s & HANDOFF == 0 && access.is_free(s),
+                    access.take(s & !WOKEN),
+                )
+            } else {
+                (access.may_barge(s), access.take(s))
+            };
+            if !may {
+                return false;
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => s = now,
+            }
+        }
+    }
+
+    /// [`try_take`](Self::try_take) a few times with short pauses, as Go's
+    /// `sync.Mutex` spins before it sleeps: a holder on another worker
+    /// often releases within a few hundred cycles.
+    fn spin_acquire(&self, access: Access, retry: bool) -> bool {
+        for round in 0..SPINS {
+            if self.try_take(access, retry) {
+                return true;
+            }
+            if self.state.load(Ordering::Relaxed) & HANDOFF != 0 {
+                return false;
+            }
+            for _ in 0..(1u32 << round) {
+                std::hint::spin_loop();
+            }
+        }
+        self.try_take(access, retry)
+    }
+
+    /// Releases one `access` hold; wakes or grants waiters if any are queued.
+    pub(crate) fn release(&self, access: Access) {
+        let mut s = self.state.load(Ordering::Relaxed);
+        debug_assert!(
+            match access {
+                Access::Shared => s >= ONE_READER,
+                Access::Exclusive => s & WRITER != 0,
+            },
+            "unlock of an unlocked lock"
+        );
+        loop {
+            let last = access == Access::Exclusive || s < 2 * ONE_READER;
+            let must_hand_on = s & HANDOFF != 0 || (s & QUEUED != 0 && s & WOKEN == 0);
+            if last && must_hand_on {
+                break;
+            }
+            match self.state.compare_exchange_weak(
+                s,
+                access.untake(s),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => s = now,
+            }
+        }
+        let woken = {
+            let mut queue = self.queue.lock();
+            match access {
+                Access::Shared => self.state.fetch_sub(ONE_READER, Ordering::AcqRel),
+                Access::Exclusive => self.state.fetch_and(!WRITER, Ordering::AcqRel),
+            };
+            self.hand_on(&mut queue)
         };
         wake_all(woken);
+    }
+
+    /// Under the queue lock, after a release (or a withdrawn wake): grants
+    /// the lock in hand-off mode, or wakes the head in normal mode unless a
+    /// woken waiter is already in flight. Returns the tokens to wake.
+    fn hand_on(&self, queue: &mut VecDeque<Waiter>) -> Vec<Arc<Token>> {
+        let s = self.state.load(Ordering::Acquire);
+        if s & HANDOFF != 0 {
+            return self.grant(queue);
+        }
+        let mut woken = Vec::new();
+        if s & WOKEN == 0 {
+            // `WOKEN` goes up before a token is selected: a woken waiter may
+            // retry (and clear it) as soon as its token is selected.
+            self.state.fetch_or(WOKEN, Ordering::AcqRel);
+            while let Some(front) = queue.front() {
+                if !woken.is_empty() && front.access == Access::Exclusive {
+                    break;
+                }
+                let waiter = queue.pop_front().expect("front exists");
+                if waiter.token.try_select(WOKEN_CASE) {
+                    woken.push(waiter.token);
+                    if waiter.access == Access::Exclusive {
+                        break;
+                    }
+                }
+            }
+            if woken.is_empty() {
+                self.state.fetch_and(!WOKEN, Ordering::AcqRel);
+            }
+        }
+        self.sync_queued(queue);
+        woken
+    }
+
+    /// Hand-off mode, under the queue lock: gives the lock to the head
+    /// waiters that can have it now (one writer, or a run of readers).
+    fn grant(&self, queue: &mut VecDeque<Waiter>) -> Vec<Arc<Token>> {
+        let mut granted = Vec::new();
+        let mut starving = true;
+        while let Some(front) = queue.front() {
+            if !front.access.is_free(self.state.load(Ordering::Acquire)) {
+                break;
+            }
+            let waiter = queue.pop_front().expect("front exists");
+            if waiter.token.try_select(GRANTED) {
+                let access = waiter.access;
+                match access {
+                    Access::Shared => self.state.fetch_add(ONE_READER, Ordering::AcqRel),
+                    Access::Exclusive => self.state.fetch_or(WRITER, Ordering::AcqRel),
+                };
+                starving &= waiter.since.elapsed() >= STARVING_AFTER;
+                granted.push(waiter.token);
+                if access == Access::Exclusive {
+                    break;
+                }
+            }
+        }
+        if !granted.is_empty() && !starving {
+            // Go leaves starvation mode once a waiter got the lock quickly.
+            self.state.fetch_and(!HANDOFF, Ordering::AcqRel);
+        }
+        self.sync_queued(queue);
+        granted
+    }
+
+    /// Under the queue lock: clears `QUEUED` and `HANDOFF` once the queue
+    /// is empty.
+    fn sync_queued(&self, queue: &VecDeque<Waiter>) {
+        if queue.is_empty() {
+            self.state.fetch_and(!(QUEUED | HANDOFF), Ordering::AcqRel);
+        }
+    }
+
+    /// The slow path of an acquirer: under the queue lock, takes the lock if
+    /// it may, or queues a token (at the front for a woken waiter retrying,
+    /// which may switch the lock to hand-off mode). `None` when acquired.
+    fn acquire_or_queue(
+        &self,
+        access: Access,
+        retry: bool,
+        since: Instant,
+        waker: &Waker,
+    ) -> Option<Arc<Token>> {
+        let mut queue = self.queue.lock();
+        let clear = if retry { WOKEN } else { 0 };
+        let mut s = self.state.load(Ordering::Relaxed);
+        loop {
+            let may_take = if retry {
+                s & HANDOFF == 0 && access.is_free(s)
+            } else {
+                access.may_barge(s)
+            };
+            let new = if may_take {
+                access.take(s & !clear)
+            } else {
+                let starving = retry && since.elapsed() >= STARVING_AFTER;
+                (s & !clear) | QUEUED | if starving { HANDOFF } else { 0 }
+            };
+            match self
+                .state
+                .compare_exchange(s, new, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) if may_take => return None,
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
+        }
+        let token = Arc::new(Token::new(waker));
+        let waiter = Waiter {
+            token: token.clone(),
+            access,
+            since,
+        };
+        if retry {
+            queue.push_front(waiter);
+        } else {
+            queue.push_back(waiter);
+        }
+        Some(token)
+    }
+
+    /// Withdraws a parked acquirer whose future is dropped.
+    fn withdraw(&self, access: Access, token: &Arc<Token>) {
+        match token.try_abort() {
+            Ok(()) => {
+                let woken = {
+                    let mut queue = self.queue.lock();
+                    if let Some(i) = queue.iter().position(|w| Arc::ptr_eq(&w.token, token)) {
+                        queue.remove(i);
+                    }
+                    // Our leaving may unblock the waiters behind us (a queued
+                    // writer was blocking readers).
+                    let s = self.state.load(Ordering::Acquire);
+                    if s & HANDOFF != 0 {
+                        self.grant(&mut queue)
+                    } else if queue.front().is_some_and(|w| w.access.is_free(s)) {
+                        self.hand_on(&mut queue)
+                    } else {
+                        self.sync_queued(&queue);
+                        Vec::new()
+                    }
+                };
+                wake_all(woken);
+            }
+            // The lock was handed to us but nobody will use it: pass it on.
+            Err(GRANTED) => self.release(access),
+            // Woken to compete but gone: let the next waiter compete.
+            Err(_) => {
+                let woken = {
+                    let mut queue = self.queue.lock();
+                    self.state.fetch_and(!WOKEN, Ordering::AcqRel);
+                    self.hand_on(&mut queue)
+                };
+                wake_all(woken);
+            }
+        }
     }
 
     /// A future that acquires `access`, parking with `reason` at `at`.
@@ -155,20 +408,28 @@ impl RawRwLock {
             reason,
             at,
             token: None,
+            since: None,
+            retry: false,
             acquired: false,
         }
     }
 
     /// Whether any hold (read or write) is outstanding.
     pub(crate) fn is_locked(&self) -> bool {
-        let state = self.state.lock();
-        state.writer || state.readers > 0
+        let s = self.state.load(Ordering::Relaxed);
+        s & WRITER != 0 || s >= ONE_READER
     }
 }
 
-/// One acquisition in flight. Cancel safe: dropping it before it is granted
-/// withdraws it; dropping it after a grant it never returned releases the
-/// hold (handing the lock on).
+impl Default for RawRwLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One acquisition in flight. Cancel safe: dropping it while queued
+/// withdraws it; dropping it after a wake passes the wake on; dropping it
+/// after a grant it never returned releases the hold (handing the lock on).
 #[derive(Debug)]
 pub(crate) struct Acquire<'a> {
     lock: &'a RawRwLock,
@@ -176,6 +437,10 @@ pub(crate) struct Acquire<'a> {
     reason: WaitReason,
     at: &'static Location<'static>,
     token: Option<Arc<Token>>,
+    /// When this acquisition first parked (for hand-off mode).
+    since: Option<Instant>,
+    /// Woken to compete: the next attempt is the head's.
+    retry: bool,
     acquired: bool,
 }
 
@@ -185,32 +450,42 @@ impl Future for Acquire<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         assert!(!this.acquired, "lock future polled after completion");
-        match &this.token {
-            None => {
-                let mut state = this.lock.state.lock();
-                if state.queue.is_empty() && state.can_grant(this.access) {
-                    state.grant(this.access);
-                    drop(state);
+        if let Some(token) = &this.token {
+            match token.poll_selected(cx.waker()) {
+                None => {
+                    record_park(this.reason, this.at);
+                    return Poll::Pending;
+                }
+                Some(GRANTED) => {
+                    this.token = None;
                     this.acquired = true;
                     return Poll::Ready(());
                 }
-                let token = Arc::new(Token::new(cx.waker()));
-                state.queue.push_back(Waiter {
-                    token: token.clone(),
-                    access: this.access,
-                });
-                drop(state);
-                this.token = Some(token);
-            }
-            Some(token) => {
-                if token.poll_selected(cx.waker()).is_some() {
-                    this.acquired = true;
-                    return Poll::Ready(());
+                Some(_) => {
+                    this.token = None;
+                    this.retry = true;
                 }
             }
         }
-        record_park(this.reason, this.at);
-        Poll::Pending
+        if this.lock.spin_acquire(this.access, this.retry) {
+            this.acquired = true;
+            return Poll::Ready(());
+        }
+        let since = *this.since.get_or_insert_with(Instant::now);
+        match this
+            .lock
+            .acquire_or_queue(this.access, this.retry, since, cx.waker())
+        {
+            None => {
+                this.acquired = true;
+                Poll::Ready(())
+            }
+            Some(token) => {
+                this.token = Some(token);
+                record_park(this.reason, this.at);
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -219,28 +494,9 @@ impl Drop for Acquire<'_> {
         if self.acquired {
             return;
         }
-        let Some(token) = self.token.take() else {
-            return;
-        };
-        match token.try_abort() {
-            Ok(()) => {
-                // Withdrawn: leave the queue. Our leaving may unblock the
-                // waiters behind us (a queued writer was blocking readers).
-                let woken = {
-                    let mut state = self.lock.state.lock();
-                    if let Some(i) = state
-                        .queue
-                        .iter()
-                        .position(|w| Arc::ptr_eq(&w.token, &token))
-                    {
-                        state.queue.remove(i);
-                    }
-                    state.grant_waiters()
-                };
-                wake_all(woken);
-            }
-            // The lock was handed to us but nobody will use it: pass it on.
-            Err(_) => self.lock.release(self.access),
+        // Polls leave it either acquired or parked with a token.
+        if let Some(token) = self.token.take() {
+            self.lock.withdraw(self.access, &token);
         }
     }
 }

@@ -6,23 +6,22 @@
 //!   [`RwMutexReadGuard`] only while it counts one of the shared holds.
 //! - Writer preference as in Go: once a writer is queued, later readers queue
 //!   behind it even while other readers hold the lock, so a stream of readers
-//!   cannot starve a writer. Waiters are served FIFO; a run of queued readers
-//!   is admitted together.
+//!   cannot starve a writer. Waiters are woken FIFO, a run of queued readers
+//!   together; a running writer may take a free lock first, until a waiter
+//!   has waited 1 ms (then unlocks hand over directly, as `Mutex` does).
 //!
 //! # Locking
 //! All waiting state lives in the engine (see `raw.rs`).
 
 use std::cell::UnsafeCell;
 use std::fmt;
-use std::future::Future;
-use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
 
-use crate::raw::{Access, Acquire, RawRwLock};
+use crate::guard::{exclusive_guard, lock_future, lock_guard};
+use crate::loom::const_unless_loom;
+use crate::raw::{Access, RawRwLock};
 
 /// A reader/writer lock protecting a `T`: Go's `sync.RWMutex`.
 ///
@@ -65,21 +64,23 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwMutex<T> {}
 unsafe impl<T: ?Sized + Send> Send for RwMutex<T> {}
 
 impl<T> RwMutex<T> {
-    /// A new unlocked `RwMutex` holding `value` (Go's zero `sync.RWMutex`);
-    /// `const`, so it can be a `static`.
-    ///
-    /// # Examples
-    /// ```
-    /// static TABLE: csp_sync::RwMutex<Vec<u32>> = csp_sync::RwMutex::new(Vec::new());
-    /// # csp_core::runtime_for_doctest(async {
-    /// TABLE.write().await.push(1);
-    /// assert_eq!(TABLE.read().await.len(), 1);
-    /// # });
-    /// ```
-    pub const fn new(value: T) -> Self {
-        Self {
-            raw: RawRwLock::new(),
-            data: UnsafeCell::new(value),
+    const_unless_loom! {
+        /// A new unlocked `RwMutex` holding `value` (Go's zero `sync.RWMutex`);
+        /// `const`, so it can be a `static`.
+        ///
+        /// # Examples
+        /// ```
+        /// static TABLE: csp_sync::RwMutex<Vec<u32>> = csp_sync::RwMutex::new(Vec::new());
+        /// # csp_core::runtime_for_doctest(async {
+        /// TABLE.write().await.push(1);
+        /// assert_eq!(TABLE.read().await.len(), 1);
+        /// # });
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self {
+                raw: RawRwLock::new(),
+                data: UnsafeCell::new(value),
+            }
         }
     }
 
@@ -193,110 +194,33 @@ impl<T: ?Sized> fmt::Debug for RwMutex<T> {
     }
 }
 
-/// The future of [`RwMutex::read`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Read<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-    acquire: Acquire<'a>,
-}
+lock_future!(
+    /// The future of [`RwMutex::read`].
+    Read,
+    RwMutex,
+    RwMutexReadGuard
+);
 
-impl<'a, T: ?Sized> Future for Read<'a, T> {
-    type Output = RwMutexReadGuard<'a, T>;
+lock_future!(
+    /// The future of [`RwMutex::write`].
+    Write,
+    RwMutex,
+    RwMutexWriteGuard
+);
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let lock = self.lock;
-        Pin::new(&mut self.acquire)
-            .poll(cx)
-            .map(|()| RwMutexReadGuard { lock })
-    }
-}
+lock_guard!(
+    /// A shared hold on a [`RwMutex`]; dropping it is Go's `rw.RUnlock()`.
+    #[must_use = "dropping the guard unlocks at once"]
+    RwMutexReadGuard,
+    RwMutex,
+    Access::Shared
+);
 
-/// The future of [`RwMutex::write`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Write<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-    acquire: Acquire<'a>,
-}
-
-impl<'a, T: ?Sized> Future for Write<'a, T> {
-    type Output = RwMutexWriteGuard<'a, T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let lock = self.lock;
-        Pin::new(&mut self.acquire)
-            .poll(cx)
-            .map(|()| RwMutexWriteGuard { lock })
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Read<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Read").finish_non_exhaustive()
-    }
-}
-
-impl<T: ?Sized> fmt::Debug for Write<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Write").finish_non_exhaustive()
-    }
-}
-
-/// A shared hold on a [`RwMutex`]; dropping it is Go's `rw.RUnlock()`.
-#[must_use = "dropping the guard unlocks at once"]
-pub struct RwMutexReadGuard<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-}
-
-/// The exclusive hold on a [`RwMutex`]; dropping it is Go's `rw.Unlock()`.
-#[must_use = "dropping the guard unlocks at once"]
-pub struct RwMutexWriteGuard<'a, T: ?Sized> {
-    lock: &'a RwMutex<T>,
-}
-
-impl<T: ?Sized> Deref for RwMutexReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: a shared hold excludes writers (module invariant).
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Deref for RwMutexWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the exclusive hold excludes everyone else.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwMutexWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the exclusive hold excludes everyone else, and `&mut self`
-        // makes this the only borrow through the guard.
-        unsafe { &mut *self.lock.data.get() }
-    }
-}
-
-impl<T: ?Sized> Drop for RwMutexReadGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.raw.release(Access::Shared);
-    }
-}
-
-impl<T: ?Sized> Drop for RwMutexWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        self.lock.raw.release(Access::Exclusive);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutexReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwMutexWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+lock_guard!(
+    /// The exclusive hold on a [`RwMutex`]; dropping it is Go's `rw.Unlock()`.
+    #[must_use = "dropping the guard unlocks at once"]
+    RwMutexWriteGuard,
+    RwMutex,
+    Access::Exclusive
+);
+exclusive_guard!(RwMutexWriteGuard);

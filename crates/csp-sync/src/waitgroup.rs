@@ -2,37 +2,83 @@
 //! until it reaches zero.
 //!
 //! # Invariants
-//! - `count >= 0` always: an `add` that would make it negative panics with
-//!   Go's message ("sync: negative WaitGroup counter") and leaves it unchanged.
-//! - `waiters` is non-empty only while `count > 0`: the transition to zero
-//!   drains it, selecting every token, so all waiters are released together.
+//! - The word `state` is `count * ONE | WAITERS`, as Go packs its counter and
+//!   waiter count into one atomic. `count >= 0` always: an `add` that would
+//!   make it negative panics with Go's message ("sync: negative WaitGroup
+//!   counter") and leaves it unchanged.
+//! - `WAITERS` is set while `waiters` may hold a token; it is set and cleared
+//!   only under the `waiters` lock. A waiter joins the list with a
+//!   compare-exchange that sets `WAITERS` while it sees `count > 0`.
+//! - The transition to zero with `WAITERS` set happens under the `waiters`
+//!   lock and clears the word and the list together, so every waiter that
+//!   saw the count above zero is released by that zero, and none that came
+//!   after a later `add` (reuse) is. Other `add`s are one compare-exchange.
 //! - A released waiter's token is `SELECTED(0)` before it is woken, so a
-//!   waiter that re-polls after a later `add` (reuse) still completes: it was
+//!   waiter that re-polls after a later `add` still completes: it was
 //!   released by the zero it waited for, as in Go.
 //!
 //! # Locking
-//! `state` is a short `parking_lot` critical section; tokens are woken after
-//! it is released.
+//! `waiters` is a short `parking_lot` critical section taken only when
+//! someone waits; tokens are woken after it is released.
 
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use csp_core::goroutine::WaitReason;
 use csp_core::waiter::Token;
 
-use crate::waitlist::{release_all, Waiting};
+use crate::waitlist::{release_all, ListWait, WaitList};
 use parking_lot::Mutex as PlainMutex;
 
 const NEGATIVE: &str = "sync: negative WaitGroup counter";
 
+const WAITERS: u64 = 1;
+const ONE: u64 = 2;
+
 #[derive(Debug, Default)]
-struct State {
-    count: isize,
-    waiters: Vec<Arc<Token>>,
+pub(crate) struct Shared {
+    state: AtomicU64,
+    waiters: PlainMutex<Vec<Arc<Token>>>,
+}
+
+impl Shared {
+    /// The count after adding `delta` to the word `s`.
+    #[track_caller]
+    fn added(s: u64, delta: isize) -> u64 {
+        let count = i128::from(s / ONE) + delta as i128;
+        if count < 0 {
+            panic!("{NEGATIVE}");
+        }
+        u64::try_from(count)
+            .ok()
+            .filter(|&c| c <= u64::MAX / ONE)
+            .expect("sync: WaitGroup counter overflow")
+    }
+
+    /// Under the `waiters` lock: whether the caller must wait, and if so
+    /// marks the word so the zero transition drains the list.
+    fn mark_waiting(&self) -> bool {
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            if s / ONE == 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                s,
+                s | WAITERS,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => s = now,
+            }
+        }
+    }
 }
 
 /// Waits for a collection of goroutines to finish: Go's `sync.WaitGroup`.
@@ -75,7 +121,7 @@ pub struct WaitGroup {
     /// Made on first use, so [`WaitGroup::new`] can be `const` (a `static`
     /// wait group is Go's package-level `var wg sync.WaitGroup`); clones
     /// share it.
-    state: OnceLock<Arc<PlainMutex<State>>>,
+    state: OnceLock<Arc<Shared>>,
 }
 
 impl Clone for WaitGroup {
@@ -103,7 +149,7 @@ impl WaitGroup {
         }
     }
 
-    fn shared(&self) -> &Arc<PlainMutex<State>> {
+    fn shared(&self) -> &Arc<Shared> {
         self.state.get_or_init(Default::default)
     }
 
@@ -127,21 +173,44 @@ impl WaitGroup {
     /// ```
     #[track_caller]
     pub fn add(&self, delta: isize) {
-        let woken = {
-            let mut state = self.shared().lock();
-            let count = state
-                .count
-                .checked_add(delta)
-                .expect("sync: WaitGroup counter overflow");
-            if count < 0 {
-                drop(state);
-                panic!("{NEGATIVE}");
+        let shared = self.shared();
+        let mut s = shared.state.load(Ordering::Relaxed);
+        loop {
+            let count = Shared::added(s, delta);
+            if count == 0 && s & WAITERS != 0 {
+                break;
             }
-            state.count = count;
-            if count == 0 {
-                std::mem::take(&mut state.waiters)
-            } else {
-                Vec::new()
+            match shared.state.compare_exchange_weak(
+                s,
+                (count * ONE) | (s & WAITERS),
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(now) => s = now,
+            }
+        }
+        // Someone waits and this may be the zero: decide under their lock.
+        let woken = {
+            let mut waiters = shared.waiters.lock();
+            let mut s = shared.state.load(Ordering::Relaxed);
+            loop {
+                let count = Shared::added(s, delta);
+                let (new, zero) = if count == 0 {
+                    (0, true)
+                } else {
+                    ((count * ONE) | (s & WAITERS), false)
+                };
+                match shared.state.compare_exchange_weak(
+                    s,
+                    new,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) if zero => break std::mem::take(&mut *waiters),
+                    Ok(_) => break Vec::new(),
+                    Err(now) => s = now,
+                }
             }
         };
         release_all(woken);
@@ -166,7 +235,7 @@ impl WaitGroup {
 
     /// The counter right now (a snapshot; Go has no equivalent).
     pub fn count(&self) -> usize {
-        self.shared().lock().count as usize
+        (self.shared().state.load(Ordering::Acquire) / ONE) as usize
     }
 
     /// Waits until the counter is zero: Go's `wg.Wait()`. Completes at once
@@ -191,11 +260,7 @@ impl WaitGroup {
     /// ```
     #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
-        Wait {
-            wg: self,
-            waiting: Waiting::default(),
-            at: Location::caller(),
-        }
+        Wait(ListWait::new(self.shared(), Location::caller()))
     }
 
     /// Waits until the counter is zero, blocking the current OS thread: Go's
@@ -264,10 +329,9 @@ impl WaitGroup {
 
 impl fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared().lock();
         f.debug_struct("WaitGroup")
-            .field("count", &state.count)
-            .field("waiters", &state.waiters.len())
+            .field("count", &self.count())
+            .field("waiters", &self.shared().waiters.lock().len())
             .finish()
     }
 }
@@ -282,40 +346,39 @@ impl Drop for DoneOnDrop {
     }
 }
 
+impl WaitList for Shared {
+    type State = Vec<Arc<Token>>;
+    const REASON: WaitReason = WaitReason::WaitGroupWait;
+
+    fn mutex(&self) -> &PlainMutex<Self::State> {
+        &self.waiters
+    }
+
+    fn must_wait<'s>(&self, waiters: &'s mut Self::State) -> Option<&'s mut Vec<Arc<Token>>> {
+        self.mark_waiting().then_some(waiters)
+    }
+
+    fn list<'s>(&self, waiters: &'s mut Self::State) -> &'s mut Vec<Arc<Token>> {
+        waiters
+    }
+}
+
 /// The future of [`WaitGroup::wait`].
 #[must_use = "futures do nothing unless awaited"]
-pub struct Wait<'a> {
-    wg: &'a WaitGroup,
-    waiting: Waiting,
-    at: &'static Location<'static>,
-}
+pub struct Wait<'a>(ListWait<'a, Shared>);
 
 impl Future for Wait<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.waiting.poll(
-            this.wg.shared(),
-            |state| (state.count > 0).then_some(&mut state.waiters),
-            cx,
-            WaitReason::WaitGroupWait,
-            this.at,
-        )
-    }
-}
-
-impl Drop for Wait<'_> {
-    fn drop(&mut self) {
-        self.waiting
-            .cancel(self.wg.shared(), |state| &mut state.waiters);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
 impl fmt::Debug for Wait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wait")
-            .field("parked", &self.waiting.is_parked())
+            .field("parked", &self.0.is_parked())
             .finish()
     }
 }

@@ -1,9 +1,10 @@
-//! A list of parked tokens released all at once: the one waiting path of
-//! `WaitGroup.Wait` and of callers waiting for another caller's `Once.Do`.
+//! A list of parked tokens released all at once: the one waiting path (and
+//! the one wait future, [`ListWait`]) of `WaitGroup.Wait` and of callers
+//! waiting for another caller's `Once.Do`.
 //!
 //! # Invariants
-//! - A [`Waiting`] holds a token exactly while its future is parked; the token
-//!   sits in the primitive's list, behind the primitive's own mutex.
+//! - A [`ListWait`] holds a token exactly while it is parked; the token sits
+//!   in the primitive's list, behind the primitive's own mutex.
 //! - [`release_all`] selects every token of a drained list (case 0) before
 //!   waking it, so a waiter that withdrew first (`try_abort` succeeded) is
 //!   skipped, and one that was released never misses its wake-up.
@@ -12,7 +13,9 @@
 //! The list lives in the primitive's state under its mutex; tokens are woken
 //! after that mutex is released.
 
+use std::future::Future;
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -20,62 +23,80 @@ use csp_core::goroutine::{record_park, WaitReason};
 use csp_core::waiter::Token;
 use parking_lot::Mutex;
 
-/// The parked part of a future that waits on a [`release_all`] list.
-#[derive(Debug, Default)]
-pub(crate) struct Waiting {
-    token: Option<Arc<Token>>,
+/// A primitive whose callers wait on a [`release_all`] list.
+pub(crate) trait WaitList {
+    /// What the primitive's mutex guards.
+    type State;
+    /// The Go wait reason a parked caller reports.
+    const REASON: WaitReason;
+    /// The mutex that guards the list.
+    fn mutex(&self) -> &Mutex<Self::State>;
+    /// Under the mutex: the list to join while the caller must wait, `None`
+    /// once it need not.
+    fn must_wait<'s>(&self, state: &'s mut Self::State) -> Option<&'s mut Vec<Arc<Token>>>;
+    /// Under the mutex: the list (to withdraw from).
+    fn list<'s>(&self, state: &'s mut Self::State) -> &'s mut Vec<Arc<Token>>;
 }
 
-impl Waiting {
-    /// Whether the future is parked on a list.
+/// The future that waits on a [`WaitList`] until it need not. Cancel safe:
+/// dropped while parked, it withdraws its token.
+pub(crate) struct ListWait<'a, L: WaitList> {
+    owner: &'a L,
+    token: Option<Arc<Token>>,
+    at: &'static Location<'static>,
+}
+
+impl<'a, L: WaitList> ListWait<'a, L> {
+    pub(crate) fn new(owner: &'a L, at: &'static Location<'static>) -> Self {
+        Self {
+            owner,
+            token: None,
+            at,
+        }
+    }
+
+    /// Whether the future is parked on the list.
     pub(crate) fn is_parked(&self) -> bool {
         self.token.is_some()
     }
+}
 
-    /// Polls: `must_wait` runs under `lock` and returns the list to join while
-    /// the caller must wait, `None` once it need not.
-    pub(crate) fn poll<S>(
-        &mut self,
-        lock: &Mutex<S>,
-        must_wait: impl FnOnce(&mut S) -> Option<&mut Vec<Arc<Token>>>,
-        cx: &Context<'_>,
-        reason: WaitReason,
-        at: &'static Location<'static>,
-    ) -> Poll<()> {
-        match &self.token {
+impl<L: WaitList> Future for ListWait<'_, L> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        match &this.token {
             None => {
-                let mut state = lock.lock();
-                let Some(list) = must_wait(&mut state) else {
+                let mut state = this.owner.mutex().lock();
+                let Some(list) = this.owner.must_wait(&mut state) else {
                     return Poll::Ready(());
                 };
                 let token = Arc::new(Token::new(cx.waker()));
                 list.push(token.clone());
                 drop(state);
-                self.token = Some(token);
+                this.token = Some(token);
             }
             Some(token) => {
                 if token.poll_selected(cx.waker()).is_some() {
-                    self.token = None;
+                    this.token = None;
                     return Poll::Ready(());
                 }
             }
         }
-        record_park(reason, at);
+        record_park(L::REASON, this.at);
         Poll::Pending
     }
+}
 
-    /// Withdraws a parked waiter (its future is dropped) from `list`.
-    pub(crate) fn cancel<S>(
-        &mut self,
-        lock: &Mutex<S>,
-        list: impl FnOnce(&mut S) -> &mut Vec<Arc<Token>>,
-    ) {
+impl<L: WaitList> Drop for ListWait<'_, L> {
+    fn drop(&mut self) {
         let Some(token) = self.token.take() else {
             return;
         };
         if token.try_abort().is_ok() {
-            let mut state = lock.lock();
-            let list = list(&mut state);
+            let mut state = self.owner.mutex().lock();
+            let list = self.owner.list(&mut state);
             if let Some(i) = list.iter().position(|t| Arc::ptr_eq(t, &token)) {
                 list.swap_remove(i);
             }

@@ -104,3 +104,51 @@ async fn waiters_served_in_order() {
     .await
     .expect("hang");
 }
+
+/// Go's normal mode: an unlock wakes the head waiter, but a running
+/// acquirer may take the free lock first (barging); the woken waiter then
+/// queues again at the front and gets the lock at the next unlock.
+#[test]
+fn a_running_acquirer_may_barge_past_a_woken_waiter() {
+    let mu = Mutex::new(Vec::new());
+    let held = mu.try_lock().unwrap();
+    let mut waiter = tokio_test::task::spawn(async { mu.lock().await.push("waiter") });
+    assert!(waiter.poll().is_pending());
+    drop(held); // wakes the waiter, does not hand it the lock
+    assert!(waiter.is_woken());
+    let mut barger = mu
+        .try_lock()
+        .expect("normal mode lets a running acquirer barge");
+    barger.push("barger");
+    assert!(
+        waiter.poll().is_pending(),
+        "lost to the barger: queued again"
+    );
+    drop(barger);
+    assert!(waiter.is_woken());
+    assert!(waiter.poll().is_ready());
+    assert_eq!(*mu.try_lock().unwrap(), ["barger", "waiter"]);
+}
+
+/// Go's starvation mode: a waiter that lost after waiting more than 1 ms
+/// switches the mutex to hand-off: the next unlock gives it the lock
+/// directly and nobody may barge meanwhile.
+#[test]
+fn a_starving_waiter_switches_to_hand_off() {
+    let mu = Mutex::new(Vec::new());
+    let held = mu.try_lock().unwrap();
+    let mut waiter = tokio_test::task::spawn(async { mu.lock().await.push("waiter") });
+    assert!(waiter.poll().is_pending());
+    std::thread::sleep(Duration::from_millis(5)); // longer than Go's 1 ms threshold
+    drop(held);
+    let mut barger = mu
+        .try_lock()
+        .expect("still normal mode: the barger wins once");
+    barger.push("barger");
+    assert!(waiter.poll().is_pending(), "lost after 5 ms: hand-off mode");
+    drop(barger); // hands the lock to the waiter
+    assert!(mu.try_lock().is_none(), "hand-off: nobody barges");
+    assert!(waiter.is_woken());
+    assert!(waiter.poll().is_ready());
+    assert_eq!(*mu.try_lock().expect("free again"), ["barger", "waiter"]);
+}

@@ -119,3 +119,45 @@ async fn dropped_queued_writer_unblocks_readers() {
     .await
     .expect("hang");
 }
+
+/// Go's TestRWMutex shape under both lock modes: writers that yield inside
+/// the lock (so waiters lose for more than 1 ms and the lock switches to
+/// hand-off) and readers that check no writer is half-way. Everyone
+/// finishes, and no reader ever sees a write in progress.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_and_yielding_writers_all_finish() {
+    const WRITERS: usize = 4;
+    const ROUNDS: usize = 200;
+    tokio::time::timeout(DEADLINE, async {
+        let rw = Arc::new(RwMutex::new(0usize));
+        let mut handles = Vec::new();
+        for _ in 0..WRITERS {
+            let rw = rw.clone();
+            handles.push(tokio::spawn(async move {
+                for _ in 0..ROUNDS {
+                    let mut w = rw.write().await;
+                    *w += 1; // odd: a write in progress
+                    tokio::task::yield_now().await;
+                    *w += 1;
+                }
+            }));
+        }
+        for _ in 0..READERS {
+            let rw = rw.clone();
+            handles.push(tokio::spawn(async move {
+                for _ in 0..ROUNDS {
+                    let r = rw.read().await;
+                    assert_eq!(*r % 2, 0, "a reader saw a write in progress");
+                    drop(r);
+                    tokio::task::yield_now().await;
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(*rw.read().await, 2 * WRITERS * ROUNDS);
+    })
+    .await
+    .expect("hang");
+}

@@ -15,7 +15,13 @@
 //! `runtime.Gosched()`), at capacities 1 and 64: with Tokio's `yield_now`
 //! for every peer, and `csp-gosched` with csp's `gosched`.
 //!
-//! Each sample moves `iters` messages; criterion reports time per message.
+//! `sieve`: Go's concurrent prime sieve up to the `SIEVE_PRIMES`th prime, a
+//! chain of one task per prime over unbuffered channels (one sender and one
+//! receiver per channel); time per run. The chain winds down in the
+//! background once the run drops its last receiver (Go's leaks, parked).
+//!
+//! Each sample of the other groups moves `iters` messages; criterion reports
+//! time per message.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 use std::time::{Duration, Instant};
 
@@ -475,6 +481,92 @@ fn bench_poll(c: &mut Criterion) {
     }
 }
 
+/// Primes the sieve finds per run (a chain of as many tasks).
+const SIEVE_PRIMES: usize = 2_000;
+
+/// The sieve over channels made by `$make` (unbuffered), with `$send`
+/// yielding `true` on success and `$recv` an `Option`. Resolves to the
+/// `SIEVE_PRIMES`th prime.
+macro_rules! sieve {
+    ($make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
+        async {
+            let (gen_tx, mut rx) = $make;
+            tokio::spawn(async move {
+                let $tx = gen_tx;
+                let mut $v = 2u64;
+                while $send {
+                    $v += 1;
+                }
+            });
+            let mut prime = 0;
+            for _ in 0..SIEVE_PRIMES {
+                prime = {
+                    let $rx = &rx;
+                    $recv.expect("the generator never stops")
+                };
+                let (next_tx, next_rx) = $make;
+                let input = std::mem::replace(&mut rx, next_rx);
+                tokio::spawn(async move {
+                    let $tx = next_tx;
+                    loop {
+                        let Some($v) = ({
+                            let $rx = &input;
+                            $recv
+                        }) else {
+                            return;
+                        };
+                        if $v % prime != 0 && !$send {
+                            return;
+                        }
+                    }
+                });
+            }
+            prime
+        }
+    };
+}
+
+fn bench_sieve(c: &mut Criterion) {
+    /// The 2,000th prime.
+    const EXPECTED: u64 = 17_389;
+    let rt = runtime();
+    let mut g = c.benchmark_group("sieve");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    g.bench_function(BenchmarkId::from_parameter("csp"), |b| {
+        b.iter(|| {
+            let p = rt.block_on(sieve!(
+                csp::chan::<u64>(0),
+                |tx, v| tx.send(v).await.is_ok(),
+                |rx| rx.recv().await
+            ));
+            assert_eq!(p, EXPECTED);
+        })
+    });
+    g.bench_function(BenchmarkId::from_parameter("kanal"), |b| {
+        b.iter(|| {
+            let p = rt.block_on(sieve!(
+                kanal::bounded_async::<u64>(0),
+                |tx, v| tx.send(v).await.is_ok(),
+                |rx| rx.recv().await.ok()
+            ));
+            assert_eq!(p, EXPECTED);
+        })
+    });
+    g.bench_function(BenchmarkId::from_parameter("flume"), |b| {
+        b.iter(|| {
+            let p = rt.block_on(sieve!(
+                flume::bounded::<u64>(0),
+                |tx, v| tx.send_async(v).await.is_ok(),
+                |rx| rx.recv_async().await.ok()
+            ));
+            assert_eq!(p, EXPECTED);
+        })
+    });
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     bench_uncontended(c);
     bench_ping_pong(c);
@@ -482,6 +574,7 @@ fn benches(c: &mut Criterion) {
     bench_flow(c, "mpsc", 4, 1);
     bench_flow(c, "mpmc", 4, 4);
     bench_poll(c);
+    bench_sieve(c);
 }
 
 criterion_group!(chan_benches, benches);

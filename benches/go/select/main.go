@@ -1,4 +1,4 @@
-// Go twin of benches/select.rs: the same two workloads, same message counts,
+// Go twin of benches/select.rs: the same workloads, same message counts,
 // GOMAXPROCS=2. Prints ns per message for each.
 //
 // Run: cd benches/go/select && GOMAXPROCS=2 go run main.go
@@ -14,7 +14,7 @@ const capacity = 64
 
 // recv4: four producers on their own buffered channel; one consumer selects
 // over the four until all are closed (nil-channel idiom).
-func recv4() int {
+func recv4(capacity int) int {
 	var chans [4]chan uint64
 	for i := range chans {
 		ch := make(chan uint64, capacity)
@@ -98,6 +98,57 @@ func sendRecv() int {
 	return <-res + <-res
 }
 
+// relay: a producer, a relay and a consumer; the relay keeps up to
+// relayQueue values and selects between receiving the next one and sending
+// the oldest, a case set to nil when the queue is full or empty, or the
+// input closed.
+const relayQueue = 16
+
+func relay(capacity int) int {
+	in, out := make(chan uint64, capacity), make(chan uint64, capacity)
+	go func() {
+		for j := uint64(0); j < msgs; j++ {
+			in <- j
+		}
+		close(in)
+	}()
+	res := make(chan int)
+	go func() {
+		got := 0
+		for range out {
+			got++
+		}
+		res <- got
+	}()
+	var queue [relayQueue]uint64 // a ring: n values from head
+	head, n := 0, 0
+	inc := in
+	for inc != nil || n > 0 {
+		recvFrom, sendTo := inc, out
+		if n >= relayQueue {
+			recvFrom = nil
+		}
+		pending := queue[head]
+		if n == 0 {
+			sendTo = nil
+		}
+		select {
+		case v, ok := <-recvFrom:
+			if ok {
+				queue[(head+n)%relayQueue] = v
+				n++
+			} else {
+				inc = nil
+			}
+		case sendTo <- pending:
+			head = (head + 1) % relayQueue
+			n--
+		}
+	}
+	close(out)
+	return <-res
+}
+
 func bench(name string, f func() int) {
 	for i := 0; i < 20; i++ { // warm up
 		f()
@@ -115,6 +166,9 @@ func bench(name string, f func() int) {
 }
 
 func main() {
-	bench("recv4", recv4)
+	bench("recv4", func() int { return recv4(capacity) })
 	bench("send_recv", sendRecv)
+	bench("recv4_cap0", func() int { return recv4(0) })
+	bench("relay_cap0", func() int { return relay(0) })
+	bench("relay_cap64", func() int { return relay(capacity) })
 }

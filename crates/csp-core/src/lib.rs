@@ -7,6 +7,11 @@
 
 pub(crate) mod budget;
 pub(crate) mod loom;
+
+/// The mutex of csp's loom switch (`parking_lot`'s, or loom's under
+/// `--cfg loom`), for csp-sync's and csp-toolkit's own switches. Not public API.
+#[doc(hidden)]
+pub use loom::PlainMutex;
 pub(crate) mod plain_thread;
 
 pub mod chan;

@@ -73,29 +73,37 @@ impl<T> MutPtr<T> {
 #[cfg(loom)]
 pub(crate) use loom::cell::MutPtr;
 
-/// A mutex without poisoning, with the same API under loom and std.
+/// A mutex without poisoning, with the same API under loom and std (shared
+/// with csp-sync and csp-toolkit, whose loom switches re-export it).
 #[derive(Debug, Default)]
-pub(crate) struct PlainMutex<T>(
+pub struct PlainMutex<T>(
     #[cfg(not(loom))] parking_lot::Mutex<T>,
     #[cfg(loom)] loom::sync::Mutex<T>,
 );
 
 impl<T> PlainMutex<T> {
-    pub(crate) fn new(value: T) -> Self {
-        #[cfg(not(loom))]
-        return Self(parking_lot::Mutex::new(value));
-        #[cfg(loom)]
-        return Self(loom::sync::Mutex::new(value));
+    /// A new unlocked mutex; `const` outside loom (loom's is not).
+    #[cfg(not(loom))]
+    pub const fn new(value: T) -> Self {
+        Self(parking_lot::Mutex::new(value))
     }
 
+    /// A new unlocked mutex.
+    #[cfg(loom)]
+    pub fn new(value: T) -> Self {
+        Self(loom::sync::Mutex::new(value))
+    }
+
+    /// Locks; never poisoned (its critical sections run no user code).
     #[cfg(not(loom))]
     #[inline]
-    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
+    pub fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
         self.0.lock()
     }
 
+    /// Locks; never poisoned (its critical sections run no user code).
     #[cfg(loom)]
-    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+    pub fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
         self.0.lock().unwrap()
     }
 }

@@ -15,12 +15,8 @@ pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A mutex without poisoning (its critical sections run no user code), with
-/// one API under loom and std.
-#[derive(Debug, Default)]
-pub(crate) struct PlainMutex<T>(
-    #[cfg(not(loom))] parking_lot::Mutex<T>,
-    #[cfg(loom)] loom::sync::Mutex<T>,
-);
+/// one API under loom and std: csp-core's.
+pub(crate) use csp_core::PlainMutex;
 
 /// Defines a function that is `const` outside loom and plain under loom
 /// (loom's atomics and mutex have no `const` constructors), from one body:
@@ -37,33 +33,6 @@ macro_rules! const_unless_loom {
     };
 }
 pub(crate) use const_unless_loom;
-
-impl<T> PlainMutex<T> {
-    /// A new unlocked mutex; `const` outside loom (loom's is not).
-    #[cfg(not(loom))]
-    pub(crate) const fn new(value: T) -> Self {
-        Self(parking_lot::Mutex::new(value))
-    }
-
-    /// A new unlocked mutex.
-    #[cfg(loom)]
-    pub(crate) fn new(value: T) -> Self {
-        Self(loom::sync::Mutex::new(value))
-    }
-
-    /// Locks; never poisoned.
-    #[cfg(not(loom))]
-    #[inline]
-    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, T> {
-        self.0.lock()
-    }
-
-    /// Locks; never poisoned (nothing panics while it is held).
-    #[cfg(loom)]
-    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-        self.0.lock().unwrap()
-    }
-}
 
 const_unless_loom! {
     /// A new atomic word; `const` outside loom.

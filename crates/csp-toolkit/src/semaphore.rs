@@ -122,7 +122,7 @@ impl Weighted {
         Self {
             size,
             state: AtomicUsize::new(size << 1),
-            queue: Mutex::new_const(VecDeque::new()),
+            queue: Mutex::new(VecDeque::new()),
         }
     }
 

@@ -391,3 +391,85 @@ fn soak_many_short_runtimes_under_cpu_load_never_report() {
         run.stdout
     );
 }
+
+/// The same mixes on plain Tokio runtimes csp did not build (a service that
+/// adopts csp piece by piece): goroutines whose waits combine csp channels
+/// with Tokio timers, I/O and `tokio::sync`, each waking the other side.
+async fn mixes_on_a_plain_tokio_runtime() {
+    // A ping-pong of goroutines, each receive inside a Tokio timeout.
+    let (ping_tx, ping_rx) = csp::chan::<u32>(0);
+    let (pong_tx, pong_rx) = csp::chan::<u32>(0);
+    let echo = go(async move {
+        while let Ok(Some(v)) = tokio::time::timeout(OUTSIDE, ping_rx.recv()).await {
+            pong_tx.send(v + 1).await.unwrap();
+        }
+    });
+    for v in 0..100 {
+        ping_tx.send(v).await.unwrap();
+        assert_eq!(pong_rx.recv().await, Some(v + 1));
+    }
+    drop(ping_tx);
+    echo.await.unwrap();
+
+    // A goroutine in `tokio::select!` over a csp receive (through `next`), a
+    // `tokio::sync::Notify` and a socket, woken by each in turn.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let notify = Arc::new(tokio::sync::Notify::new());
+    let (tx, mut rx) = csp::chan::<u32>(0);
+    let (seen_tx, seen_rx) = csp::chan::<&'static str>(3);
+    let notified = notify.clone();
+    let watcher = go(async move {
+        let mut left = 3;
+        while left > 0 {
+            let what = tokio::select! {
+                v = rx.next() => { assert_eq!(v, Some(7)); "channel" }
+                () = notified.notified() => "notify",
+                c = listener.accept() => { c.unwrap(); "socket" }
+            };
+            seen_tx.send(what).await.unwrap();
+            left -= 1;
+        }
+    });
+    tx.send(7).await.unwrap();
+    assert_eq!(seen_rx.recv().await, Some("channel"));
+    notify.notify_one();
+    assert_eq!(seen_rx.recv().await, Some("notify"));
+    let _conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    assert_eq!(seen_rx.recv().await, Some("socket"));
+    watcher.await.unwrap();
+
+    // A csp timer channel and a Tokio sleep in one `tokio::select!`.
+    let timer = csp::after(Duration::from_millis(5));
+    tokio::select! {
+        _ = timer.recv() => {}
+        () = tokio::time::sleep(OUTSIDE) => panic!("the csp timer never fired"),
+    }
+}
+
+#[test]
+fn mixes_work_on_a_plain_multi_thread_tokio_runtime() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(20), mixes_on_a_plain_tokio_runtime())
+            .await
+            .expect("the mixes finish");
+    });
+}
+
+#[test]
+fn mixes_work_on_a_plain_current_thread_tokio_runtime() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(20), mixes_on_a_plain_tokio_runtime())
+            .await
+            .expect("the mixes finish");
+    });
+}

@@ -148,6 +148,12 @@ async fn ten_thousand_goroutines() {
 /// The group on a plain Tokio runtime, its goroutines using Tokio timers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn works_on_a_plain_tokio_runtime() {
+    tokio::time::timeout(Duration::from_secs(20), plain_tokio_group())
+        .await
+        .expect("the group finishes");
+}
+
+async fn plain_tokio_group() {
     let (g, ctx) = Group::<String>::with_context(&context::background());
     g.go(async {
         tokio::time::sleep(Duration::from_millis(5)).await;

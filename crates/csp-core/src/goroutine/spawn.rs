@@ -131,13 +131,12 @@ pub(crate) struct Goroutine<F> {
     last: Option<ParkRecord>,
     /// The runtime whose panic policy catches this goroutine's panics.
     catch: Option<Arc<Context>>,
-    /// A main goroutine (`run`/`block_on`): never frozen; its completion
-    /// ends the run epoch.
-    main: bool,
     /// The run epoch it was spawned in; frozen once the registry's moves on.
     epoch: u64,
-    /// A main goroutine's buffer of held-back wakes (see `waker::MainPoll`);
-    /// boxed so that every other goroutine pays one word for it, not three.
+    /// A main goroutine's (`run`/`block_on`) buffer of held-back wakes (see
+    /// `waker::MainPoll`); `Some` exactly for a main goroutine, which is never
+    /// frozen and whose completion ends the run epoch. Boxed so that every
+    /// other goroutine pays one word for it, not three.
     #[allow(clippy::box_collection)]
     held: Option<Box<Vec<std::task::Waker>>>,
 }
@@ -160,7 +159,6 @@ impl<F: Future> Goroutine<F> {
             span,
             last: None,
             catch,
-            main: role != Role::Spawned,
             epoch: registry.epoch(),
             held: (role != Role::Spawned).then(Box::default),
         }
@@ -172,7 +170,7 @@ impl<F: Future> Future for Goroutine<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let mut this = self.project();
-        if !*this.main && this.guard.registry().epoch() != *this.epoch {
+        if this.held.is_none() && this.guard.registry().epoch() != *this.epoch {
             // Main returned: the program is over for this goroutine (Go never
             // runs a goroutine again once main returns). Runtime shutdown drops it.
             return Poll::Pending;

@@ -368,22 +368,17 @@ pub fn queue_clone(waker: &Waker) -> Waker {
 #[inline]
 pub fn store_queue_waker(slot: &mut Option<Waker>, waker: &Waker) {
     match slot {
-        Some(old) if same_task(old, waker) => {}
+        Some(old) if queue_waker_matches(old, waker) => {}
         _ => *slot = Some(queue_clone(waker)),
     }
 }
 
 /// Whether `stored` (a queue clone) wakes the same task as `waker`, the
-/// waker of a poll (for queues that keep their wakers themselves).
+/// waker of a poll (as `Waker::will_wake`, seeing through a goroutine's
+/// waker to its task's): for queues that keep their wakers themselves.
 #[doc(hidden)]
 #[inline]
 pub fn queue_waker_matches(stored: &Waker, waker: &Waker) -> bool {
-    same_task(stored, waker)
-}
-
-/// Whether `stored` (a queue clone) wakes the same task as `waker`.
-#[inline]
-fn same_task(stored: &Waker, waker: &Waker) -> bool {
     if stored.will_wake(waker) {
         return true;
     }

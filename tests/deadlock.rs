@@ -40,13 +40,11 @@ const OUTSIDE_DELAY: Duration = Duration::from_millis(200);
 const PING_PONG_GOROUTINES: usize = 64;
 const PING_PONG_FOR: Duration = Duration::from_secs(2);
 
-const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!\n\n";
-
 /// The child side: runs the program named by [`common::CHILD_ENV`]; a no-op in the
 /// parent's own run (the variable is unset there).
 #[test]
 fn child() {
-    let Ok(name) = std::env::var(common::CHILD_ENV) else {
+    let Some(name) = common::child_program() else {
         return;
     };
     match name.as_str() {
@@ -79,7 +77,7 @@ fn expect_deadlock(name: &str, file: &str, headers: &[&str]) -> ChildRun {
     let report = run.stderr.as_str();
     assert_eq!(run.code, Some(2), "{name}: exit status; stderr:\n{report}");
     let start = report
-        .find(FATAL)
+        .find(common::DEADLOCK_REPORT)
         .unwrap_or_else(|| panic!("{name}: no deadlock message in stderr:\n{report}"));
     let report = &report[start..];
     let found: Vec<&str> = report

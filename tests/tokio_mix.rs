@@ -40,13 +40,11 @@ const SOAK_HOGS: usize = 2;
 const SOAK_IDLE_EVERY: u64 = 4;
 const SOAK_IDLE: Duration = Duration::from_millis(150);
 
-const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!";
-
 /// The child side: runs the program named by [`common::CHILD_ENV`]; a no-op in the
 /// parent's own run.
 #[test]
 fn child() {
-    let Ok(name) = std::env::var(common::CHILD_ENV) else {
+    let Some(name) = common::child_program() else {
         return;
     };
     match name.as_str() {
@@ -74,7 +72,7 @@ fn child() {
 fn expect_clean(name: &str, expect: &str) -> ChildRun {
     let run = spawn_child("child", name);
     assert!(
-        !run.stderr.contains(FATAL),
+        !run.stderr.contains(common::DEADLOCK_REPORT),
         "{name}: false deadlock report:\n{}",
         run.stderr
     );
@@ -248,7 +246,11 @@ async fn channel_wait_after_the_timeout_fired() {
 fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
     let run = spawn_child("child", "after_timeout");
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
-    assert!(run.stderr.contains(FATAL), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(common::DEADLOCK_REPORT),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("goroutine 1 [chan receive]:"),
         "{}",
@@ -447,13 +449,8 @@ async fn mixes_on_a_plain_tokio_runtime() {
     }
 }
 
-#[test]
-fn mixes_work_on_a_plain_multi_thread_tokio_runtime() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+/// Runs [`mixes_on_a_plain_tokio_runtime`] on `rt`, within a deadline.
+fn run_mixes_on(rt: tokio::runtime::Runtime) {
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(20), mixes_on_a_plain_tokio_runtime())
             .await
@@ -462,14 +459,22 @@ fn mixes_work_on_a_plain_multi_thread_tokio_runtime() {
 }
 
 #[test]
+fn mixes_work_on_a_plain_multi_thread_tokio_runtime() {
+    run_mixes_on(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
+}
+
+#[test]
 fn mixes_work_on_a_plain_current_thread_tokio_runtime() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(20), mixes_on_a_plain_tokio_runtime())
-            .await
-            .expect("the mixes finish");
-    });
+    run_mixes_on(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
 }

@@ -8,6 +8,17 @@ use std::time::{Duration, Instant};
 
 /// The environment variable naming the program a child process runs.
 pub const CHILD_ENV: &str = "CSP_TEST_CHILD";
+/// The first line of Go's deadlock report, as csp prints it.
+#[allow(dead_code)] // not every test binary checks for reports
+pub const DEADLOCK_REPORT: &str = "fatal error: all goroutines are asleep - deadlock!";
+
+/// The program this process runs as a child, or `None` in the parent's own
+/// run (the variable is unset there).
+#[allow(dead_code)] // not every test binary dispatches by name
+pub fn child_program() -> Option<String> {
+    std::env::var(CHILD_ENV).ok()
+}
+
 /// A child still running after this long has hung: kill it, fail.
 pub const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -103,6 +103,38 @@ fn parse_body(input: ParseStream<'_>, after: Span) -> syn::Result<Expr> {
     Ok(body)
 }
 
+/// Parses a send case's parenthesized `(channel, operand)`: `missing` is
+/// the error when either is absent, `extra` when more follows them.
+/// Returns both expressions and the parentheses' span.
+fn parse_channel_and(
+    input: ParseStream<'_>,
+    missing: &str,
+    extra: &str,
+) -> syn::Result<(Expr, Expr, Span)> {
+    let args;
+    let parens = parenthesized!(args in input);
+    let span = parens.span.join();
+    if args.is_empty() {
+        return Err(syn::Error::new(span, missing));
+    }
+    let tx: Expr = args.parse()?;
+    if !args.peek(Token![,]) {
+        return Err(syn::Error::new(span, missing));
+    }
+    args.parse::<Token![,]>()?;
+    if args.is_empty() {
+        return Err(syn::Error::new(span, missing));
+    }
+    let operand: Expr = args.parse()?;
+    if args.peek(Token![,]) {
+        args.parse::<Token![,]>()?;
+    }
+    if !args.is_empty() {
+        return Err(syn::Error::new(args.span(), extra));
+    }
+    Ok((tx, operand, span))
+}
+
 /// Parses `-> pat`, if present, and rejects an obviously refutable one.
 fn parse_pat(input: ParseStream<'_>) -> syn::Result<Option<Pat>> {
     let pat = parse_pat_syntax(input)?;
@@ -259,30 +291,13 @@ impl Parse for SelectInput {
                     });
                 }
                 "send_from" => {
-                    let args;
-                    let parens = parenthesized!(args in input);
-                    let missing =
-                        "`send_from` needs a channel and a slot: `send_from(tx, &mut slot)`, slot: `Option<T>`";
-                    if args.is_empty() {
-                        return Err(syn::Error::new(parens.span.join(), missing));
-                    }
-                    let tx: Expr = args.parse()?;
-                    if !args.peek(Token![,]) {
-                        return Err(syn::Error::new(parens.span.join(), missing));
-                    }
-                    args.parse::<Token![,]>()?;
-                    if args.is_empty() {
-                        return Err(syn::Error::new(parens.span.join(), missing));
-                    }
-                    let slot: Expr = args.parse()?;
-                    if args.peek(Token![,]) {
-                        args.parse::<Token![,]>()?;
-                    }
-                    if !args.is_empty() {
-                        return Err(syn::Error::new(args.span(), missing));
-                    }
+                    let (tx, slot, span) = parse_channel_and(
+                        input,
+                        "`send_from` needs a channel and a slot: `send_from(tx, &mut slot)`, slot: `Option<T>`",
+                        "`send_from` takes a channel and a slot: `send_from(tx, &mut slot)`",
+                    )?;
                     let pat = parse_pat(input)?;
-                    let body = parse_body(input, parens.span.join())?;
+                    let body = parse_body(input, span)?;
                     cases.push(Case {
                         kind: Kind::SendFrom(tx, slot),
                         pat,
@@ -290,32 +305,13 @@ impl Parse for SelectInput {
                     });
                 }
                 "send" => {
-                    let args;
-                    let parens = parenthesized!(args in input);
-                    let missing = "`send` needs a channel and a value: `send(tx, value)`";
-                    if args.is_empty() {
-                        return Err(syn::Error::new(parens.span.join(), missing));
-                    }
-                    let tx: Expr = args.parse()?;
-                    if !args.peek(Token![,]) {
-                        return Err(syn::Error::new(parens.span.join(), missing));
-                    }
-                    args.parse::<Token![,]>()?;
-                    if args.is_empty() {
-                        return Err(syn::Error::new(parens.span.join(), missing));
-                    }
-                    let value: Expr = args.parse()?;
-                    if args.peek(Token![,]) {
-                        args.parse::<Token![,]>()?;
-                    }
-                    if !args.is_empty() {
-                        return Err(syn::Error::new(
-                            args.span(),
-                            "`send` takes a channel and a value: `send(tx, value)`",
-                        ));
-                    }
+                    let (tx, value, span) = parse_channel_and(
+                        input,
+                        "`send` needs a channel and a value: `send(tx, value)`",
+                        "`send` takes a channel and a value: `send(tx, value)`",
+                    )?;
                     let pat = parse_pat(input)?;
-                    let body = parse_body(input, parens.span.join())?;
+                    let body = parse_body(input, span)?;
                     cases.push(Case {
                         kind: Kind::Send(tx, value),
                         pat,

@@ -13,12 +13,10 @@ use csp_toolkit::context;
 mod common;
 use common::ChildRun;
 
-const FATAL: &str = "fatal error: all goroutines are asleep - deadlock!";
-
 /// The child side; a no-op in the parent's own run.
 #[test]
 fn child() {
-    let Ok(name) = std::env::var(common::CHILD_ENV) else {
+    let Some(name) = common::child_program() else {
         return;
     };
     match name.as_str() {
@@ -85,7 +83,11 @@ fn headers(report: &str) -> Vec<&str> {
 fn waiting_on_a_context_only_its_waiter_can_cancel_is_a_deadlock() {
     let run = run_child("own_cancel");
     assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
-    assert!(run.stderr.contains(FATAL), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(common::DEADLOCK_REPORT),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         headers(&run.stderr),
         ["goroutine 1 [chan receive]:", "goroutine 2 [select]:"],
@@ -110,7 +112,11 @@ fn waiting_on_background_done_is_a_deadlock() {
 fn a_pending_deadline_is_not_a_deadlock() {
     let run = run_child("deadline");
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
-    assert!(!run.stderr.contains(FATAL), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains(common::DEADLOCK_REPORT),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stdout.contains("REPORT err=Some(DeadlineExceeded)"),
         "{}",

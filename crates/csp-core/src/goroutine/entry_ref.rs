@@ -199,61 +199,22 @@ fn recycle<T: Pool>(block: NonNull<Inner<T>>) {
     }
 }
 
-#[cfg(all(test, loom))]
-mod loom_model {
-    use super::{Cache, Pool, Pooled};
+/// A pooled value that counts its drops, for the tests and the loom model.
+#[cfg(test)]
+mod counted {
+    use super::{Cache, Pool};
+    use crate::loom::{Arc, AtomicUsize, Ordering};
     use std::cell::RefCell;
     use std::thread::LocalKey;
 
     #[derive(Debug)]
-    struct Counted(loom::sync::Arc<loom::sync::atomic::AtomicUsize>);
+    pub(super) struct Counted(pub(super) Arc<AtomicUsize>);
 
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, loom::sync::atomic::Ordering::Relaxed);
+    impl Counted {
+        pub(super) fn drops(&self) -> usize {
+            self.0.load(Ordering::Relaxed)
         }
     }
-
-    thread_local! {
-        static COUNTED: Cache<Counted> = const { Cache(RefCell::new(Vec::new())) };
-    }
-
-    impl Pool for Counted {
-        fn cache() -> &'static LocalKey<Cache<Self>> {
-            &COUNTED
-        }
-    }
-
-    /// Handles dropped on two threads at once (one through a raw pointer, as
-    /// a waker does): the value is dropped exactly once, after every use.
-    #[test]
-    fn last_release_drops_once() {
-        loom::model(|| {
-            let drops = loom::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-            let a = Pooled::new(Counted(drops.clone()));
-            let raw = Pooled::into_raw(a.clone());
-            let t = loom::thread::spawn(move || {
-                // SAFETY: `raw` owns one reference, used once here.
-                let b = unsafe { Pooled::<Counted>::from_raw(raw) };
-                assert_eq!(b.0.load(loom::sync::atomic::Ordering::Relaxed), 0);
-                drop(b);
-            });
-            drop(a);
-            t.join().unwrap();
-            assert_eq!(drops.load(loom::sync::atomic::Ordering::Relaxed), 1);
-        });
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use super::{Cache, Pool, Pooled};
-    use std::cell::RefCell;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::thread::LocalKey;
-
-    struct Counted(Arc<AtomicUsize>);
 
     impl Drop for Counted {
         fn drop(&mut self) {
@@ -270,6 +231,41 @@ mod tests {
             &COUNTED
         }
     }
+}
+
+#[cfg(all(test, loom))]
+mod loom_model {
+    use super::counted::Counted;
+    use super::Pooled;
+    use crate::loom::{Arc, AtomicUsize, Ordering};
+
+    /// Handles dropped on two threads at once (one through a raw pointer, as
+    /// a waker does): the value is dropped exactly once, after every use.
+    #[test]
+    fn last_release_drops_once() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let a = Pooled::new(Counted(drops.clone()));
+            let raw = Pooled::into_raw(a.clone());
+            let t = loom::thread::spawn(move || {
+                // SAFETY: `raw` owns one reference, used once here.
+                let b = unsafe { Pooled::<Counted>::from_raw(raw) };
+                assert_eq!(b.drops(), 0);
+                drop(b);
+            });
+            drop(a);
+            t.join().unwrap();
+            assert_eq!(drops.load(Ordering::Relaxed), 1);
+        });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::counted::Counted;
+    use super::Pooled;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[test]
     fn values_drop_once_and_blocks_are_reused_on_the_thread() {

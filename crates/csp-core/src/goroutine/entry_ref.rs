@@ -274,7 +274,7 @@ mod tests {
         let first = Pooled::as_raw(&a);
         let b = a.clone();
         drop(a);
-        assert_eq!(drops.load(Ordering::Relaxed), 0, "a handle is still alive");
+        assert_eq!(b.drops(), 0, "a handle is still alive");
         drop(b);
         assert_eq!(drops.load(Ordering::Relaxed), 1);
         let c = Pooled::new(Counted(drops.clone()));

@@ -234,16 +234,28 @@ mod tests {
     }
 
     #[test]
-    fn a_late_spike_alone_is_no_trend() {
-        // The last sample jumps: the thirds' means move, the fit barely.
+    fn a_burst_is_no_trend() {
+        // Memory and goroutines jump for a few seconds mid-run, then return.
+        let burst = |t: f64| (35.0..40.0).contains(&t);
         let s = run(
             60,
-            |t| if t >= 59.0 { 40.0 * MB } else { 4.0 * MB },
-            |_| 20.0,
+            |t| if burst(t) { 40.0 * MB } else { 4.0 * MB },
+            |t| if burst(t) { 2000.0 } else { 20.0 },
             |_| 5000.0,
         );
         let v = judge(&s, 15.0).unwrap();
-        assert!(v.memory.last - v.memory.first > v.memory.tolerance);
+        assert!(v.failures.is_empty(), "{:?}", v.failures);
+        // One sign alone is not enough either: one sample early in the last
+        // third lifts its mean past the tolerance, not the fitted line.
+        let tail = run(
+            60,
+            |t| if t == 46.0 { 22.0 * MB } else { 4.0 * MB },
+            |_| 20.0,
+            |_| 5000.0,
+        );
+        let v = judge(&tail, 15.0).unwrap();
+        assert!(v.memory.last - v.memory.first > v.memory.tolerance, "{v:?}");
+        assert!(v.memory.rise < v.memory.tolerance, "{v:?}");
         assert!(v.failures.is_empty(), "{:?}", v.failures);
     }
 

@@ -2,7 +2,8 @@
 //! goroutines on a multi-worker csp runtime, then a ledger of every value.
 //!
 //! Each case makes a few channels (capacity 0 to 3) and up to
-//! [`MAX_GOROUTINES`] goroutines holding clones of every handle, each running
+//! [`MAX_GOROUTINES`] goroutines, on csp's runtime or (a quarter of the
+//! cases) on a plain Tokio runtime, holding clones of every handle, each running
 //! its own random list of operations: sends and receives awaited, tried, under
 //! `tokio::time::timeout`, in `tokio::select!` against a Tokio sleep, with
 //! csp's own deadlines, polled once and then dropped or cancelled; selects
@@ -21,7 +22,9 @@
 //! saw sent must have been received (or, on a channel nobody kept a receiver
 //! of, dropped with it), and nothing may panic or hang (a deadline per case).
 //!
-//! Cases: `CSP_FUZZ_CASES` (default [`DEFAULT_CASES`]).
+//! Cases: `CSP_FUZZ_CASES` (default [`DEFAULT_CASES`]). `CSP_FUZZ_STATS=1`
+//! prints running totals of the values' fates, and main's rescue stages
+//! (1: close every channel, 2: abort the goroutines), with `--nocapture`.
 
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};
@@ -44,7 +47,7 @@ const CHANNELS: usize = 3;
 const MAX_GOROUTINES: usize = 4;
 const MAX_OPS: usize = 24;
 /// Cases per run without `CSP_FUZZ_CASES`.
-const DEFAULT_CASES: u32 = 64;
+const DEFAULT_CASES: u32 = 512;
 /// How long main lets the goroutines make no progress before it closes
 /// every channel, and then again before it aborts them.
 const STALL: Duration = Duration::from_millis(10);
@@ -461,6 +464,8 @@ struct Plan {
     /// with the goroutines' receivers, buffered values with it).
     keep_rx: Vec<bool>,
     goroutines: Vec<Vec<Op>>,
+    /// Run on a plain multi-thread Tokio runtime instead of csp's.
+    on_tokio: bool,
 }
 
 /// Runs `plan` as the main goroutine; `Err` for a hang or a panic.
@@ -550,6 +555,8 @@ fn audit(ledger: &Ledger, keep_rx: &[bool]) -> Result<(), String> {
         }
     }
     if std::env::var_os("CSP_FUZZ_STATS").is_some() {
+        // Running totals over the cases so far: [received, returned,
+        // dropped, seen sent, abandoned by their sender, cases].
         static TOTALS: Mutex<[u64; 6]> = Mutex::new([0; 6]);
         let mut t = TOTALS.lock().unwrap();
         for r in records.values() {
@@ -574,8 +581,8 @@ fn audit(ledger: &Ledger, keep_rx: &[bool]) -> Result<(), String> {
     }
 }
 
-/// The runtime all cases share: several workers, panics as `JoinError`s.
-fn runtime() -> &'static Runtime {
+/// The csp runtime the cases share: several workers, panics as `JoinError`s.
+fn csp_runtime() -> &'static Runtime {
     static RT: OnceLock<Runtime> = OnceLock::new();
     RT.get_or_init(|| {
         Runtime::builder()
@@ -583,6 +590,19 @@ fn runtime() -> &'static Runtime {
             .on_goroutine_panic(PanicPolicy::Propagate)
             .build()
             .expect("a 3-worker csp runtime")
+    })
+}
+
+/// The plain Tokio runtime the other cases share (goroutines, channels and
+/// select work there too; csp did not build it).
+fn tokio_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(3)
+            .enable_all()
+            .build()
+            .expect("a 3-worker Tokio runtime")
     })
 }
 
@@ -594,7 +614,11 @@ fn check(plan: Plan) -> Result<(), String> {
     let l = ledger.clone();
     std::thread::spawn(move || {
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            runtime().run(run_case(plan, l))
+            if plan.on_tokio {
+                tokio_runtime().block_on(run_case(plan, l))
+            } else {
+                csp_runtime().run(run_case(plan, l))
+            }
         }));
         let _ = done_tx.send(out);
     });
@@ -659,11 +683,13 @@ fn plan() -> impl Strategy<Value = Plan> {
             proptest::collection::vec(op(), 0..MAX_OPS),
             1..=MAX_GOROUTINES,
         ),
+        proptest::bool::weighted(0.25),
     )
-        .prop_map(|(caps, keep_rx, goroutines)| Plan {
+        .prop_map(|(caps, keep_rx, goroutines, on_tokio)| Plan {
             caps,
             keep_rx,
             goroutines,
+            on_tokio,
         })
 }
 

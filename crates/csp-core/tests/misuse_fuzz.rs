@@ -38,8 +38,7 @@ use csp_core::runtime::{PanicPolicy, Runtime};
 use csp_core::select::{select, try_select, RecvCase, SelectCase, SendCase};
 use csp_core::time::{after, Timer};
 use csp_core::{
-    chan, go, gosched, JoinHandle, Receiver, SendError, SendTimeoutError, Sender, TryRecvError,
-    TrySendError,
+    chan, go, gosched, JoinHandle, Receiver, SendError, SendTimeoutError, Sender, TrySendError,
 };
 use proptest::prelude::*;
 
@@ -336,10 +335,7 @@ impl G {
         };
         let got = match how {
             How::Await => rx.recv().await,
-            How::Try => match rx.try_recv() {
-                Ok(t) => Some(t),
-                Err(TryRecvError::Empty | TryRecvError::Closed) => None,
-            },
+            How::Try => rx.try_recv().ok(),
             How::Timeout(d) => tokio::time::timeout(dur(d), rx.recv()).await.ok().flatten(),
             How::PollOnce(linger) | How::Cancel(linger) => {
                 let mut f = pin!(rx.recv());

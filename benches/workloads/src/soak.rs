@@ -2,7 +2,7 @@
 //! mixed CSP program kept busy for a long time while it samples itself once
 //! a second, so a slow leak of memory or goroutines, or a slowdown, shows.
 //!
-//! [`WORKERS`] long-lived goroutines repeat one [`round`] each until told to
+//! [`WORKERS`] long-lived goroutines repeat one round each until told to
 //! stop. A round is what a service does all day, in miniature:
 //! - makes three channels, of capacity 0, 1 and 64, and one producer
 //!   goroutine per channel (a [`WaitGroup`] waits for them), which sends

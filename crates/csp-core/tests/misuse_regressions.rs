@@ -19,7 +19,8 @@ use csp_core::select::{select, RecvCase};
 use csp_core::time::Timer;
 
 /// Long enough for a 1 ms timer to fire and hand its value to a parked
-/// receive, even on a loaded machine (checked: the tests assert the hand-over).
+/// receive, even on a loaded machine. (Were it too short, these tests would
+/// pass without testing much; the first one would fail.)
 const FIRE_WAIT: Duration = Duration::from_millis(50);
 
 fn rt() -> Runtime {
@@ -120,6 +121,23 @@ fn stop_discards_a_value_a_dropped_select_gave_back() {
             }
             assert!(t.stop());
             assert!(t.c.try_recv().is_err(), "a stale value after stop");
+        })
+    });
+}
+
+#[test]
+fn ticker_stop_discards_a_tick_a_dropped_receive_gave_back() {
+    within(|| {
+        rt().block_on(async {
+            let t = csp_core::time::Ticker::new(Duration::from_millis(1));
+            {
+                let mut recv = pin!(t.receiver().recv());
+                assert!(poll_once(recv.as_mut()).await.is_pending(), "not due yet");
+                tokio::time::sleep(FIRE_WAIT).await;
+            }
+            t.stop();
+            tokio::time::sleep(FIRE_WAIT).await;
+            assert!(t.receiver().try_recv().is_err(), "a stale tick after stop");
         })
     });
 }

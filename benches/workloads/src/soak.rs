@@ -18,9 +18,13 @@
 //!
 //! # Output
 //! CSV on stdout: the header [`HEADER`], then one [`Sample`] a second, the
-//! first at start: elapsed seconds, resident set (`VmRSS`) in bytes,
-//! [`num_goroutine`], rounds completed so far.
+//! first at start: elapsed seconds, resident set (`VmRSS`) in bytes, heap
+//! bytes in use (from [`CountingAlloc`], when it is the global allocator),
+//! [`num_goroutine`], rounds completed so far. The heap count tells a leak
+//! (every byte csp allocates and never frees) from the allocator's own
+//! behaviour (pages it keeps), which the resident set mixes.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,7 +45,59 @@ pub const SIDE_EVERY: u64 = 8;
 /// How long the select that is meant to time out waits.
 pub const SIDE_TIMEOUT: Duration = Duration::from_micros(200);
 /// The CSV header line.
-pub const HEADER: &str = "secs,rss_bytes,goroutines,rounds";
+pub const HEADER: &str = "secs,rss_bytes,heap_bytes,goroutines,rounds";
+
+/// Bytes allocated and not yet freed through [`CountingAlloc`].
+static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// The system allocator, counting the bytes in use: install it with
+/// `#[global_allocator]` and read [`heap_bytes`].
+#[derive(Debug)]
+pub struct CountingAlloc;
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged, so `System`'s guarantees hold; the counting touches only an atomic.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, forwarded as is.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator (so from `System`) with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller upholds `realloc`'s contract, forwarded as is.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            HEAP_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+            HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+/// Heap bytes in use, as counted by [`CountingAlloc`] (0 if it is not the
+/// global allocator).
+pub fn heap_bytes() -> u64 {
+    HEAP_BYTES.load(Ordering::Relaxed)
+}
 
 /// One line of the soak's CSV output.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +106,8 @@ pub struct Sample {
     pub secs: f64,
     /// Resident set size in bytes (0 where `/proc` is missing).
     pub rss_bytes: u64,
+    /// Heap bytes in use ([`heap_bytes`]).
+    pub heap_bytes: u64,
     /// [`num_goroutine`] at the sample.
     pub goroutines: u64,
     /// Rounds completed by all workers so far.
@@ -60,8 +118,8 @@ impl Sample {
     /// The sample as a CSV line (no newline), columns as [`HEADER`].
     pub fn to_csv(&self) -> String {
         format!(
-            "{:.3},{},{},{}",
-            self.secs, self.rss_bytes, self.goroutines, self.rounds
+            "{:.3},{},{},{},{}",
+            self.secs, self.rss_bytes, self.heap_bytes, self.goroutines, self.rounds
         )
     }
 }
@@ -111,6 +169,7 @@ pub async fn run(seconds: u64, mut sample: impl FnMut(Sample)) -> u64 {
     let take = |secs: f64| Sample {
         secs,
         rss_bytes: rss_bytes(),
+        heap_bytes: heap_bytes(),
         goroutines: num_goroutine() as u64,
         rounds: rounds.load(Ordering::Relaxed),
     };

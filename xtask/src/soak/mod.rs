@@ -1,7 +1,8 @@
 //! `cargo xtask soak`: runs the mixed soak workload (`csp-soak`, a release
 //! build) for `--minutes`, collects its once-a-second samples of resident
-//! memory, goroutine count and rounds done, and fails if, after the warm-up,
-//! memory or goroutines trend upward or throughput falls by more than half.
+//! memory, heap bytes in use, goroutine count and rounds done, and fails if,
+//! after the warm-up, memory, heap or goroutines trend upward or throughput
+//! falls by more than half.
 //!
 //! Contents:
 //! 1. `args`: the flags.
@@ -62,6 +63,7 @@ fn run(args: &SoakArgs) -> Result<(), String> {
     println!(
         "after the {warmup} s warm-up, first third -> last third:\n\
          \x20 resident memory {:.2} -> {:.2} MiB (fitted rise {:+.3} MiB, tolerance {:.2})\n\
+         \x20 heap in use     {:.0} -> {:.0} KiB (fitted rise {:+.1} KiB, tolerance {:.0})\n\
          \x20 goroutines      {:.1} -> {:.1} (fitted rise {:+.2}, tolerance {:.1})\n\
          \x20 throughput      {:.0} -> {:.0} rounds/s ({:.2}x, at least {} required)\n\
          wrote {} and {}",
@@ -69,6 +71,10 @@ fn run(args: &SoakArgs) -> Result<(), String> {
         v.memory.last / MIB,
         v.memory.rise / MIB,
         v.memory.tolerance / MIB,
+        v.heap.first / 1024.0,
+        v.heap.last / 1024.0,
+        v.heap.rise / 1024.0,
+        v.heap.tolerance / 1024.0,
         v.goroutines.first,
         v.goroutines.last,
         v.goroutines.rise,
@@ -158,9 +164,10 @@ fn collect(bin: &Path, secs: u64) -> Result<Vec<Sample>, String> {
             Ok(s) => {
                 if s.secs >= 1.0 && (s.secs.round() as u64) % 10 == 0 {
                     eprintln!(
-                        "xtask soak: {:>5.0} s  rss {:>6.2} MiB  goroutines {:>4}  rounds {}",
+                        "xtask soak: {:>5.0} s  rss {:>6.2} MiB  heap {:>6.0} KiB  goroutines {:>4}  rounds {}",
                         s.secs,
                         s.rss_bytes as f64 / (1024.0 * 1024.0),
+                        s.heap_bytes as f64 / 1024.0,
                         s.goroutines,
                         s.rounds
                     );

@@ -1,5 +1,5 @@
-//! `soak.svg`: resident memory, goroutines and throughput over the run, one
-//! panel each, the warm-up shaded.
+//! `soak.svg`: memory (resident and heap in use), goroutines and throughput
+//! over the run, one panel each, the warm-up shaded.
 
 use std::path::Path;
 
@@ -9,6 +9,7 @@ use super::samples::Sample;
 use super::verdict::rates;
 
 const LINE_COLOR: RGBColor = RGBColor(0xb7, 0x41, 0x0e);
+const SECOND_COLOR: RGBColor = RGBColor(0x00, 0x7d, 0x9c);
 const WARMUP_COLOR: RGBColor = RGBColor(0xe0, 0xe0, 0xe0);
 
 /// Draws the plot of `samples`, with the first `warmup` seconds shaded, into `path`.
@@ -26,29 +27,42 @@ fn draw(
     path: &Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
     const MIB: f64 = 1024.0 * 1024.0;
-    let panels: [(&str, Vec<(f64, f64)>); 3] = [
+    type Series = (&'static str, Vec<(f64, f64)>, RGBColor);
+    let series = |name, f: &dyn Fn(&Sample) -> f64, color| -> Series {
         (
-            "resident memory (MiB)",
-            samples
-                .iter()
-                .map(|s| (s.secs, s.rss_bytes as f64 / MIB))
-                .collect(),
+            name,
+            samples.iter().map(|s| (s.secs, f(s))).collect(),
+            color,
+        )
+    };
+    let panels: [(&str, Vec<Series>); 3] = [
+        (
+            "memory (MiB)",
+            vec![
+                series("resident", &|s| s.rss_bytes as f64 / MIB, LINE_COLOR),
+                series("heap in use", &|s| s.heap_bytes as f64 / MIB, SECOND_COLOR),
+            ],
         ),
         (
             "goroutines",
-            samples
-                .iter()
-                .map(|s| (s.secs, s.goroutines as f64))
-                .collect(),
+            vec![series("goroutines", &|s| s.goroutines as f64, LINE_COLOR)],
         ),
-        ("throughput (rounds/s)", rates(samples)),
+        (
+            "throughput (rounds/s)",
+            vec![("rounds/s", rates(samples), LINE_COLOR)],
+        ),
     ];
     let end = samples.last().map_or(1.0, |s| s.secs).max(1.0);
     let root = SVGBackend::new(path, (900, 760)).into_drawing_area();
     root.fill(&WHITE)?;
     let root = root.titled(title, ("sans-serif", 20))?;
-    for (area, (name, points)) in root.split_evenly((3, 1)).iter().zip(panels) {
-        let top = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0) * 1.15;
+    for (area, (name, lines)) in root.split_evenly((3, 1)).iter().zip(panels) {
+        let top = lines
+            .iter()
+            .flat_map(|l| l.1.iter().map(|p| p.1))
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.15;
         let mut chart = ChartBuilder::on(area)
             .caption(name, ("sans-serif", 16))
             .margin(8)
@@ -72,10 +86,14 @@ fn draw(
                     Rectangle::new([(x, y - 5), (x + 16, y + 5)], WARMUP_COLOR.filled())
                 });
         }
-        chart
-            .draw_series(LineSeries::new(points, LINE_COLOR.stroke_width(2)))?
-            .label(name)
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], LINE_COLOR.stroke_width(2)));
+        for (label, points, color) in lines {
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
@@ -97,6 +115,7 @@ mod tests {
             .map(|t| Sample {
                 secs: f64::from(t),
                 rss_bytes: 4 << 20,
+                heap_bytes: 1 << 19,
                 goroutines: 20,
                 rounds: 1000 * t as u64,
             })
@@ -110,13 +129,17 @@ mod tests {
         assert!(svg.starts_with("<svg"), "{}", &svg[..40.min(svg.len())]);
         for text in [
             "soak test",
-            "resident memory",
+            "resident",
+            "heap in use",
             "goroutines",
             "throughput",
             "warm-up",
         ] {
             assert!(svg.contains(text), "the plot lacks {text:?}");
         }
-        assert!(svg.matches("<polyline").count() >= 3, "one line per panel");
+        assert!(
+            svg.matches("<polyline").count() >= 4,
+            "two memory lines, one in each other panel"
+        );
     }
 }

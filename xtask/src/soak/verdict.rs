@@ -1,5 +1,6 @@
-//! The soak's checks: after the warm-up, resident memory and the goroutine
-//! count must not trend upward, and throughput must not fall by more than half.
+//! The soak's checks: after the warm-up, resident memory, heap bytes in use
+//! and the goroutine count must not trend upward, and throughput must not
+//! fall by more than half.
 //!
 //! "Trends upward" needs two signs at once, so one spike (a burst of
 //! goroutines at the sampling instant, the allocator keeping a freed arena)
@@ -13,6 +14,10 @@ use super::samples::Sample;
 pub const MEM_TOLERANCE_FRACTION: f64 = 0.10;
 /// ... or by this many bytes, whichever is more.
 pub const MEM_TOLERANCE_BYTES: f64 = 1024.0 * 1024.0;
+/// Heap bytes in use may grow by this fraction of the first third's mean ...
+pub const HEAP_TOLERANCE_FRACTION: f64 = 0.10;
+/// ... or by this many bytes, whichever is more.
+pub const HEAP_TOLERANCE_BYTES: f64 = 256.0 * 1024.0;
 /// The goroutine count may grow by this fraction of the first third's mean ...
 pub const GOROUTINE_TOLERANCE_FRACTION: f64 = 0.25;
 /// ... or by this many goroutines, whichever is more.
@@ -87,6 +92,8 @@ pub fn rates(samples: &[Sample]) -> Vec<(f64, f64)> {
 pub struct Verdict {
     /// Resident memory in bytes.
     pub memory: Trend,
+    /// Heap bytes in use.
+    pub heap: Trend,
     /// Live goroutines.
     pub goroutines: Trend,
     /// Rounds a second: first- and last-third means.
@@ -113,8 +120,10 @@ pub fn judge(samples: &[Sample], warmup: f64) -> Result<Verdict, String> {
     }
     let series = |f: fn(&Sample) -> f64| checked.iter().map(|s| (s.secs, f(s))).collect();
     let mem: Vec<(f64, f64)> = series(|s| s.rss_bytes as f64);
+    let heap: Vec<(f64, f64)> = series(|s| s.heap_bytes as f64);
     let gor: Vec<(f64, f64)> = series(|s| s.goroutines as f64);
     let memory = Trend::of(&mem, MEM_TOLERANCE_FRACTION, MEM_TOLERANCE_BYTES);
+    let heap = Trend::of(&heap, HEAP_TOLERANCE_FRACTION, HEAP_TOLERANCE_BYTES);
     let goroutines = Trend::of(&gor, GOROUTINE_TOLERANCE_FRACTION, GOROUTINE_TOLERANCE);
     let rate = rates(&checked);
     let third = (rate.len() / 3).max(1);
@@ -129,6 +138,15 @@ pub fn judge(samples: &[Sample], warmup: f64) -> Result<Verdict, String> {
             memory.last / MIB,
             memory.rise / MIB,
             memory.tolerance / MIB
+        ));
+    }
+    if heap.upward() {
+        failures.push(format!(
+            "heap bytes in use trend upward (a leak): {:.0} KiB -> {:.0} KiB (fitted rise {:.0} KiB, tolerance {:.0} KiB)",
+            heap.first / 1024.0,
+            heap.last / 1024.0,
+            heap.rise / 1024.0,
+            heap.tolerance / 1024.0
         ));
     }
     if goroutines.upward() {
@@ -147,6 +165,7 @@ pub fn judge(samples: &[Sample], warmup: f64) -> Result<Verdict, String> {
     }
     Ok(Verdict {
         memory,
+        heap,
         goroutines,
         throughput,
         failures,
@@ -158,10 +177,20 @@ mod tests {
     use super::*;
 
     /// One sample a second for `secs`, memory, goroutines and rounds a
-    /// second given by the closures.
+    /// second given by the closures; the heap is a tenth of the memory.
     fn run(
         secs: u64,
         mem: impl Fn(f64) -> f64,
+        gor: impl Fn(f64) -> f64,
+        rate: impl Fn(f64) -> f64,
+    ) -> Vec<Sample> {
+        run_heap(secs, mem, |t| 0.4 * MB + 0.01 * MB * noise(t), gor, rate)
+    }
+
+    fn run_heap(
+        secs: u64,
+        mem: impl Fn(f64) -> f64,
+        heap: impl Fn(f64) -> f64,
         gor: impl Fn(f64) -> f64,
         rate: impl Fn(f64) -> f64,
     ) -> Vec<Sample> {
@@ -175,6 +204,7 @@ mod tests {
                 Sample {
                     secs: t,
                     rss_bytes: mem(t) as u64,
+                    heap_bytes: heap(t) as u64,
                     goroutines: gor(t) as u64,
                     rounds: rounds as u64,
                 }
@@ -223,6 +253,21 @@ mod tests {
         let f = judge(&s, 15.0).unwrap().failures;
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].contains("resident memory trends upward"), "{f:?}");
+    }
+
+    #[test]
+    fn a_heap_leak_fails_while_resident_memory_hides_it() {
+        // 16 KiB a second: within the resident set's tolerance, not the heap's.
+        let s = run_heap(
+            60,
+            |_| 4.0 * MB,
+            |t| 0.4 * MB + t * 16384.0,
+            |_| 20.0,
+            |_| 5000.0,
+        );
+        let f = judge(&s, 15.0).unwrap().failures;
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].contains("heap bytes in use trend upward"), "{f:?}");
     }
 
     #[test]

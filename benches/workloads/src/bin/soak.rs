@@ -8,6 +8,9 @@ use std::process::ExitCode;
 
 use csp_workloads::soak;
 
+#[global_allocator]
+static ALLOC: soak::CountingAlloc = soak::CountingAlloc;
+
 fn usage(msg: &str) -> ExitCode {
     eprintln!("csp-soak: {msg}\nusage: csp-soak SECONDS");
     ExitCode::from(2)

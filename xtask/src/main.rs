@@ -3,7 +3,7 @@
 //! - `cargo xtask bench [FLAGS]`: parallel speedup of the CSP workloads over
 //!   GOMAXPROCS, csp against Go (see `cargo xtask bench --help`).
 //! - `cargo xtask soak [--minutes N]`: a long mixed workload, failing if its
-//!   memory or goroutine count trends upward or its throughput halves (see
+//!   memory, heap or goroutine count trends upward or its throughput halves (see
 //!   `cargo xtask soak --help`).
 
 mod bench;
@@ -27,8 +27,8 @@ enum Task {
     /// Parallel speedup over GOMAXPROCS, csp against Go (or, with --micro,
     /// the criterion benches against the peers).
     Bench(bench::BenchArgs),
-    /// A long mixed workload; fails if memory or goroutines trend upward or
-    /// throughput halves.
+    /// A long mixed workload; fails if memory, heap or goroutines trend upward
+    /// or throughput halves.
     Soak(soak::SoakArgs),
 }
 

@@ -11,8 +11,8 @@ pub const MIN_SECONDS: u64 = 12;
 pub const MAX_DEFAULT_WARMUP: u64 = 60;
 
 /// Runs the mixed soak workload (csp-soak, release build) and fails if its
-/// resident memory or goroutine count trends upward after the warm-up, or
-/// its throughput falls by more than half.
+/// resident memory, heap in use or goroutine count trends upward after the
+/// warm-up, or its throughput falls by more than half.
 ///
 /// Writes target/soak/samples.csv and target/soak/soak.svg.
 #[derive(Debug, Clone, Args)]
@@ -53,8 +53,8 @@ impl SoakArgs {
 fn parse_minutes(v: &str) -> Result<Seconds, String> {
     let bad = || {
         format!(
-            "--minutes must be a number of minutes from {} s to {MAX_MINUTES}, got {v:?}",
-            MIN_SECONDS
+            "--minutes must be a number of minutes from {} ({MIN_SECONDS} s) to {MAX_MINUTES}, got {v:?}",
+            MIN_SECONDS as f64 / 60.0
         )
     };
     let minutes: f64 = v.trim().parse().map_err(|_| bad())?;

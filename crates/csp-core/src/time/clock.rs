@@ -186,9 +186,10 @@ impl TimedSource<Instant> for Clock {
         was
     }
 
-    /// Made since the last `stop` or `reset`: no value is made before
-    /// `changed_at`, and `made` covers a clock that stands still (Tokio's
-    /// paused time), where a value and a change can share an instant.
+    /// Made since the last `stop` or `reset`: a value carries the time it
+    /// was made, so one from before the change is older than `changed_at`;
+    /// `made` covers a clock that stands still (Tokio's paused time), where
+    /// a value and a change can share an instant.
     fn is_current(&self, value: &Instant) -> bool {
         self.made && TokioInstant::from_std(*value) >= self.changed_at
     }

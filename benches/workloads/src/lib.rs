@@ -17,12 +17,17 @@
 //! `elapsed_ns` times the concurrent part only (not building the input);
 //! `rss_bytes` is how much the resident set grew over it (for `spawn`: with
 //! every goroutine blocked), read from `/proc/self/status` (0 elsewhere).
+//!
+//! The [`soak`] module is the long-running mixed workload of `cargo xtask
+//! soak` (binary `csp-soak`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use csp::{chan, go, gomaxprocs, select, WaitGroup};
+
+pub mod soak;
 
 /// Passes the `sum` workload makes over its slice.
 pub const SUM_ROUNDS: u64 = 10;

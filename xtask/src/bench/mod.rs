@@ -26,14 +26,14 @@ use results::{Impl, Line, Machine, Results, Row};
 use spec::Workload;
 
 /// Where the workspace and its build output are.
-struct Paths {
-    root: PathBuf,
-    target: PathBuf,
+pub(crate) struct Paths {
+    pub(crate) root: PathBuf,
+    pub(crate) target: PathBuf,
     out: PathBuf,
 }
 
 impl Paths {
-    fn find() -> Paths {
+    pub(crate) fn find() -> Paths {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .expect("xtask sits in the workspace root")
@@ -59,7 +59,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
     }
 }
 
-fn cargo() -> String {
+pub(crate) fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
@@ -271,7 +271,7 @@ impl Progress {
 }
 
 /// Now in UTC as RFC 3339 (`2026-11-22T00:32:06Z`).
-fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

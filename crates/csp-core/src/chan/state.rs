@@ -186,7 +186,13 @@ impl<T> State<T> {
     /// A value that a dropped receive future had already been handed goes back
     /// to the head of the channel: to a parked receiver if there is one, else to
     /// the front of the buffer (even past `cap`: losing it is not an option).
+    ///
+    /// On a timer channel a value from before the last `stop` or `reset` is
+    /// stale (Go 1.23: none may be received after them): it is dropped.
     pub(crate) fn give_back(&mut self, value: T) -> Option<Waker> {
+        if self.timer.as_ref().is_some_and(|t| !t.is_current(&value)) {
+            return None;
+        }
         match hand_to_receiver(&mut self.recvq, value) {
             Ok(waker) => waker,
             Err(value) => {
@@ -194,6 +200,15 @@ impl<T> State<T> {
                 None
             }
         }
+    }
+
+    /// A timer channel's `stop` or `reset`: drops the values dropped receives
+    /// gave back (the only values a timer channel ever buffers); returns
+    /// whether there was one (a value not received yet).
+    pub(crate) fn discard_given_back(&mut self) -> bool {
+        let had = !self.buf.is_empty();
+        self.buf.clear();
+        had
     }
 
     /// Removes `hook` from the queue it waits in. Returns whether it was still

@@ -14,6 +14,11 @@
 //!   receive hook waits in the channel's receive queue and a deadline is set;
 //!   the channel disarms it when its receive queue empties, the deadline
 //!   goes, or it closes.
+//! - A value handed to a receive that is then dropped goes back to the
+//!   channel's buffer only if it is current ([`TimedSource::is_current`]);
+//!   `stop` and `reset` discard a value given back before them
+//!   ([`State::discard_given_back`](super::state::State::discard_given_back)),
+//!   so the buffer never holds a stale value either.
 //! - While armed the source holds a count that vetoes the deadlock report
 //!   (a goroutine parked on a timer that will fire is not deadlocked).
 //!
@@ -54,4 +59,9 @@ pub(crate) trait TimedSource<T>: Send {
     /// whether a deadline was set before. The caller re-arms if a receiver
     /// is parked.
     fn reset(&mut self, deadline: TokioInstant, period: Option<std::time::Duration>) -> bool;
+    /// Whether `value`, made by this source and handed to a receive that was
+    /// then dropped, belongs to the current arming (no `stop` or `reset`
+    /// since it was made), so it may go back to the channel; a stale one is
+    /// discarded instead.
+    fn is_current(&self, value: &T) -> bool;
 }

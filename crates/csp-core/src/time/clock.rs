@@ -51,6 +51,10 @@ pub(super) struct Clock {
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     armed_for: Option<TokioInstant>,
     pending: Option<PendingTimer>,
+    /// When the last `stop` or `reset` ran (else the start), and whether a
+    /// value was made since: what [`TimedSource::is_current`] checks.
+    changed_at: TokioInstant,
+    made: bool,
 }
 
 /// Makes a timer channel: first value due `first` from now, then every
@@ -70,22 +74,29 @@ pub(super) fn start(first: Duration, period: Option<Duration>) -> Receiver<Insta
         handle: handle.clone(),
     }));
     drop(tx);
+    let now = TokioInstant::now();
     let clock = Clock {
-        deadline: Some(TokioInstant::now() + first),
+        deadline: Some(now + first),
         period,
         fire,
         handle,
         sleep: None,
         armed_for: None,
         pending: None,
+        changed_at: now,
+        made: false,
     };
     rx.chan.lock().timer = Some(Box::new(clock));
     rx
 }
 
-/// Go's `Stop` on the timer channel `chan`: see [`TimedSource::stop`].
+/// Go's `Stop` on the timer channel `chan`: see [`TimedSource::stop`]. A
+/// value a dropped receive gave back was not received: it is discarded, and
+/// this call stopped the timer.
 pub(super) fn stop(chan: &Chan<Instant>) -> bool {
-    chan.lock().timer.as_mut().is_some_and(|t| t.stop())
+    let mut state = chan.lock();
+    let unread = state.discard_given_back();
+    state.timer.as_mut().is_some_and(|t| t.stop()) || unread
 }
 
 /// Go's `Reset`: next value due `d` from now (then every `period` if given);
@@ -93,10 +104,11 @@ pub(super) fn stop(chan: &Chan<Instant>) -> bool {
 pub(super) fn reset(chan: &Chan<Instant>, d: Duration, period: Option<Duration>) -> bool {
     let mut state = chan.lock();
     let parked = !state.recvq.is_empty();
+    let unread = state.discard_given_back();
     let Some(timer) = state.timer.as_mut() else {
         return false; // closed: every receiver is gone
     };
-    let was = timer.reset(TokioInstant::now() + d, period);
+    let was = timer.reset(TokioInstant::now() + d, period) || unread;
     if parked {
         timer.arm();
     }
@@ -112,6 +124,7 @@ impl TimedSource<Instant> for Clock {
         match self.deadline {
             Some(deadline) if now >= deadline => {
                 self.deadline = self.period.map(|p| next_tick(deadline, p, now));
+                self.made = true;
                 Some(now.into_std())
             }
             _ => None,
@@ -161,6 +174,7 @@ impl TimedSource<Instant> for Clock {
     fn stop(&mut self) -> bool {
         let was = self.deadline.take().is_some();
         self.disarm();
+        self.changed();
         was
     }
 
@@ -168,7 +182,24 @@ impl TimedSource<Instant> for Clock {
         let was = self.deadline.is_some();
         self.deadline = Some(deadline);
         self.period = period;
+        self.changed();
         was
+    }
+
+    /// Made since the last `stop` or `reset`: a value carries the time it
+    /// was made, so one from before the change is older than `changed_at`;
+    /// `made` covers a clock that stands still (Tokio's paused time), where
+    /// a value and a change can share an instant.
+    fn is_current(&self, value: &Instant) -> bool {
+        self.made && TokioInstant::from_std(*value) >= self.changed_at
+    }
+}
+
+impl Clock {
+    /// A `stop` or `reset`: values made before now are stale.
+    fn changed(&mut self) {
+        self.changed_at = TokioInstant::now();
+        self.made = false;
     }
 }
 

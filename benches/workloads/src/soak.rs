@@ -1,0 +1,243 @@
+//! The soak workload `cargo xtask soak` runs (binary `csp-soak SECONDS`): a
+//! mixed CSP program kept busy for a long time while it samples itself once
+//! a second, so a slow leak of memory or goroutines, or a slowdown, shows.
+//!
+//! [`WORKERS`] long-lived goroutines repeat one round each until told to
+//! stop. A round is what a service does all day, in miniature:
+//! - makes three channels, of capacity 0, 1 and 64, and one producer
+//!   goroutine per channel (a [`WaitGroup`] waits for them), which sends
+//!   its values and drops its sender (the channel closes);
+//! - drains all three in one `select!` loop that disables a closed channel
+//!   (Go's nil channel) and has a stall timeout (`after`);
+//! - every few rounds, a `select!` whose timeout does fire, and a
+//!   goroutine left blocked on a channel that is then closed by dropping it;
+//! - adds its checked sum to a total behind a [`Mutex`].
+//!
+//! Every round's sum is checked (a wrong one panics: the process fails), and
+//! the final total against the rounds' count.
+//!
+//! # Output
+//! CSV on stdout: the header [`HEADER`], then one [`Sample`] a second, the
+//! first at start: elapsed seconds, resident set (`VmRSS`) in bytes, heap
+//! bytes in use (from [`CountingAlloc`], when it is the global allocator),
+//! [`num_goroutine`], rounds completed so far. The heap count tells a leak
+//! (every byte csp allocates and never frees) from the allocator's own
+//! behaviour (pages it keeps), which the resident set mixes.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use csp::{after, chan, go, num_goroutine, select, tick, Mutex, WaitGroup};
+
+use crate::rss_bytes;
+
+/// Long-lived worker goroutines, each repeating rounds.
+pub const WORKERS: u64 = 8;
+/// Values sent per round on the unbuffered, 1-buffered and 64-buffered channel.
+pub const SENDS: [u64; 3] = [4, 16, 100];
+/// A round that receives nothing for this long has stalled: the process fails.
+pub const STALL: Duration = Duration::from_secs(10);
+/// Every `SIDE_EVERY` rounds, a round also runs a select that times out and
+/// releases a goroutine blocked on a dropped channel.
+pub const SIDE_EVERY: u64 = 8;
+/// How long the select that is meant to time out waits.
+pub const SIDE_TIMEOUT: Duration = Duration::from_micros(200);
+/// The CSV header line.
+pub const HEADER: &str = "secs,rss_bytes,heap_bytes,goroutines,rounds";
+
+/// Bytes allocated and not yet freed through [`CountingAlloc`].
+static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// The system allocator, counting the bytes in use: install it with
+/// `#[global_allocator]` and read [`heap_bytes`].
+#[derive(Debug)]
+pub struct CountingAlloc;
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged, so `System`'s guarantees hold; the counting touches only an atomic.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, forwarded as is.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator (so from `System`) with `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+        HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller upholds `realloc`'s contract, forwarded as is.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            HEAP_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+            HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+/// Heap bytes in use, as counted by [`CountingAlloc`] (0 if it is not the
+/// global allocator).
+pub fn heap_bytes() -> u64 {
+    HEAP_BYTES.load(Ordering::Relaxed)
+}
+
+/// One line of the soak's CSV output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// Seconds since the workload started.
+    pub secs: f64,
+    /// Resident set size in bytes (0 where `/proc` is missing).
+    pub rss_bytes: u64,
+    /// Heap bytes in use ([`heap_bytes`]).
+    pub heap_bytes: u64,
+    /// [`num_goroutine`] at the sample.
+    pub goroutines: u64,
+    /// Rounds completed by all workers so far.
+    pub rounds: u64,
+}
+
+impl Sample {
+    /// The sample as a CSV line (no newline), columns as [`HEADER`].
+    pub fn to_csv(&self) -> String {
+        format!(
+            "{:.3},{},{},{},{}",
+            self.secs, self.rss_bytes, self.heap_bytes, self.goroutines, self.rounds
+        )
+    }
+}
+
+/// The sum a round's producers send, starting at `seed`.
+pub fn round_sum(seed: u64) -> u64 {
+    SENDS
+        .iter()
+        .map(|&n| (0..n).map(|i| seed + i).sum::<u64>())
+        .sum()
+}
+
+/// Runs the workload for `seconds`, calling `sample` once at start and then
+/// once a second; returns the rounds completed. Must run in a goroutine.
+///
+/// # Panics
+/// If a round's sum or the final total is wrong, or a round stalls for
+/// [`STALL`].
+pub async fn run(seconds: u64, mut sample: impl FnMut(Sample)) -> u64 {
+    let start = Instant::now();
+    let rounds = Arc::new(AtomicU64::new(0));
+    let total = Arc::new(Mutex::new(0u64));
+    let (stop_tx, stop_rx) = chan::<()>(0);
+    let workers = WaitGroup::new();
+    let expected = Arc::new(AtomicU64::new(0));
+    for w in 0..WORKERS {
+        let (stop, rounds, total, expected) = (
+            stop_rx.clone(),
+            rounds.clone(),
+            total.clone(),
+            expected.clone(),
+        );
+        workers.go(async move {
+            let mut n = 0u64;
+            // Ends once `stop` closes.
+            while let Err(csp::TryRecvError::Empty) = stop.try_recv() {
+                let seed = (w << 40) | (n << 8);
+                round(seed, n % SIDE_EVERY == 0, &total).await;
+                // Wraps, as the total does.
+                expected.fetch_add(round_sum(seed), Ordering::Relaxed);
+                rounds.fetch_add(1, Ordering::Relaxed);
+                n += 1;
+            }
+        });
+    }
+    drop(stop_rx);
+    let take = |secs: f64| Sample {
+        secs,
+        rss_bytes: rss_bytes(),
+        heap_bytes: heap_bytes(),
+        goroutines: num_goroutine() as u64,
+        rounds: rounds.load(Ordering::Relaxed),
+    };
+    sample(take(0.0));
+    let ticker = tick(Duration::from_secs(1));
+    for _ in 0..seconds {
+        ticker.recv().await;
+        sample(take(start.elapsed().as_secs_f64()));
+    }
+    stop_tx.close();
+    workers.wait().await;
+    let total = *total.lock().await;
+    assert_eq!(
+        total,
+        expected.load(Ordering::Relaxed),
+        "the rounds' total is wrong"
+    );
+    rounds.load(Ordering::Relaxed)
+}
+
+/// One round (see the module docs); `side` adds the timeout and the
+/// abandoned receiver.
+async fn round(seed: u64, side: bool, total: &Mutex<u64>) {
+    let (tx0, rx0) = chan::<u64>(0);
+    let (tx1, rx1) = chan::<u64>(1);
+    let (tx64, rx64) = chan::<u64>(64);
+    let producers = WaitGroup::new();
+    for (tx, n) in [(tx0, SENDS[0]), (tx1, SENDS[1]), (tx64, SENDS[2])] {
+        producers.go(async move {
+            for i in 0..n {
+                tx.send(seed + i)
+                    .await
+                    .expect("the round drains every channel");
+            }
+        });
+    }
+    let (mut r0, mut r1, mut r64) = (Some(rx0), Some(rx1), Some(rx64));
+    let mut sum = 0u64;
+    while r0.is_some() || r1.is_some() || r64.is_some() {
+        select! {
+            recv(&r0) -> v => match v {
+                Some(v) => sum += v,
+                None => r0 = None,
+            },
+            recv(&r1) -> v => match v {
+                Some(v) => sum += v,
+                None => r1 = None,
+            },
+            recv(&r64) -> v => match v {
+                Some(v) => sum += v,
+                None => r64 = None,
+            },
+            recv(after(STALL)) -> _ => panic!("soak: a round received nothing for {STALL:?}"),
+        }
+    }
+    assert_eq!(sum, round_sum(seed), "round {seed:#x} summed wrong");
+    producers.wait().await;
+    if side {
+        let (idle_tx, idle_rx) = chan::<u64>(0);
+        select! {
+            recv(&idle_rx) -> v => panic!("nothing is sent on the idle channel, got {v:?}"),
+            recv(after(SIDE_TIMEOUT)) -> _ => {},
+        }
+        go(async move {
+            assert_eq!(idle_rx.recv().await, None, "the idle channel only closes");
+        });
+        drop(idle_tx);
+    }
+    let mut t = total.lock().await;
+    *t = t.wrapping_add(sum);
+}

@@ -4,7 +4,8 @@
 //! # Invariants (checked by the model and property tests)
 //! - `buf.len() <= cap`, except for values a dropped receive future gave back
 //!   ([`State::give_back`]), which go to the head of the buffer and may
-//!   briefly exceed `cap`.
+//!   briefly exceed `cap`. The buffer's memory follows what is buffered, not
+//!   `cap` (see [`super::buffer`]): any capacity up to `usize::MAX` works.
 //! - Go's: a live receiver is queued only when the buffer is empty; a live
 //!   sender is queued only when the buffer is full (`cap == 0`: always full).
 //!   So at most one of the two queues holds live hooks, unless a select waits
@@ -21,6 +22,7 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
+use super::buffer::Buffer;
 use super::snapshot::Snapshot;
 use super::timed::TimedSource;
 use crate::waiter::{Hook, HookPtr};
@@ -49,7 +51,7 @@ pub(crate) enum Take<T> {
 
 /// A channel's locked state.
 pub(crate) struct State<T> {
-    buf: VecDeque<T>,
+    buf: Buffer<T>,
     cap: usize,
     /// Parked receivers, FIFO.
     pub(crate) recvq: VecDeque<HookPtr<T>>,
@@ -64,8 +66,7 @@ pub(crate) struct State<T> {
 impl<T> State<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
-            // Allocate the ring up front: no allocation per buffered message.
-            buf: VecDeque::with_capacity(cap),
+            buf: Buffer::new(cap),
             cap,
             recvq: VecDeque::new(),
             sendq: VecDeque::new(),
@@ -105,7 +106,7 @@ impl<T> State<T> {
                 Err(back) => back,
             }
         };
-        if self.buf.len() < self.cap {
+        if self.buf.has_room() {
             self.buf.push_back(value);
             return Offer::Buffered;
         }

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 use tokio::time::Instant as TokioInstant;
 
-use super::PendingTimer;
+use super::{deadline_after, PendingTimer, FAR};
 use crate::chan::core::Chan;
 use crate::chan::timed::TimedSource;
 use crate::chan::Receiver;
@@ -54,13 +54,14 @@ pub(super) struct Clock {
 }
 
 /// Makes a timer channel: first value due `first` from now, then every
-/// `period` if given.
+/// `period` if given (both saturated, see [`super::FAR`]). `what` names the
+/// public function for the panic message.
 ///
 /// Panics outside a Tokio runtime (the channel uses the current runtime's
 /// timer).
 #[track_caller]
-pub(super) fn start(first: Duration, period: Option<Duration>) -> Receiver<Instant> {
-    let handle = Handle::current();
+pub(super) fn start(what: &str, first: Duration, period: Option<Duration>) -> Receiver<Instant> {
+    let handle = super::current_handle(what);
     let (tx, rx) = crate::chan::chan::<Instant>(0);
     // A sender count without a handle: the channel never closes for lack of
     // senders (Go never closes a timer channel).
@@ -71,8 +72,8 @@ pub(super) fn start(first: Duration, period: Option<Duration>) -> Receiver<Insta
     }));
     drop(tx);
     let clock = Clock {
-        deadline: Some(TokioInstant::now() + first),
-        period,
+        deadline: Some(deadline_after(TokioInstant::now(), first)),
+        period: period.map(|p| p.min(FAR)),
         fire,
         handle,
         sleep: None,
@@ -96,7 +97,10 @@ pub(super) fn reset(chan: &Chan<Instant>, d: Duration, period: Option<Duration>)
     let Some(timer) = state.timer.as_mut() else {
         return false; // closed: every receiver is gone
     };
-    let was = timer.reset(TokioInstant::now() + d, period);
+    let was = timer.reset(
+        deadline_after(TokioInstant::now(), d),
+        period.map(|p| p.min(FAR)),
+    );
     if parked {
         timer.arm();
     }
@@ -197,12 +201,13 @@ impl Wake for Fire {
     }
 }
 
-/// The first multiple of `period` after `deadline` that is later than `now`.
+/// The first multiple of `period` after `deadline` that is later than `now`
+/// (`period` is at most [`FAR`], so nothing here overflows).
 fn next_tick(deadline: TokioInstant, period: Duration, now: TokioInstant) -> TokioInstant {
-    let next = deadline + period;
+    let next = deadline_after(deadline, period);
     if next > now {
         return next;
     }
     let behind = (now - deadline).as_nanos() % period.as_nanos();
-    now + (period - Duration::from_nanos(behind as u64))
+    deadline_after(now, period - Duration::from_nanos(behind as u64))
 }

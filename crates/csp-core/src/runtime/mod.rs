@@ -30,7 +30,7 @@ mod signal;
 mod testing;
 
 use std::future::Future;
-use std::panic::{resume_unwind, Location};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 
 pub use blocking::blocking;
 pub use builder::Builder;
@@ -155,7 +155,16 @@ impl Runtime {
         let _ctx = context::enter(self.ctx.clone());
         let main = Goroutine::new(fut, &self.ctx.registry, at, Role::BlockOn, None);
         let _armed = self.ctx.detector.as_ref().map(|d| d.arm(true));
-        self.tokio().block_on(main)
+        match catch_unwind(AssertUnwindSafe(|| self.tokio().block_on(main))) {
+            Ok(out) => out,
+            Err(payload) => {
+                // The panic left `fut`'s poll without closing it: this thread
+                // is no longer polling a goroutine (so a later `*_blocking`
+                // call or `block_on` here is not refused).
+                let _ = crate::goroutine::end_poll();
+                resume_unwind(payload)
+            }
+        }
     }
 
     /// This runtime's goroutine dump, in Go's format; see [`dump()`](crate::dump()).

@@ -42,7 +42,19 @@ fn child() {
         }),
         "drop_in_own_goroutine" => drop_runtime_inside_its_own_goroutine(),
         "plain_tokio_count" => count_on_plain_tokio(),
+        "main_bad_env" => {
+            std::env::set_var(csp::runtime::GOMAXPROCS_ENV, "zero");
+            bad_env::main();
+        }
         other => panic!("unknown child program {other}"),
+    }
+}
+
+mod bad_env {
+    /// A `#[csp::main]` program, run with `GOMAXPROCS=zero`.
+    #[csp::main]
+    pub async fn main() {
+        unreachable!("the runtime cannot start");
     }
 }
 
@@ -113,6 +125,26 @@ async fn capacity_up_to_usize_max_is_a_bound_not_a_reservation() {
     fill_and_drain::<[u8; 64]>(1 << 40, |i| [i as u8; 64]).await;
     fill_and_drain::<u64>(usize::MAX, |i| i as u64).await;
     fill_and_drain::<()>(usize::MAX, |_| ()).await;
+}
+
+#[test]
+fn closing_twice_and_sending_on_closed_are_values_not_panics() {
+    let (tx, rx) = chan::<String>(1);
+    tx.try_send("kept".into()).unwrap();
+    assert!(rx.close(), "the first close closes");
+    assert!(
+        !tx.close() && !rx.close(),
+        "later ones report it was closed"
+    );
+    assert!(matches!(tx.try_send("late".into()), Err(TrySendError::Closed(v)) if v == "late"));
+    let back = futures::executor::block_on(tx.send("again".into())).unwrap_err();
+    assert_eq!(back.0, "again", "the value comes back");
+    assert_eq!(
+        rx.try_recv().as_deref(),
+        Ok("kept"),
+        "buffered values drain"
+    );
+    assert_eq!(rx.try_recv(), Err(csp::TryRecvError::Closed));
 }
 
 #[test]
@@ -248,6 +280,52 @@ fn time_functions_outside_a_runtime_name_csp() {
     outside("Receiver::recv_timeout", recv);
 }
 
+#[test]
+fn zero_ticker_periods_panic_with_gos_messages() {
+    let go_says = "non-positive interval for NewTicker";
+    assert_eq!(panic_message(|| tick(Duration::ZERO)), go_says);
+    assert_eq!(panic_message(|| Ticker::new(Duration::ZERO)), go_says);
+    let reset = csp::run(async {
+        let ticker = Ticker::new(Duration::from_secs(1));
+        panic_message(move || ticker.reset(Duration::ZERO))
+    });
+    assert_eq!(reset, "non-positive interval for Ticker.Reset");
+}
+
+#[test]
+fn timers_without_tokios_time_driver_get_tokios_message() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let msgs = rt.block_on(async {
+        let sleep = panic_message(|| csp::sleep(Duration::from_millis(1)));
+        // A receive and a select that park on a timer: the panic leaves
+        // neither channel holding a hook of the unwound future.
+        let timer = after(Duration::from_secs(60));
+        let parked = panic_message(|| futures::executor::block_on(timer.recv()));
+        let (tx, rx) = chan::<u8>(0);
+        let selecting = panic_message(|| {
+            futures::executor::block_on(async {
+                select! {
+                    recv(&rx) -> v => v,
+                    recv(&timer) => None,
+                }
+            })
+        });
+        assert!(timer.try_recv().is_err() && rx.try_recv().is_err());
+        assert!(
+            matches!(tx.try_send(1), Err(TrySendError::Full(1))),
+            "no receiver left parked"
+        );
+        assert!(rx.close());
+        drop(timer); // closing walks the receive queue: nothing stale in it
+        [sleep, parked, selecting]
+    });
+    for msg in msgs {
+        assert!(msg.contains("timers are disabled"), "{msg}");
+    }
+}
+
 #[csp::test(timeout_secs = 18446744073709551615)]
 async fn test_timeout_of_u64_max_seconds_is_accepted() {
     assert_eq!(go(async { 7 }).await.unwrap(), 7);
@@ -258,6 +336,18 @@ async fn test_timeout_of_u64_max_seconds_is_accepted() {
     expected = "csp::test: invalid gomaxprocs(1000000): expected a whole number from 1 to 1024"
 )]
 async fn test_gomaxprocs_out_of_range_fails_naming_it() {}
+
+#[test]
+fn csp_main_with_an_invalid_gomaxprocs_exits_2() {
+    let run = common::spawn_child("child", "main_bad_env");
+    assert_eq!(run.code, Some(2), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("csp: invalid GOMAXPROCS=\"zero\": expected a whole number"),
+        "{}",
+        run.stderr
+    );
+}
 
 // ---- runtimes inside runtimes -------------------------------------------
 
@@ -369,7 +459,41 @@ fn blocking_calls_inside_a_goroutine_are_refused_with_csps_message() {
     }
 }
 
+#[test]
+fn blocking_calls_inside_a_plain_tokio_task_get_tokios_message() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let msgs = rt.block_on(async {
+        let run = tokio::spawn(async { Runtime::new().unwrap().run(async {}) });
+        let (tx, _rx) = chan::<u8>(1);
+        let send = tokio::spawn(async move { tx.send_blocking(1) });
+        let mut msgs = Vec::new();
+        for task in [run.await.map(|_| ()), send.await.map(|_| ())] {
+            msgs.push(message(task.unwrap_err().into_panic()));
+        }
+        msgs
+    });
+    for msg in msgs {
+        assert!(
+            msg.contains("Cannot start a runtime from within a runtime"),
+            "{msg}"
+        );
+    }
+}
+
 // ---- goroutines -----------------------------------------------------------
+
+#[test]
+fn blocking_outside_a_runtime_names_csp_run() {
+    let msg = panic_message(|| blocking(|| 1));
+    assert!(
+        msg.starts_with("csp::blocking called outside a runtime"),
+        "{msg}"
+    );
+    assert!(msg.contains("csp::run"), "{msg}");
+}
 
 #[test]
 fn a_goroutine_panicking_with_a_non_string_payload_exits_like_go() {

@@ -20,6 +20,7 @@
 //! selected, and the caller wakes them after unlocking.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 use super::buffer::Buffer;
@@ -223,10 +224,18 @@ impl<T> State<T> {
 
     /// A receive hook was just pushed on `recvq`: a timer channel with a
     /// deadline registers with Tokio's timer (see [`super::timed`]).
+    ///
+    /// Registering panics on a Tokio runtime without its time driver (Tokio's
+    /// message says to enable it): the hook just pushed is taken back out
+    /// first, so the receive unwinds as if it had never parked and the
+    /// channel holds no hook of a future that is gone.
     #[inline]
     pub(crate) fn receiver_parked(&mut self) {
         if let Some(timer) = self.timer.as_mut() {
-            timer.arm();
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| timer.arm())) {
+                self.recvq.pop_back();
+                resume_unwind(panic);
+            }
         }
     }
 

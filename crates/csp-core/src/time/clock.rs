@@ -137,12 +137,14 @@ impl TimedSource<Instant> for Clock {
         if self.armed_for == Some(deadline) {
             return;
         }
-        self.pending.get_or_insert_with(PendingTimer::new);
-        self.armed_for = Some(deadline);
+        // First, as it may panic (a runtime without its time driver): the
+        // clock then stays disarmed.
         let mut sleep = {
             let _runtime = self.handle.enter();
             Box::pin(tokio::time::sleep_until(deadline))
         };
+        self.pending.get_or_insert_with(PendingTimer::new);
+        self.armed_for = Some(deadline);
         let mut cx = Context::from_waker(&self.fire);
         // Unconstrained: registering must not spend (or be refused by) the
         // cooperative budget of whichever task is parking.

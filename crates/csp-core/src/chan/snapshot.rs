@@ -26,10 +26,12 @@
 //!
 //! # Encoding
 //! One word: the buffered count shifted left by [`LEN_SHIFT`], and three flags.
-//! The count saturates at [`MAX_LEN`] (2^61 - 1 on 64-bit targets): only a
-//! channel of zero-sized values can buffer that many, after 2^61 sends (a
-//! century at a billion sends a second); the flags stay exact whatever the
-//! count, and so does everything decided from them.
+//! The count must be at most [`MAX_LEN`] (2^61 - 1 on 64-bit targets): a
+//! buffer of values of 4 bytes or more cannot hold more (it would exceed
+//! `isize::MAX` bytes), so [`State::snapshot`](super::state::State::snapshot)
+//! saturates the count only for smaller values (zero-sized ones reach it
+//! after 2^61 sends, a century at a billion a second). The flags stay exact
+//! whatever the count, and so does everything decided from them.
 
 /// The channel is closed.
 const CLOSED: usize = 1;
@@ -39,8 +41,8 @@ const RECV_BLOCKS: usize = 1 << 1;
 const SEND_BLOCKS: usize = 1 << 2;
 /// Where the buffered count starts.
 const LEN_SHIFT: u32 = 3;
-/// The largest buffered count the view holds exactly.
-const MAX_LEN: usize = usize::MAX >> LEN_SHIFT;
+/// The largest buffered count the view holds.
+pub(crate) const MAX_LEN: usize = usize::MAX >> LEN_SHIFT;
 
 /// One published view of a channel's state (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +52,8 @@ impl Snapshot {
     /// The view of a state with these properties.
     #[inline]
     pub(crate) fn new(len: usize, closed: bool, recv_blocks: bool, send_blocks: bool) -> Self {
-        let mut bits = len.min(MAX_LEN) << LEN_SHIFT;
+        debug_assert!(len <= MAX_LEN, "the caller saturates the count");
+        let mut bits = len << LEN_SHIFT;
         if closed {
             bits |= CLOSED;
         }
@@ -126,11 +129,12 @@ mod tests {
 
     #[test]
     fn a_count_past_the_field_saturates_without_touching_the_flags() {
-        for len in [MAX_LEN + 1, usize::MAX] {
-            let s = Snapshot::new(len, false, false, true);
-            assert_eq!(s.len(), MAX_LEN);
-            assert!(!s.is_closed() && !s.recv_blocks() && s.send_blocks());
-        }
+        use super::super::state::saturated_len;
+        let s = Snapshot::new(saturated_len::<()>(usize::MAX), false, false, true);
+        assert_eq!(s.len(), MAX_LEN);
+        assert!(!s.is_closed() && !s.recv_blocks() && s.send_blocks());
+        assert_eq!(saturated_len::<u8>(MAX_LEN + 1), MAX_LEN);
+        assert_eq!(saturated_len::<u32>(MAX_LEN), MAX_LEN);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 use super::buffer::Buffer;
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, MAX_LEN};
 use super::timed::TimedSource;
 use crate::waiter::{Hook, HookPtr};
 
@@ -81,7 +81,7 @@ impl<T> State<T> {
     /// operation *may* proceed, and the locked path finds out.
     #[inline]
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let len = self.buf.len();
+        let len = saturated_len::<T>(self.buf.len());
         let open = !self.closed;
         // A pending timer may be due by the time anyone looks: never "blocks".
         let timer_pending = self.timer.as_ref().is_some_and(|t| t.pending());
@@ -260,6 +260,18 @@ impl<T> State<T> {
             timer.arm();
         }
         woken
+    }
+}
+
+/// `len` buffered `T`s as the snapshot can hold it: saturated at
+/// [`MAX_LEN`] for values under 4 bytes (larger ones never get there: see
+/// [`super::snapshot`]); the size test is decided at compile time.
+#[inline]
+pub(crate) fn saturated_len<T>(len: usize) -> usize {
+    if std::mem::size_of::<T>() < 4 {
+        len.min(MAX_LEN)
+    } else {
+        len
     }
 }
 

@@ -106,9 +106,9 @@ where
 
 #[csp::test(timeout_secs = 30)]
 async fn capacity_up_to_usize_max_is_a_bound_not_a_reservation() {
-    async fn fill_and_drain<T: Send + Sync + 'static>(cap: usize, make: fn(usize) -> T)
+    async fn fill_and_drain<T>(cap: usize, make: fn(usize) -> T)
     where
-        T: PartialEq + std::fmt::Debug,
+        T: Send + PartialEq + std::fmt::Debug + 'static,
     {
         let (tx, rx) = chan::<T>(cap);
         assert_eq!((tx.capacity(), rx.capacity()), (cap, cap));

@@ -26,9 +26,8 @@
 //!   not a deadlock (Go's `checkdead` makes the same exception), since the
 //!   timer will wake one of them. A count is taken before the parking
 //!   goroutine's poll returns, so it is never seen parked without it.
-//!
 //! - Every duration saturates: a timer, ticker period, sleep or timeout
-//!   longer than [`FAR`] (about 30 years, up to `Duration::MAX`) is due
+//!   longer than `FAR` (about 30 years, up to `Duration::MAX`) is due
 //!   after `FAR`, i.e. never in practice, as a Go timer that far out never
 //!   fires; no deadline arithmetic overflows and Tokio's timer is never
 //!   handed a deadline it cannot hold.

@@ -7,13 +7,13 @@
 //! # Invariants
 //! - `ring.len() <= bound`, except for values pushed to the front by
 //!   [`Buffer::push_front`] (a dropped receive future giving its value back).
-//! - The ring's allocation starts at `keep` slots (`min(bound, max(16 slots,
+//! - The ring's allocation starts at `keep` slots (`min(bound, max(4 slots,
 //!   4 KiB))`) and grows only when a value arrives and every slot is taken,
 //!   by doubling (`VecDeque`'s growth): it never holds more than twice the
 //!   most values it has buffered since it last shrank.
 //! - When a pop empties the ring and its allocation exceeds `4 * keep`
 //!   slots, it shrinks back to `keep`: a drained channel holds at most
-//!   `max(64 slots, 16 KiB)` whatever its past bursts. A channel that cycles
+//!   `max(16 slots, 16 KiB)` whatever its past bursts. A channel that cycles
 //!   between empty and full within `4 * keep` never reallocates; one whose
 //!   cycles go further pays one shrink and the regrowth per cycle, amortized
 //!   O(1) per value.
@@ -31,7 +31,7 @@ use std::collections::VecDeque;
 /// [`KEEP_MIN_SLOTS`] slots, at most its bound).
 const KEEP_BYTES: usize = 4096;
 /// The fewest slots a buffer of a bound at least this large starts with.
-const KEEP_MIN_SLOTS: usize = 16;
+const KEEP_MIN_SLOTS: usize = 4;
 /// An emptied buffer holding more than this many times its starting
 /// allocation shrinks back to it.
 const SHRINK_FACTOR: usize = 4;

@@ -52,7 +52,7 @@ use core::Chan;
 ///
 /// The capacity is a bound, not a reservation (unlike Go, which allocates the
 /// whole buffer): the buffer starts with room for at most a few KiB of values
-/// (at least 16, at most `capacity`), grows with what is buffered, and shrinks
+/// (at least 4, at most `capacity`), grows with what is buffered, and shrinks
 /// back once drained. So any `capacity` up to `usize::MAX` works, as a
 /// practically unbounded channel, and memory follows the values in flight.
 ///

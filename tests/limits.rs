@@ -401,7 +401,9 @@ fn drop_runtime_inside_its_own_goroutine() {
         let rt = rt.clone();
         std::thread::spawn(move || {
             rt.block_on(async move {
-                let (ack_tx, ack_rx) = chan::<()>(0);
+                // Buffered: the goroutine's send never parks, so the poll
+                // that acknowledges is the one that goes on to drop.
+                let (ack_tx, ack_rx) = chan::<()>(1);
                 go(async move {
                     let own: Arc<Runtime> = rx.recv().await.unwrap();
                     ack_tx.send(()).await.unwrap();

@@ -267,8 +267,8 @@ fn time_functions_outside_a_runtime_name_csp() {
             "{what}: {msg}"
         );
     };
-    outside("after", panic_message(|| after(d)));
-    outside("tick", panic_message(|| tick(d)));
+    outside("time::after", panic_message(|| after(d)));
+    outside("time::tick", panic_message(|| tick(d)));
     outside("Timer::new", panic_message(|| Timer::new(d)));
     outside("Ticker::new", panic_message(|| Ticker::new(d)));
     outside("time::sleep", panic_message(|| csp::sleep(d)));

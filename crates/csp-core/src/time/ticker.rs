@@ -132,5 +132,5 @@ impl Ticker {
 #[track_caller]
 pub fn tick(period: Duration) -> Receiver<Instant> {
     assert!(!period.is_zero(), "{NON_POSITIVE}");
-    clock::start("tick", period, Some(period))
+    clock::start("time::tick", period, Some(period))
 }

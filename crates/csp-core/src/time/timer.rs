@@ -132,5 +132,5 @@ impl Timer {
 /// ```
 #[track_caller]
 pub fn after(d: Duration) -> Receiver<Instant> {
-    clock::start("after", d, None)
+    clock::start("time::after", d, None)
 }

@@ -148,6 +148,26 @@ fn closing_twice_and_sending_on_closed_are_values_not_panics() {
 }
 
 #[test]
+fn a_sink_sent_to_before_it_is_ready_names_the_contract() {
+    use futures::{Sink, SinkExt};
+    let (tx, rx) = chan::<u8>(0); // nobody receives yet: the first send waits
+    let mut sink = tx.into_sink();
+    let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
+    assert!(sink.poll_ready_unpin(&mut cx).is_ready());
+    std::pin::Pin::new(&mut sink).start_send(1).unwrap();
+    assert!(
+        sink.poll_flush_unpin(&mut cx).is_pending(),
+        "parked on the rendezvous"
+    );
+    let msg = panic_message(|| std::pin::Pin::new(&mut sink).start_send(2));
+    assert_eq!(
+        msg,
+        "SendSink::start_send called before poll_ready finished the previous send"
+    );
+    drop(rx);
+}
+
+#[test]
 fn try_send_is_full_exactly_at_the_bound() {
     // 1000 u64 values: past the 512 slots allocated up front, so it grows.
     for cap in [1, 16, 1000] {

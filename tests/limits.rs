@@ -42,6 +42,7 @@ fn child() {
         }),
         "drop_in_own_goroutine" => drop_runtime_inside_its_own_goroutine(),
         "plain_tokio_count" => count_on_plain_tokio(),
+        "env_values" => odd_gomaxprocs_values(),
         "main_bad_env" => {
             std::env::set_var(csp::runtime::GOMAXPROCS_ENV, "zero");
             bad_env::main();
@@ -356,6 +357,52 @@ async fn test_timeout_of_u64_max_seconds_is_accepted() {
     expected = "csp::test: invalid gomaxprocs(1000000): expected a whole number from 1 to 1024"
 )]
 async fn test_gomaxprocs_out_of_range_fails_naming_it() {}
+
+/// The child: what `Runtime::new` says to odd `GOMAXPROCS` values, one
+/// `REPORT` line each.
+fn odd_gomaxprocs_values() {
+    #[cfg(unix)]
+    let not_utf8 = {
+        use std::os::unix::ffi::OsStringExt;
+        std::ffi::OsString::from_vec(vec![b'2', 0xff])
+    };
+    #[cfg(not(unix))]
+    let not_utf8 = std::ffi::OsString::from("2\u{fffd}");
+    let values = [
+        not_utf8,
+        "99999999999999999999999".into(),
+        " 2".into(),
+        "+2".into(),
+    ];
+    for value in values {
+        std::env::set_var(csp::runtime::GOMAXPROCS_ENV, &value);
+        let said = match Runtime::new() {
+            Ok(rt) => format!("ok {}", rt.gomaxprocs()),
+            Err(e) => e.to_string(),
+        };
+        println!("REPORT {said}");
+    }
+}
+
+#[test]
+fn odd_gomaxprocs_values_are_errors_quoting_them() {
+    let run = common::spawn_child("child", "env_values");
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    let said: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once("REPORT ").map(|(_, r)| r))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "invalid GOMAXPROCS=\"2\u{fffd}\": expected a whole number of at least 1",
+            "invalid GOMAXPROCS=\"99999999999999999999999\": expected a whole number of at most 1024",
+            "invalid GOMAXPROCS=\" 2\": expected a whole number of at least 1",
+            "invalid GOMAXPROCS=\"+2\": expected a whole number of at least 1",
+        ]
+    );
+}
 
 #[test]
 fn csp_main_with_an_invalid_gomaxprocs_exits_2() {

@@ -1,7 +1,7 @@
 //! Go-semantic channels: `make(chan T, n)`, `ch <- v`, `<-ch`, `close(ch)`.
 //!
 //! Contents, in dependency order:
-//! 1. `state`: the state machine (buffer + sender and receiver wait queues),
+//! 1. `state`: the state machine (`buffer` + sender and receiver wait queues),
 //!    one algorithm for every capacity as in Go's `hchan`: capacity 0 is the
 //!    rendezvous flavour (a send completes only when a receiver has the
 //!    value), capacity n ≥ 1 the buffered one. Go's nil channel is a disabled
@@ -24,6 +24,7 @@
 //! with the select engine; the share of Tokio's cooperative budget an
 //! operation spends, in `crate::budget`.
 
+mod buffer;
 pub(crate) mod core;
 mod error;
 pub(crate) mod lock;
@@ -48,6 +49,12 @@ use core::Chan;
 /// `capacity == 0` is an unbuffered channel: a send completes only when a
 /// receiver has taken the value. `capacity == n` buffers exactly `n` values,
 /// FIFO. Both halves are `Clone` (MPMC): every value is received exactly once.
+///
+/// The capacity is a bound, not a reservation (unlike Go, which allocates the
+/// whole buffer): the buffer starts with room for at most a few KiB of values
+/// (at least 4, at most `capacity`), grows with what is buffered, and shrinks
+/// back once drained. So any `capacity` up to `usize::MAX` works, as a
+/// practically unbounded channel, and memory follows the values in flight.
 ///
 /// The channel closes on [`Sender::close`] / [`Receiver::close`], when every
 /// `Sender` is dropped, or when every `Receiver` is dropped.

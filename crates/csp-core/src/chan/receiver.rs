@@ -156,15 +156,19 @@ impl<T> Receiver<T> {
     /// As [`recv`](Self::recv).
     ///
     /// # Panics
-    /// Outside a Tokio runtime with the time driver enabled (csp's runtime has it).
+    /// When polled outside a Tokio runtime (csp's message) or in one without
+    /// its time driver (Tokio's); csp's runtime has it. A `timeout` past about
+    /// 30 years (up to `Duration::MAX`) saturates: it never expires in practice.
     #[track_caller]
     pub fn recv_timeout(
         &self,
         timeout: Duration,
     ) -> impl Future<Output = Result<T, RecvTimeoutError>> + '_ {
+        let at = std::panic::Location::caller();
         let recv = self.recv();
         async move {
             let mut recv = std::pin::pin!(recv);
+            drop(crate::time::current_handle_at("Receiver::recv_timeout", at));
             let sleep = tokio::time::sleep(timeout);
             let mut sleep = std::pin::pin!(sleep);
             std::future::poll_fn(|cx| {

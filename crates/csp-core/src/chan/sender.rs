@@ -104,16 +104,20 @@ impl<T> Sender<T> {
     /// As [`send`](Self::send).
     ///
     /// # Panics
-    /// Outside a Tokio runtime with the time driver enabled (csp's runtime has it).
+    /// When polled outside a Tokio runtime (csp's message) or in one without
+    /// its time driver (Tokio's); csp's runtime has it. A `timeout` past about
+    /// 30 years (up to `Duration::MAX`) saturates: it never expires in practice.
     #[track_caller]
     pub fn send_timeout(
         &self,
         value: T,
         timeout: Duration,
     ) -> impl Future<Output = Result<(), SendTimeoutError<T>>> + '_ {
+        let at = std::panic::Location::caller();
         let send = self.send(value);
         async move {
             let mut send = std::pin::pin!(send);
+            drop(crate::time::current_handle_at("Sender::send_timeout", at));
             let sleep = tokio::time::sleep(timeout);
             let mut sleep = std::pin::pin!(sleep);
             std::future::poll_fn(|cx| {

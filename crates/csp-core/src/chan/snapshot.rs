@@ -26,6 +26,12 @@
 //!
 //! # Encoding
 //! One word: the buffered count shifted left by [`LEN_SHIFT`], and three flags.
+//! The count must be at most [`MAX_LEN`] (2^61 - 1 on 64-bit targets): a
+//! buffer of values of 4 bytes or more cannot hold more (it would exceed
+//! `isize::MAX` bytes), so [`State::snapshot`](super::state::State::snapshot)
+//! saturates the count only for smaller values (zero-sized ones reach it
+//! after 2^61 sends, a century at a billion a second). The flags stay exact
+//! whatever the count, and so does everything decided from them.
 
 /// The channel is closed.
 const CLOSED: usize = 1;
@@ -35,6 +41,8 @@ const RECV_BLOCKS: usize = 1 << 1;
 const SEND_BLOCKS: usize = 1 << 2;
 /// Where the buffered count starts.
 const LEN_SHIFT: u32 = 3;
+/// The largest buffered count the view holds.
+pub(crate) const MAX_LEN: usize = usize::MAX >> LEN_SHIFT;
 
 /// One published view of a channel's state (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +52,7 @@ impl Snapshot {
     /// The view of a state with these properties.
     #[inline]
     pub(crate) fn new(len: usize, closed: bool, recv_blocks: bool, send_blocks: bool) -> Self {
-        // The buffer lives in memory: its length is far below `usize::MAX >> 3`.
+        debug_assert!(len <= MAX_LEN, "the caller saturates the count");
         let mut bits = len << LEN_SHIFT;
         if closed {
             bits |= CLOSED;
@@ -103,7 +111,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::super::state::State;
-    use super::Snapshot;
+    use super::{Snapshot, MAX_LEN};
 
     #[test]
     fn fields_round_trip() {
@@ -116,6 +124,31 @@ mod tests {
                     (len, closed, recv, send)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_count_past_the_field_saturates_without_touching_the_flags() {
+        use super::super::state::saturated_len;
+        let s = Snapshot::new(saturated_len::<()>(usize::MAX), false, false, true);
+        assert_eq!(s.len(), MAX_LEN);
+        assert!(!s.is_closed() && !s.recv_blocks() && s.send_blocks());
+        assert_eq!(saturated_len::<u8>(MAX_LEN + 1), MAX_LEN);
+        assert_eq!(saturated_len::<u32>(MAX_LEN), MAX_LEN);
+    }
+
+    #[test]
+    fn any_capacity_up_to_usize_max_reports_send_blocks_only_when_full() {
+        for cap in [1usize << 40, usize::MAX] {
+            let mut state = State::<[u8; 64]>::new(cap);
+            assert!(!state.snapshot().send_blocks());
+            assert!(matches!(
+                state.offer([7; 64]),
+                super::super::state::Offer::Buffered
+            ));
+            let view = state.snapshot();
+            assert_eq!(view.len(), 1);
+            assert!(!view.send_blocks() && !view.recv_blocks());
         }
     }
 

@@ -4,7 +4,8 @@
 //! # Invariants (checked by the model and property tests)
 //! - `buf.len() <= cap`, except for values a dropped receive future gave back
 //!   ([`State::give_back`]), which go to the head of the buffer and may
-//!   briefly exceed `cap`.
+//!   briefly exceed `cap`. The buffer's memory follows what is buffered, not
+//!   `cap` (see [`super::buffer`]): any capacity up to `usize::MAX` works.
 //! - Go's: a live receiver is queued only when the buffer is empty; a live
 //!   sender is queued only when the buffer is full (`cap == 0`: always full).
 //!   So at most one of the two queues holds live hooks, unless a select waits
@@ -19,9 +20,11 @@
 //! selected, and the caller wakes them after unlocking.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
-use super::snapshot::Snapshot;
+use super::buffer::Buffer;
+use super::snapshot::{Snapshot, MAX_LEN};
 use super::timed::TimedSource;
 use crate::waiter::{Hook, HookPtr};
 
@@ -49,7 +52,7 @@ pub(crate) enum Take<T> {
 
 /// A channel's locked state.
 pub(crate) struct State<T> {
-    buf: VecDeque<T>,
+    buf: Buffer<T>,
     cap: usize,
     /// Parked receivers, FIFO.
     pub(crate) recvq: VecDeque<HookPtr<T>>,
@@ -64,8 +67,7 @@ pub(crate) struct State<T> {
 impl<T> State<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
-            // Allocate the ring up front: no allocation per buffered message.
-            buf: VecDeque::with_capacity(cap),
+            buf: Buffer::new(cap),
             cap,
             recvq: VecDeque::new(),
             sendq: VecDeque::new(),
@@ -79,7 +81,7 @@ impl<T> State<T> {
     /// operation *may* proceed, and the locked path finds out.
     #[inline]
     pub(crate) fn snapshot(&self) -> Snapshot {
-        let len = self.buf.len();
+        let len = saturated_len::<T>(self.buf.len());
         let open = !self.closed;
         // A pending timer may be due by the time anyone looks: never "blocks".
         let timer_pending = self.timer.as_ref().is_some_and(|t| t.pending());
@@ -105,7 +107,7 @@ impl<T> State<T> {
                 Err(back) => back,
             }
         };
-        if self.buf.len() < self.cap {
+        if self.buf.has_room() {
             self.buf.push_back(value);
             return Offer::Buffered;
         }
@@ -237,10 +239,18 @@ impl<T> State<T> {
 
     /// A receive hook was just pushed on `recvq`: a timer channel with a
     /// deadline registers with Tokio's timer (see [`super::timed`]).
+    ///
+    /// Registering panics on a Tokio runtime without its time driver (Tokio's
+    /// message says to enable it): the hook just pushed is taken back out
+    /// first, so the receive unwinds as if it had never parked and the
+    /// channel holds no hook of a future that is gone.
     #[inline]
     pub(crate) fn receiver_parked(&mut self) {
         if let Some(timer) = self.timer.as_mut() {
-            timer.arm();
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| timer.arm())) {
+                self.recvq.pop_back();
+                resume_unwind(panic);
+            }
         }
     }
 
@@ -265,6 +275,18 @@ impl<T> State<T> {
             timer.arm();
         }
         woken
+    }
+}
+
+/// `len` buffered `T`s as the snapshot can hold it: saturated at
+/// [`MAX_LEN`] for values under 4 bytes (larger ones never get there: see
+/// [`super::snapshot`]); the size test is decided at compile time.
+#[inline]
+pub(crate) fn saturated_len<T>(len: usize) -> usize {
+    if std::mem::size_of::<T>() < 4 {
+        len.min(MAX_LEN)
+    } else {
+        len
     }
 }
 

@@ -30,7 +30,7 @@ mod signal;
 mod testing;
 
 use std::future::Future;
-use std::panic::{resume_unwind, Location};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 
 pub use blocking::blocking;
 pub use builder::Builder;
@@ -107,6 +107,12 @@ impl Runtime {
     /// If `fut` panics: with [`PanicPolicy::Exit`], Go's report for goroutine
     /// 1 is printed and the process exits with status 2; with
     /// [`PanicPolicy::Propagate`] the panic resumes in the caller.
+    ///
+    /// If called from inside a goroutine (of any runtime, this one included),
+    /// where blocking would stall a worker: csp's message says to await the
+    /// future there, or to call `run` from a plain thread or inside
+    /// [`blocking`](crate::blocking()). From a plain Tokio task, Tokio's
+    /// "Cannot start a runtime from within a runtime".
     #[track_caller]
     pub fn run<F>(&self, fut: F) -> F::Output
     where
@@ -114,6 +120,7 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         let at = Location::caller();
+        refuse_inside_goroutine("Runtime::run", at);
         let rt = self.tokio();
         let _ctx = context::enter(self.ctx.clone());
         let _armed = self.ctx.detector.as_ref().map(|d| d.arm(false));
@@ -135,13 +142,29 @@ impl Runtime {
     /// need not be `Send`. Its panics resume in the caller whatever the
     /// [`PanicPolicy`]. When it returns, goroutines spawned so far stop as
     /// after [`Runtime::run`]; a later `block_on` starts afresh.
+    ///
+    /// # Panics
+    ///
+    /// If `fut` panics (the panic resumes here). If called from inside a
+    /// goroutine, `block_on`'s own future included (re-entered): csp's
+    /// message, as for [`Runtime::run`].
     #[track_caller]
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
         let at = Location::caller();
+        refuse_inside_goroutine("Runtime::block_on", at);
         let _ctx = context::enter(self.ctx.clone());
         let main = Goroutine::new(fut, &self.ctx.registry, at, Role::BlockOn, None);
         let _armed = self.ctx.detector.as_ref().map(|d| d.arm(true));
-        self.tokio().block_on(main)
+        match catch_unwind(AssertUnwindSafe(|| self.tokio().block_on(main))) {
+            Ok(out) => out,
+            Err(payload) => {
+                // The panic left `fut`'s poll without closing it: this thread
+                // is no longer polling a goroutine (so a later `*_blocking`
+                // call or `block_on` here is not refused).
+                let _ = crate::goroutine::end_poll();
+                resume_unwind(payload)
+            }
+        }
     }
 
     /// This runtime's goroutine dump, in Go's format; see [`dump()`](crate::dump()).
@@ -162,8 +185,24 @@ impl Runtime {
     }
 }
 
+/// Panics with csp's message if this thread is polling a goroutine: `what`
+/// would block its worker (Tokio would panic there with its own words).
+#[track_caller]
+fn refuse_inside_goroutine(what: &str, at: &Location<'_>) {
+    if crate::goroutine::in_goroutine_poll() {
+        panic!(
+            "csp: `{what}` called from inside a goroutine (at {at}); it would block a \
+             runtime worker. Await the future there (or start it with `go(..)`), or call \
+             `{what}` from a plain thread or inside `csp::blocking(..)`"
+        );
+    }
+}
+
 impl Drop for Runtime {
     /// Stops the runtime without waiting for goroutines (Go's exit semantics).
+    /// Never blocks, so it may run anywhere: on a plain thread, inside a
+    /// goroutine of another runtime, or inside one of its own goroutines
+    /// (which then finishes its current poll and is never polled again).
     fn drop(&mut self) {
         // No goroutine runs again, even while Tokio drops them.
         self.ctx.registry.end_epoch();
@@ -190,7 +229,8 @@ impl Drop for Runtime {
 /// Panics if the runtime cannot be built, e.g. `GOMAXPROCS` is invalid (the
 /// message names the variable and the value). A panic in `fut` or in any
 /// goroutine prints Go's panic report and exits the process with status 2
-/// (the default [`PanicPolicy::Exit`]).
+/// (the default [`PanicPolicy::Exit`]). Called from inside a goroutine, csp's
+/// message as for [`Runtime::run`].
 ///
 /// # Examples
 ///
@@ -209,6 +249,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    refuse_inside_goroutine("csp::run", Location::caller());
     let rt = Runtime::new().unwrap_or_else(|e| panic!("csp::run: {e}"));
     rt.run(fut)
 }

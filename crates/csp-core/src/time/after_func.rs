@@ -61,7 +61,8 @@ pub struct AfterFunc {
 /// or [`reset`](AfterFunc::reset) the call.
 ///
 /// `f` is `Fn`, not `FnOnce`: [`reset`](AfterFunc::reset) may schedule it
-/// again after it ran, as in Go.
+/// again after it ran, as in Go. A `d` past about 30 years (up to
+/// `Duration::MAX`) saturates: the call never comes in practice.
 ///
 /// # Panics
 /// Outside a Tokio runtime (the call is scheduled on the current one).
@@ -88,7 +89,7 @@ where
 {
     let shared = Arc::new(Shared {
         f: Box::new(f),
-        handle: Handle::current(),
+        handle: super::current_handle("time::after_func"),
         state: Mutex::new(State {
             generation: 0,
             armed: None,

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
 use tokio::time::Instant as TokioInstant;
 
-use super::PendingTimer;
+use super::{deadline_after, PendingTimer, FAR};
 use crate::chan::core::Chan;
 use crate::chan::timed::TimedSource;
 use crate::chan::Receiver;
@@ -58,13 +58,14 @@ pub(super) struct Clock {
 }
 
 /// Makes a timer channel: first value due `first` from now, then every
-/// `period` if given.
+/// `period` if given (both saturated, see [`super::FAR`]). `what` names the
+/// public function for the panic message.
 ///
 /// Panics outside a Tokio runtime (the channel uses the current runtime's
 /// timer).
 #[track_caller]
-pub(super) fn start(first: Duration, period: Option<Duration>) -> Receiver<Instant> {
-    let handle = Handle::current();
+pub(super) fn start(what: &str, first: Duration, period: Option<Duration>) -> Receiver<Instant> {
+    let handle = super::current_handle(what);
     let (tx, rx) = crate::chan::chan::<Instant>(0);
     // A sender count without a handle: the channel never closes for lack of
     // senders (Go never closes a timer channel).
@@ -76,8 +77,8 @@ pub(super) fn start(first: Duration, period: Option<Duration>) -> Receiver<Insta
     drop(tx);
     let now = TokioInstant::now();
     let clock = Clock {
-        deadline: Some(now + first),
-        period,
+        deadline: Some(deadline_after(now, first)),
+        period: period.map(|p| p.min(FAR)),
         fire,
         handle,
         sleep: None,
@@ -108,7 +109,10 @@ pub(super) fn reset(chan: &Chan<Instant>, d: Duration, period: Option<Duration>)
     let Some(timer) = state.timer.as_mut() else {
         return false; // closed: every receiver is gone
     };
-    let was = timer.reset(TokioInstant::now() + d, period) || unread;
+    let was = timer.reset(
+        deadline_after(TokioInstant::now(), d),
+        period.map(|p| p.min(FAR)),
+    ) || unread;
     if parked {
         timer.arm();
     }
@@ -146,12 +150,14 @@ impl TimedSource<Instant> for Clock {
         if self.armed_for == Some(deadline) {
             return;
         }
-        self.pending.get_or_insert_with(PendingTimer::new);
-        self.armed_for = Some(deadline);
+        // First, as it may panic (a runtime without its time driver): the
+        // clock then stays disarmed.
         let mut sleep = {
             let _runtime = self.handle.enter();
             Box::pin(tokio::time::sleep_until(deadline))
         };
+        self.pending.get_or_insert_with(PendingTimer::new);
+        self.armed_for = Some(deadline);
         let mut cx = Context::from_waker(&self.fire);
         // Unconstrained: registering must not spend (or be refused by) the
         // cooperative budget of whichever task is parking.
@@ -228,12 +234,13 @@ impl Wake for Fire {
     }
 }
 
-/// The first multiple of `period` after `deadline` that is later than `now`.
+/// The first multiple of `period` after `deadline` that is later than `now`
+/// (`period` is at most [`FAR`], so nothing here overflows).
 fn next_tick(deadline: TokioInstant, period: Duration, now: TokioInstant) -> TokioInstant {
-    let next = deadline + period;
+    let next = deadline_after(deadline, period);
     if next > now {
         return next;
     }
     let behind = (now - deadline).as_nanos() % period.as_nanos();
-    now + (period - Duration::from_nanos(behind as u64))
+    deadline_after(now, period - Duration::from_nanos(behind as u64))
 }

@@ -26,6 +26,11 @@
 //!   not a deadlock (Go's `checkdead` makes the same exception), since the
 //!   timer will wake one of them. A count is taken before the parking
 //!   goroutine's poll returns, so it is never seen parked without it.
+//! - Every duration saturates: a timer, ticker period, sleep or timeout
+//!   longer than `FAR` (about 30 years, up to `Duration::MAX`) is due
+//!   after `FAR`, i.e. never in practice, as a Go timer that far out never
+//!   fires; no deadline arithmetic overflows and Tokio's timer is never
+//!   handed a deadline it cannot hold.
 //!
 //! # Locking
 //! A timer channel's clock lives in its channel state, under the channel
@@ -38,12 +43,50 @@ mod sleep;
 mod ticker;
 mod timer;
 
+use std::time::Duration;
+
+use tokio::time::Instant as TokioInstant;
+
 use crate::loom::unmodeled::{AtomicUsize, Ordering};
 
 pub use after_func::{after_func, AfterFunc};
 pub use sleep::{sleep, Sleep};
 pub use ticker::{tick, Ticker};
 pub use timer::{after, Timer};
+
+/// The longest wait csp schedules: about 30 years, the cap Tokio's own
+/// `sleep` applies (a deadline 100 years out overflows `Instant` on some
+/// platforms). Longer durations saturate to it.
+pub(crate) const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+
+/// The instant `d` after `from`, with `d` saturated to [`FAR`]; if even that
+/// overflows (`from` is itself far out), `FAR` from now.
+pub(crate) fn deadline_after(from: TokioInstant, d: Duration) -> TokioInstant {
+    from.checked_add(d.min(FAR))
+        .unwrap_or_else(|| TokioInstant::now() + FAR)
+}
+
+/// The Tokio runtime the time functions schedule on, or csp's message
+/// naming `what` and how to get one (instead of Tokio's "no reactor").
+#[track_caller]
+pub(crate) fn current_handle(what: &str) -> tokio::runtime::Handle {
+    current_handle_at(what, std::panic::Location::caller())
+}
+
+/// [`current_handle`] for a call made at `at` (a future polled later).
+pub(crate) fn current_handle_at(
+    what: &str,
+    at: &std::panic::Location<'_>,
+) -> tokio::runtime::Handle {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle,
+        Err(_) => panic!(
+            "csp: `{what}` used outside a runtime (at {at}): use it in a goroutine under \
+             `csp::run(...)` or `#[csp::main] async fn main()`, or inside any Tokio runtime \
+             with its time driver enabled"
+        ),
+    }
+}
 
 /// The number of csp timers that will wake someone (see the module's
 /// invariants); read by the deadlock detector. A plain `std` atomic on purpose: a process-wide counter, not

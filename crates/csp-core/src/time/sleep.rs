@@ -16,8 +16,12 @@ use super::PendingTimer;
 
 /// Pauses the current goroutine for at least `d`: Go's `time.Sleep(d)`.
 ///
+/// A `d` past about 30 years (up to `Duration::MAX`) saturates: the sleep
+/// never ends in practice, and nothing overflows.
+///
 /// # Panics
-/// When polled outside a Tokio runtime with its time driver enabled.
+/// Outside a Tokio runtime (csp's message), or in one without its time
+/// driver (Tokio's).
 ///
 /// # Cancel safety
 /// Cancel safe: dropping the future just cancels the sleep.
@@ -31,7 +35,9 @@ use super::PendingTimer;
 /// assert!(start.elapsed() >= Duration::from_millis(5));
 /// # });
 /// ```
+#[track_caller]
 pub fn sleep(d: Duration) -> Sleep {
+    drop(super::current_handle("time::sleep"));
     Sleep {
         inner: tokio::time::sleep(d),
         pending: Some(PendingTimer::new()),

@@ -49,7 +49,8 @@ pub struct Ticker {
 
 impl Ticker {
     /// A ticker delivering the time every `period`, first after one period:
-    /// Go's `time.NewTicker(period)`.
+    /// Go's `time.NewTicker(period)`. A `period` past about 30 years (up to
+    /// `Duration::MAX`) saturates: it never ticks in practice.
     ///
     /// # Panics
     /// If `period` is zero (Go's message `non-positive interval for
@@ -58,7 +59,7 @@ impl Ticker {
     pub fn new(period: Duration) -> Self {
         assert!(!period.is_zero(), "{NON_POSITIVE}");
         Ticker {
-            c: clock::start(period, Some(period)),
+            c: clock::start("Ticker::new", period, Some(period)),
         }
     }
 
@@ -80,7 +81,8 @@ impl Ticker {
     }
 
     /// Changes the period to `period` and restarts the schedule from now:
-    /// Go's `tk.Reset(period)`. Also restarts a stopped ticker.
+    /// Go's `tk.Reset(period)`. Also restarts a stopped ticker. `period`
+    /// saturates as in [`new`](Self::new).
     ///
     /// # Panics
     /// If `period` is zero (`non-positive interval for Ticker.Reset`).
@@ -110,7 +112,8 @@ impl Ticker {
 ///
 /// Ticks are skipped for a slow reader (at most one waits). The ticker
 /// cannot be stopped except by dropping every clone of the receiver, which
-/// frees it. An elapsed tick is ready at once, as any ready channel.
+/// frees it. An elapsed tick is ready at once, as any ready channel. A
+/// `period` past about 30 years saturates, as in [`Ticker::new`].
 ///
 /// # Panics
 /// If `period` is zero (Go's `Tick` returns a nil channel there; csp refuses
@@ -129,5 +132,5 @@ impl Ticker {
 #[track_caller]
 pub fn tick(period: Duration) -> Receiver<Instant> {
     assert!(!period.is_zero(), "{NON_POSITIVE}");
-    clock::start(period, Some(period))
+    clock::start("time::tick", period, Some(period))
 }

@@ -46,14 +46,16 @@ impl Timer {
     ///
     /// The channel is ready from the moment `d` has passed (a select sees it
     /// ready at once, as any ready channel); nothing is registered with
-    /// Tokio's timer unless a receive waits on it.
+    /// Tokio's timer unless a receive waits on it. A `d` past about 30 years
+    /// (up to `Duration::MAX`) saturates: the timer never fires in practice,
+    /// as a Go timer that far out.
     ///
     /// # Panics
     /// Outside a Tokio runtime (the timer uses the current one's clock).
     #[track_caller]
     pub fn new(d: Duration) -> Self {
         Timer {
-            c: clock::start(d, None),
+            c: clock::start("Timer::new", d, None),
         }
     }
 
@@ -81,7 +83,7 @@ impl Timer {
 
     /// Re-arms the timer to fire `d` from now: Go's `t.Reset(d)`. Returns
     /// what [`stop`](Self::stop) would have returned. An unread value of the
-    /// previous arming is gone.
+    /// previous arming is gone. `d` saturates as in [`new`](Self::new).
     ///
     /// # Examples
     /// ```
@@ -109,7 +111,9 @@ impl Timer {
 /// receive (as Go's). Use it as a timeout in a `select`. It is cheap, as in
 /// Go 1.23: ready the moment `d` has passed (checked when a receive or
 /// select looks), registered with Tokio's timer only while a receive waits
-/// on it, and freed with nothing to cancel when dropped unfired.
+/// on it, and freed with nothing to cancel when dropped unfired. A `d` past
+/// about 30 years (up to `Duration::MAX`) saturates: it never fires in
+/// practice.
 ///
 /// # Panics
 /// Outside a Tokio runtime (the timer uses the current one's clock).
@@ -128,5 +132,5 @@ impl Timer {
 /// ```
 #[track_caller]
 pub fn after(d: Duration) -> Receiver<Instant> {
-    clock::start(d, None)
+    clock::start("time::after", d, None)
 }

@@ -111,11 +111,13 @@ pub fn with_timeout_cause(
     with_deadline_cause(parent, deadline_after(timeout), cause)
 }
 
-/// `timeout` from now on Tokio's clock (which tests may pause).
+/// `timeout` from now on Tokio's clock (which tests may pause), saturated
+/// at about 30 years as csp's timers and Tokio's `sleep` are: an `Instant`
+/// that far out exists on every platform Tokio supports (100 years
+/// overflows on some).
 fn deadline_after(timeout: Duration) -> Instant {
-    let now = tokio::time::Instant::now().into_std();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+    const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    tokio::time::Instant::now().into_std() + timeout.min(FAR)
 }
 
 fn with_deadline_inner(

@@ -1,0 +1,2 @@
+#[csp::main(gomaxprocs = 0)]
+async fn main() {}

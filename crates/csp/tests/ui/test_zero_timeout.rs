@@ -1,0 +1,4 @@
+#[csp::test(timeout_secs = 0)]
+async fn never_runs() {}
+
+fn main() {}

@@ -64,6 +64,20 @@ impl<T> Buffer<T> {
         self.ring.len()
     }
 
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// Drops every buffered value and gives back what the ring grew beyond
+    /// its starting allocation.
+    pub(crate) fn clear(&mut self) {
+        self.ring.clear();
+        if self.ring.capacity() > self.shrink_above {
+            self.release();
+        }
+    }
+
     /// Whether another value fits under the bound.
     #[inline]
     pub(crate) fn has_room(&self) -> bool {

@@ -399,3 +399,26 @@ fn a_goroutine_parked_in_next_reports_the_users_line() {
         });
     });
 }
+
+/// A goroutine that panics on a plain Tokio runtime (the panic unwinds into
+/// Tokio's `JoinError`) leaves its thread no longer "inside a goroutine", so
+/// `*_blocking` calls and `block_on` made there afterwards are not refused.
+#[test]
+fn a_panicking_goroutine_on_plain_tokio_clears_its_poll_mark() {
+    within(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let handle = csp_core::go(async { panic!("boom") });
+            assert!(handle.await.is_err(), "the panic surfaces as a JoinError");
+            assert!(
+                !csp_core::goroutine::in_goroutine_poll(),
+                "the block_on thread that ran the goroutine is not inside one any more"
+            );
+        });
+        let (tx, rx) = csp_core::chan::<u8>(1);
+        tx.send_blocking(7).unwrap();
+        assert_eq!(rx.recv_blocking(), Some(7));
+    });
+}

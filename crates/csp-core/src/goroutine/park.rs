@@ -106,6 +106,33 @@ pub fn end_poll() -> Option<ParkRecord> {
     PARKED.with(|p| p.take())
 }
 
+/// One goroutine poll's mark on its thread: [`begin_poll`] when made,
+/// [`end_poll`] through [`PollMark::end`]. A poll that unwinds (a panic the
+/// runtime does not catch, which Tokio turns into a `JoinError`) drops the
+/// mark, which clears it, so the thread does not stay "inside a goroutine".
+pub(crate) struct PollMark(());
+
+impl PollMark {
+    #[inline]
+    pub(crate) fn begin() -> PollMark {
+        begin_poll();
+        PollMark(())
+    }
+
+    /// Ends the poll and takes its park record.
+    #[inline]
+    pub(crate) fn end(self) -> Option<ParkRecord> {
+        std::mem::forget(self);
+        end_poll()
+    }
+}
+
+impl Drop for PollMark {
+    fn drop(&mut self) {
+        end_poll();
+    }
+}
+
 /// Whether this thread is polling a goroutine right now (blocking here would
 /// stall a runtime worker).
 #[inline]

@@ -5,7 +5,7 @@
 //!   user's future. The wrapper owns the registry entry (through an
 //!   `EntryGuard`), so the entry lives exactly as long as the goroutine.
 //! - Each poll runs inside the goroutine's `tracing` span `goroutine{id, at}`
-//!   and between `park::begin_poll` and `park::end_poll`; the entry's state is
+//!   inside a `park::PollMark` (cleared on unwind too); the entry's state is
 //!   written only when the park record differs from the previous poll's.
 //! - `trace!` events inside the span: `goroutine spawned`, `goroutine parked`
 //!   (reason, blocking call) on each `Pending` poll with a park record,
@@ -189,7 +189,7 @@ impl<F: Future> Future for Goroutine<F> {
             .held
             .as_deref_mut()
             .map(|held| MainPoll::begin(held, this.guard.registry()));
-        park::begin_poll();
+        let mark = park::PollMark::begin();
         let poll = match this.catch {
             None => this.fut.as_mut().poll(&mut gcx),
             Some(ctx) => {
@@ -197,7 +197,7 @@ impl<F: Future> Future for Goroutine<F> {
                     Ok(poll) => poll,
                     Err(payload) => {
                         drop(main_poll);
-                        park::end_poll();
+                        mark.end();
                         let (id, at) = (this.guard.entry().id, this.guard.entry().spawned_at);
                         this.guard.unregister();
                         goroutine_panicked(ctx, id, at, payload)
@@ -205,7 +205,7 @@ impl<F: Future> Future for Goroutine<F> {
                 }
             }
         };
-        let record = park::end_poll();
+        let record = mark.end();
         this.guard.entry().wake.end_poll();
         match poll {
             Poll::Ready(out) => {

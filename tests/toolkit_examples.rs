@@ -62,7 +62,12 @@ async fn pipelines_an_unreadable_file_cancels_the_rest() {
     settle_to(before).await;
 }
 
-#[csp::test(timeout_secs = 10)]
+/// How often the timed Google Search versions may be run before their
+/// results must have come out as Pike's: the fake backends race real timers
+/// 15 ms or more apart, which a heavily loaded machine can reorder once.
+const TIMED_ATTEMPTS: usize = 3;
+
+#[csp::test(timeout_secs = 20)]
 async fn google_search_versions_give_pikes_results() {
     let kind = |r: &String| r.split(' ').next().unwrap().to_owned();
     let v1 = google_search::google_1_0("golang").await;
@@ -77,33 +82,34 @@ async fn google_search_versions_give_pikes_results() {
         .collect();
     v2.sort();
     assert_eq!(v2, ["image", "video", "web"]);
-    // Arrival order follows latencies 15 ms apart or more; compare sorted so
-    // a loaded machine cannot reorder them, and check what made the cut.
-    let mut v21 = google_search::google_2_1("golang").await;
-    assert_eq!(
-        v21.pop().as_deref(),
-        Some("timed out"),
-        "video (99 ms) misses 80 ms"
-    );
-    v21.sort();
-    assert_eq!(
-        v21,
-        [
-            r#"image result for "golang" (image)"#,
-            r#"web result for "golang" (web)"#,
-        ]
-    );
-    let mut v3 = google_search::google_3_0("golang").await;
-    v3.sort();
-    assert_eq!(
-        v3,
-        [
-            r#"image result for "golang" (image2)"#,
-            r#"video result for "golang" (video2)"#,
-            r#"web result for "golang" (web2)"#,
-        ],
-        "the fastest replica of each wins within the timeout"
-    );
+    let mut seen = Vec::new();
+    for _ in 0..TIMED_ATTEMPTS {
+        // Arrival order follows the latencies; compare sorted, and check
+        // what made the cut.
+        let mut v21 = google_search::google_2_1("golang").await;
+        let timed_out = v21.pop();
+        v21.sort();
+        let mut v3 = google_search::google_3_0("golang").await;
+        v3.sort();
+        let pikes = timed_out.as_deref() == Some("timed out") // video (99 ms) misses 80 ms
+            && v21
+                == [
+                    r#"image result for "golang" (image)"#,
+                    r#"web result for "golang" (web)"#,
+                ]
+            // The fastest replica of each kind wins within the timeout.
+            && v3
+                == [
+                    r#"image result for "golang" (image2)"#,
+                    r#"video result for "golang" (video2)"#,
+                    r#"web result for "golang" (web2)"#,
+                ];
+        if pikes {
+            return;
+        }
+        seen.push((timed_out, v21, v3));
+    }
+    panic!("{TIMED_ATTEMPTS} runs, none gave Pike's results: {seen:#?}");
 }
 
 #[csp::test(timeout_secs = 10)]

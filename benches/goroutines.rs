@@ -6,7 +6,8 @@
 //! Three numbers per flavor, each from a fresh child process (so one
 //! flavor's memory does not count in another's resident set):
 //! - spawn: ns per goroutine, from the first spawn until the last one runs;
-//! - resident bytes per parked goroutine: growth of `VmRSS` over the spawns;
+//! - resident bytes per parked goroutine: growth of `VmRSS` over the spawns,
+//!   and the heap bytes and blocks each holds (a counting allocator; not for Go);
 //! - teardown: ns per goroutine, from `close` until `WaitGroup::wait` returns
 //!   (every goroutine woken, run to its end and freed).
 //!
@@ -29,6 +30,39 @@ use std::time::Instant;
 
 const FLAVORS: [&str; 3] = ["csp", "csp-on-tokio", "tokio"];
 
+/// The system allocator, counting what is allocated (and not yet freed):
+/// the heap bytes and blocks a parked goroutine holds, exactly, beside the
+/// resident set's page-grained view.
+struct Counting;
+
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+static LIVE_BLOCKS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; the counters are
+// plain statistics.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
+        LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
+        LIVE_BLOCKS.fetch_sub(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(new.wrapping_sub(layout.size()), Ordering::Relaxed);
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
 /// The resident set size from `/proc/self/status` (`VmRSS`), or 0.
 fn rss_bytes() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -45,6 +79,9 @@ struct Sample {
     spawn_ns: f64,
     rss_bytes: f64,
     teardown_ns: f64,
+    /// Heap bytes and blocks live per parked goroutine (Go: 0, not counted).
+    heap_bytes: f64,
+    heap_blocks: f64,
 }
 
 /// What every goroutine shares.
@@ -80,6 +117,10 @@ macro_rules! run_flavor {
             wg: wg.clone(),
         });
         let rss0 = rss_bytes();
+        let (bytes0, blocks0) = (
+            LIVE_BYTES.load(Ordering::Relaxed),
+            LIVE_BLOCKS.load(Ordering::Relaxed),
+        );
         let start = Instant::now();
         for _ in 0..n {
             drop($spawn(parked(shared.clone(), n)));
@@ -87,6 +128,9 @@ macro_rules! run_flavor {
         ready_rx.recv().await.expect("every goroutine started");
         let spawn_ns = start.elapsed().as_nanos() as f64 / n as f64;
         let rss = rss_bytes().saturating_sub(rss0) as f64 / n as f64;
+        let heap_bytes = LIVE_BYTES.load(Ordering::Relaxed).wrapping_sub(bytes0) as f64 / n as f64;
+        let heap_blocks =
+            LIVE_BLOCKS.load(Ordering::Relaxed).wrapping_sub(blocks0) as f64 / n as f64;
         let start = Instant::now();
         gate_tx.close();
         wg.wait().await;
@@ -95,6 +139,8 @@ macro_rules! run_flavor {
             spawn_ns,
             rss_bytes: rss,
             teardown_ns,
+            heap_bytes,
+            heap_blocks,
         }
     }};
 }
@@ -130,8 +176,12 @@ fn child(flavor: &str, n: usize) {
         other => panic!("unknown flavor {other}"),
     };
     println!(
-        "{} {} {}",
-        sample.spawn_ns, sample.rss_bytes, sample.teardown_ns
+        "{} {} {} {} {}",
+        sample.spawn_ns,
+        sample.rss_bytes,
+        sample.teardown_ns,
+        sample.heap_bytes,
+        sample.heap_blocks
     );
 }
 
@@ -143,6 +193,8 @@ fn parse_sample(out: &[u8]) -> Option<Sample> {
         spawn_ns: it.next()??,
         rss_bytes: it.next()??,
         teardown_ns: it.next()??,
+        heap_bytes: it.next().flatten().unwrap_or(0.0),
+        heap_blocks: it.next().flatten().unwrap_or(0.0),
     })
 }
 
@@ -211,8 +263,8 @@ fn main() {
             );
             let s = parse_sample(&out.stdout).expect("a sample line");
             eprintln!(
-                "round {round} {name}: spawn {:.0} ns, {:.0} B, teardown {:.0} ns",
-                s.spawn_ns, s.rss_bytes, s.teardown_ns
+                "round {round} {name}: spawn {:.0} ns, {:.0} B resident, {:.0} B in {:.2} heap blocks, teardown {:.0} ns",
+                s.spawn_ns, s.rss_bytes, s.heap_bytes, s.heap_blocks, s.teardown_ns
             );
             samples[k].push(s);
         }
@@ -226,20 +278,27 @@ fn main() {
             spawn_ns: median(s.iter().map(|x| x.spawn_ns).collect()),
             rss_bytes: median(s.iter().map(|x| x.rss_bytes).collect()),
             teardown_ns: median(s.iter().map(|x| x.teardown_ns).collect()),
+            heap_bytes: median(s.iter().map(|x| x.heap_bytes).collect()),
+            heap_blocks: median(s.iter().map(|x| x.heap_blocks).collect()),
         })
         .collect();
     let tokio = med[2];
     println!("{n} parked goroutines, medians of {rounds} rounds");
-    println!("| flavor | spawn ns | bytes | teardown ns | spawn / tokio | bytes / tokio | teardown / tokio | teardown / Go |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| flavor | spawn ns | resident bytes | heap bytes (blocks) | teardown ns | spawn / tokio | resident / tokio | teardown / tokio | teardown / Go |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, s) in names.iter().zip(&med) {
         let vs_go = if go.is_some() {
             format!("{:.2}", s.teardown_ns / med[3].teardown_ns)
         } else {
             "–".into()
         };
+        let heap = if *name == "go" {
+            "–".to_string()
+        } else {
+            format!("{:.0} ({:.2})", s.heap_bytes, s.heap_blocks)
+        };
         println!(
-            "| {name} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} | {vs_go} |",
+            "| {name} | {:.0} | {:.0} | {heap} | {:.0} | {:.2} | {:.2} | {:.2} | {vs_go} |",
             s.spawn_ns,
             s.rss_bytes,
             s.teardown_ns,

@@ -310,27 +310,36 @@ fn completed(cases: &mut [Pin<&mut dyn SelectCase>], i: usize) -> usize {
 /// panic never leaves a channel locked).
 struct AllLocked<'g, 'a> {
     cases: &'g mut [Pin<&'a mut dyn SelectCase>],
-    /// (channel id, index of one case on that channel), sorted, deduplicated.
-    locks: Indices<(usize, usize)>,
+    /// (channel id, index of one case on that channel), sorted,
+    /// deduplicated: the caller's buffer, so the guard stays small.
+    locks: &'g Indices<(usize, usize)>,
+    /// How many of `locks` are held (from the first): a drop releases
+    /// exactly those.
+    held: usize,
 }
 
 impl<'g, 'a> AllLocked<'g, 'a> {
-    /// Locks the channels of the cases in `order` (the enabled ones).
-    fn lock(cases: &'g mut [Pin<&'a mut dyn SelectCase>], order: &[usize]) -> Self {
-        let mut locks: Indices<(usize, usize)> = order
-            .iter()
-            .map(|&i| (cases[i].chan_key().unwrap_or(0), i))
-            .collect();
+    /// Locks the channels of the cases in `order` (the enabled ones);
+    /// `locks` is scratch space for the lock order.
+    fn lock(
+        cases: &'g mut [Pin<&'a mut dyn SelectCase>],
+        order: &[usize],
+        locks: &'g mut Indices<(usize, usize)>,
+    ) -> Self {
+        locks.clear();
+        for &i in order {
+            locks.push((cases[i].chan_key().unwrap_or(0), i));
+        }
         locks.sort_unstable();
         locks.dedup_by_key(|(key, _)| *key);
         let mut guard = Self {
             cases,
-            locks: Indices::new(),
+            locks,
+            held: 0,
         };
-        for &(key, i) in locks.iter() {
+        for &(_, i) in guard.locks.iter() {
             guard.cases[i].lock();
-            // Pushed once held: a drop releases exactly the locks taken.
-            guard.locks.push((key, i));
+            guard.held += 1;
         }
         guard
     }
@@ -360,7 +369,7 @@ impl<'g, 'a> AllLocked<'g, 'a> {
 
 impl Drop for AllLocked<'_, '_> {
     fn drop(&mut self) {
-        for &(_, i) in self.locks.iter().rev() {
+        for &(_, i) in self.locks[..self.held].iter().rev() {
             // SAFETY: locked in `AllLocked::lock`, released once here.
             unsafe { self.cases[i].unlock() };
         }
@@ -370,7 +379,8 @@ impl Drop for AllLocked<'_, '_> {
 /// Pass 2 without registering: with every lock held, the first case that
 /// can complete, else `None` (at this instant no case could proceed).
 fn pass_try_locked(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<usize> {
-    let done = AllLocked::lock(cases, order).try_each(order);
+    let mut locks = Indices::new();
+    let done = AllLocked::lock(cases, order, &mut locks).try_each(order);
     if let Some(i) = done {
         cases[i].as_mut().wake_peer();
     }
@@ -389,7 +399,8 @@ unsafe fn pass_register(
     token: &SelectToken,
 ) -> Option<usize> {
     let done = {
-        let mut locked = AllLocked::lock(cases, order);
+        let mut locks = Indices::new();
+        let mut locked = AllLocked::lock(cases, order, &mut locks);
         let done = locked.try_each(order);
         if done.is_none() {
             // SAFETY: the token's promise is the caller's.

@@ -21,7 +21,8 @@
 //!   registered by a leaked select is rejected with a panic before any lock
 //!   is taken ([`SelectCase::spent`]).
 //! - `peer` holds the waker of a parked peer this case completed with under a
-//!   lock; the engine wakes it after releasing every lock.
+//!   lock: pass 1's attempt wakes it once it released its one lock, the engine
+//!   after releasing every lock in pass 2.
 
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
@@ -87,6 +88,7 @@ pub trait SelectCase: sealed::Sealed + Send {
     /// The engine calls it only on a case whose [`probe`](Self::probe) said
     /// [`Probe::MayProceed`]. With `wait == false`, a lock that stays held
     /// through a few quick re-checks is not waited for: [`Attempt::Contended`].
+    /// A completed attempt has woken its peer (after unlocking).
     #[doc(hidden)]
     fn try_now(self: Pin<&mut Self>, wait: bool) -> Attempt;
     /// Takes the channel lock (pass 2).
@@ -205,11 +207,16 @@ macro_rules! channel_plumbing {
                     None => return Attempt::Contended,
                 }
             };
-            if this.attempt(&mut state) {
-                Attempt::Completed
-            } else {
-                Attempt::WouldBlock
+            if !this.attempt(&mut state) {
+                return Attempt::WouldBlock;
             }
+            drop(state);
+            // The lock is released: wake the peer now (no second call from
+            // the engine).
+            if let Some(peer) = this.peer.take() {
+                crate::goroutine::waker::wake(peer);
+            }
+            Attempt::Completed
         }
 
         unsafe fn try_locked(self: Pin<&mut Self>) -> bool {

@@ -1,15 +1,19 @@
 //! The select engine: Go's `selectgo`, as three named passes over the cases.
 //!
-//! 1. **Try**: visit the enabled cases in a uniformly random order, each under
-//!    its own channel lock; the first that can complete commits (fairness among
-//!    ready cases, as Go's `fastrandn` permutation). A case whose channel's
-//!    lock-free view says it would block is skipped without locking; one whose
-//!    lock stays held is put aside and retried last, waiting for the lock,
-//!    only if no other case completes (so the choice leans away from a
-//!    channel that is busy at that instant, never so far as to starve it:
-//!    its producer stops holding the lock once its buffer is full).
+//! 1. **Try**: probe every case without locking (disabled, spent, or what its
+//!    channel's lock-free view says), then try the cases the view found
+//!    ready, each under its own channel lock, picking each next one uniformly
+//!    at random among those left; the first that can complete commits
+//!    (fairness among ready cases, as Go's `fastrandn` permutation). A case
+//!    whose view says it would block is never locked here; one whose lock
+//!    stays held is put aside and retried last, waiting for the lock, only
+//!    if no other case completes (so the choice leans away from a channel
+//!    that is busy at that instant, never so far as to starve it: its
+//!    producer stops holding the lock once its buffer is full). Up to
+//!    [`MASK_CASES`] cases this runs over bit masks (no index list, one
+//!    random draw per attempt); larger selects shuffle an index list.
 //! 2. **Register**: lock every enabled channel in channel-id order (each once),
-//!    try again in the same order (a peer may have arrived since pass 1), and
+//!    try again in a uniformly random order (a peer may have arrived since pass 1), and
 //!    if still nothing can complete, publish one hook per case, all sharing one
 //!    fresh [`SelectToken`]; unlock; park.
 //! 3. **Withdraw**: on wake, the token names the one case a peer committed;
@@ -188,7 +192,7 @@ fn pass_try_probed(cases: &mut [Pin<&mut dyn SelectCase>], probed: Probed) -> Op
         ready &= !(1 << i);
         left -= 1;
         match cases[i].as_mut().try_now(false) {
-            Attempt::Completed => return Some(completed(cases, i)),
+            Attempt::Completed => return Some(i),
             Attempt::WouldBlock => {}
             Attempt::Contended => {
                 contended |= 1 << i;
@@ -201,7 +205,7 @@ fn pass_try_probed(cases: &mut [Pin<&mut dyn SelectCase>], probed: Probed) -> Op
         contended &= !(1 << i);
         contended_count -= 1;
         if cases[i].as_mut().try_now(true) == Attempt::Completed {
-            return Some(completed(cases, i));
+            return Some(i);
         }
     }
     None
@@ -226,14 +230,14 @@ fn pass_try(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<u
             continue;
         }
         match cases[i].as_mut().try_now(false) {
-            Attempt::Completed => return Some(completed(cases, i)),
+            Attempt::Completed => return Some(i),
             Attempt::WouldBlock => {}
             Attempt::Contended => contended.push(i),
         }
     }
     for i in contended {
         if cases[i].as_mut().try_now(true) == Attempt::Completed {
-            return Some(completed(cases, i));
+            return Some(i);
         }
     }
     None
@@ -297,12 +301,6 @@ fn check_fresh(cases: &[Pin<&mut dyn SelectCase>]) {
             spent_panic(i, why);
         }
     }
-}
-
-/// Wakes the peer case `i` completed with; returns `i`.
-fn completed(cases: &mut [Pin<&mut dyn SelectCase>], i: usize) -> usize {
-    cases[i].as_mut().wake_peer();
-    i
 }
 
 /// Every enabled case's channel locked, in channel-id order, each once; the

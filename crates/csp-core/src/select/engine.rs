@@ -114,8 +114,12 @@ fn pick(mut set: u64, n: usize) -> usize {
     set.trailing_zeros() as usize
 }
 
-/// Shuffles `order` uniformly (Fisher-Yates).
+/// Shuffles `order` uniformly (Fisher-Yates); under loom it keeps the
+/// source order (see [`rand_below`]).
 fn shuffle(order: &mut [usize]) {
+    if cfg!(loom) {
+        return;
+    }
     for i in (1..order.len()).rev() {
         order.swap(i, rand_below(i + 1));
     }
@@ -235,12 +239,9 @@ fn pass_try(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<u
             Attempt::Contended => contended.push(i),
         }
     }
-    for i in contended {
-        if cases[i].as_mut().try_now(true) == Attempt::Completed {
-            return Some(i);
-        }
-    }
-    None
+    contended
+        .into_iter()
+        .find(|&i| cases[i].as_mut().try_now(true) == Attempt::Completed)
 }
 
 /// The cases as pass 1 found them without locking: probed bit masks, or

@@ -190,3 +190,57 @@ fn nonblock_select_race() {
 fn nonblock_select_race2() {
     nonblock_race(false);
 }
+
+/// How often each case of a `try_select` over `n` cases wins, where only
+/// the cases in `ready` hold a value (refilled after every round), over
+/// `rounds` rounds.
+fn win_counts(n: usize, ready: &[usize], rounds: usize) -> Vec<usize> {
+    let chans: Vec<_> = (0..n).map(|_| chan::<usize>(1)).collect();
+    for &i in ready {
+        chans[i].0.try_send(i).unwrap();
+    }
+    let mut wins = vec![0; n];
+    for _ in 0..rounds {
+        let mut cases: Vec<Pin<Box<RecvCase<'_, usize>>>> = chans
+            .iter()
+            .map(|(_, rx)| Box::pin(RecvCase::new(rx)))
+            .collect();
+        let mut refs: Vec<Pin<&mut dyn SelectCase>> = cases
+            .iter_mut()
+            .map(|c| c.as_mut() as Pin<&mut dyn SelectCase>)
+            .collect();
+        let i = try_select(&mut refs).expect("a case is ready");
+        drop(refs);
+        assert_eq!(cases[i].as_mut().take_output(), Some(i));
+        wins[i] += 1;
+        chans[i].0.try_send(i).unwrap();
+    }
+    wins
+}
+
+/// Go's `select` picks uniformly among the ready cases (`selectgo`'s random
+/// poll order); so does csp's, in both of its pass-1 paths (bit masks up to
+/// 64 cases, an index list above). A blocked case never wins; each ready one
+/// wins about its share (bounds at over 6 standard deviations).
+#[test]
+fn ready_cases_win_uniformly() {
+    for (n, ready) in [
+        (4, vec![0, 1, 3]),
+        (5, vec![4, 2]),
+        (70, vec![1, 40, 66, 69]),
+    ] {
+        let rounds = 3_000;
+        let wins = win_counts(n, &ready, rounds);
+        let share = rounds / ready.len();
+        for (i, &w) in wins.iter().enumerate() {
+            if ready.contains(&i) {
+                assert!(
+                    w.abs_diff(share) < share / 5,
+                    "{n} cases, ready {ready:?}: case {i} won {w} of {rounds} rounds"
+                );
+            } else {
+                assert_eq!(w, 0, "{n} cases: case {i} was never ready");
+            }
+        }
+    }
+}

@@ -160,7 +160,15 @@ impl RawRwLock {
     /// One lock-free attempt; `retry` for a woken waiter, the head by right:
     /// the queue does not stop it, and taking the lock clears `WOKEN`.
     fn try_take(&self, access: Access, retry: bool) -> bool {
-        let mut s = self.state.load(Ordering::Relaxed);
+        // A fresh acquirer bets on a free, quiet lock (Go's `CAS(0, locked)`):
+        // the compare-exchange alone then takes it, with no load before it
+        // (under contention a load first fetches the line shared, and the
+        // exchange must fetch it again). A lost bet returns the real word.
+        let mut s = if retry {
+            self.state.load(Ordering::Relaxed)
+        } else {
+            0
+        };
         loop {
             let (may, new) = if retry {
                 (
@@ -203,14 +211,22 @@ impl RawRwLock {
 
     /// Releases one `access` hold; wakes or grants waiters if any are queued.
     pub(crate) fn release(&self, access: Access) {
-        let mut s = self.state.load(Ordering::Relaxed);
         debug_assert!(
-            match access {
-                Access::Shared => s >= ONE_READER,
-                Access::Exclusive => s & WRITER != 0,
+            {
+                let s = self.state.load(Ordering::Relaxed);
+                match access {
+                    Access::Shared => s >= ONE_READER,
+                    Access::Exclusive => s & WRITER != 0,
+                }
             },
             "unlock of an unlocked lock"
         );
+        // A writer bets on a word with nobody queued (as `try_take` does):
+        // one compare-exchange, no load before it.
+        let mut s = match access {
+            Access::Exclusive => WRITER,
+            Access::Shared => self.state.load(Ordering::Relaxed),
+        };
         loop {
             let last = access == Access::Exclusive || s < 2 * ONE_READER;
             let must_hand_on = s & HANDOFF != 0 || (s & QUEUED != 0 && s & WOKEN == 0);

@@ -97,8 +97,10 @@ impl<T> Parking<T> {
     }
 
     /// A re-poll while parked: the hook once a peer selected it (the op is
-    /// then no longer parked), else `None` with the waker refreshed.
-    #[inline(never)]
+    /// then no longer parked), else `None` with the waker refreshed. The
+    /// usual re-poll (woken because a peer selected it) is one load, inline;
+    /// the locked re-check is out of line.
+    #[inline]
     fn poll_parked(
         &mut self,
         chan: &Chan<T>,
@@ -106,12 +108,44 @@ impl<T> Parking<T> {
         cx: &Context<'_>,
         at: &'static Location<'static>,
     ) -> Option<&Hook<T>> {
-        if still_waiting(chan, self.hook(), cx) {
-            record_park(reason(sending), at);
+        if !self.hook().is_selected() && self.still_parked(chan, sending, cx, at) {
             return None;
         }
         self.parked = false;
         Some(self.hook())
+    }
+
+    /// The slow half of `poll_parked`: whether the op still waits, checked
+    /// under the lock (the waker refreshed and the park recorded if so).
+    #[inline(never)]
+    fn still_parked(
+        &self,
+        chan: &Chan<T>,
+        sending: bool,
+        cx: &Context<'_>,
+        at: &'static Location<'static>,
+    ) -> bool {
+        let waiting = still_waiting(chan, self.hook(), cx);
+        if waiting {
+            record_park(reason(sending), at);
+        }
+        waiting
+    }
+
+    /// The op completed through its hook and read the outcome out of the
+    /// slot: the hook holds nothing any more, so it is forgotten instead of
+    /// dropped through an out-of-line call.
+    #[inline]
+    fn release_done(&mut self) {
+        #[cfg(not(loom))]
+        // SAFETY: the op is no longer parked and its hook was selected and
+        // settled: no queue holds it and no peer touches it again (lifetime
+        // rule 1 in `crate::waiter`). It holds nothing to drop: the selecting
+        // peer took the waker (waker rule 3), the caller took the slot's value.
+        // Under loom the hook's drop runs as usual: it checks those accesses.
+        unsafe {
+            std::ptr::write(&mut *self.hook, None);
+        }
     }
 
     /// Takes a parked hook out of its queue: `None` if nothing was parked,
@@ -193,7 +227,11 @@ impl<T> SendOp<T> {
         let this = unsafe { self.get_unchecked_mut() };
         if this.parking.parked {
             return match this.parking.poll_parked(chan, true, cx, at) {
-                Some(hook) => Poll::Ready(Self::outcome(hook)),
+                Some(hook) => {
+                    let outcome = Self::outcome(hook);
+                    this.parking.release_done();
+                    Poll::Ready(outcome)
+                }
                 None => Poll::Pending,
             };
         }
@@ -283,8 +321,12 @@ impl<T> RecvOp<T> {
         let this = unsafe { self.get_unchecked_mut() };
         if this.parking.parked {
             return match this.parking.poll_parked(chan, false, cx, at) {
-                // SAFETY: selected, observed with acquire (slot rule 3).
-                Some(hook) => Poll::Ready(unsafe { hook.slot() }.take()),
+                Some(hook) => {
+                    // SAFETY: selected, observed with acquire (slot rule 3).
+                    let got = unsafe { hook.slot() }.take();
+                    this.parking.release_done();
+                    Poll::Ready(got)
+                }
                 None => Poll::Pending,
             };
         }

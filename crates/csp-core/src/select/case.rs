@@ -21,8 +21,10 @@
 //!   registered by a leaked select is rejected with a panic before any lock
 //!   is taken ([`SelectCase::spent`]).
 //! - `peer` holds the waker of a parked peer this case completed with under a
-//!   lock; the engine wakes it after releasing every lock.
+//!   lock: pass 1's attempt wakes it once it released its one lock, the engine
+//!   after releasing every lock in pass 2.
 
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::Waker;
 
@@ -48,6 +50,20 @@ pub enum Attempt {
     Contended,
 }
 
+/// What a case's lock-free look found (the engine's protocol).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// A disabled case (Go's nil channel): never touched.
+    Disabled,
+    /// The channel's lock-free view says the case cannot complete now.
+    Blocked,
+    /// The case may complete: pass 1 takes the lock and tries.
+    MayProceed,
+    /// The case cannot take part in a select (see [`SelectCase::spent`]).
+    Spent(&'static str),
+}
+
 /// One case of a `select`, as the engine sees it (Go's `runtime.scase`).
 ///
 /// Implemented by [`RecvCase`] and [`SendCase`]; sealed. The methods are the
@@ -63,9 +79,16 @@ pub trait SelectCase: sealed::Sealed + Send {
     /// engine checks every case before it takes any lock.
     #[doc(hidden)]
     fn spent(&self) -> Option<&'static str>;
+    /// The engine's first look at the case, without any lock: disabled,
+    /// spent, or what the channel's lock-free view says (one virtual call
+    /// per case instead of one per question).
+    #[doc(hidden)]
+    fn probe(&self) -> Probe;
     /// Pass 1: completes now if possible, taking the channel lock itself.
-    /// With `wait == false`, a lock that stays held through a few quick
-    /// re-checks is not waited for: [`Attempt::Contended`].
+    /// The engine calls it only on a case whose [`probe`](Self::probe) said
+    /// [`Probe::MayProceed`]. With `wait == false`, a lock that stays held
+    /// through a few quick re-checks is not waited for: [`Attempt::Contended`].
+    /// A completed attempt has woken its peer (after unlocking).
     #[doc(hidden)]
     fn try_now(self: Pin<&mut Self>, wait: bool) -> Attempt;
     /// Takes the channel lock (pass 2).
@@ -145,6 +168,18 @@ macro_rules! channel_plumbing {
             }
         }
 
+        fn probe(&self) -> Probe {
+            if self.source.get().is_none() {
+                Probe::Disabled
+            } else if let Some(why) = self.spent() {
+                Probe::Spent(why)
+            } else if self.blocked_now() {
+                Probe::Blocked
+            } else {
+                Probe::MayProceed
+            }
+        }
+
         fn lock(&self) {
             self.chan().raw_lock();
         }
@@ -162,9 +197,6 @@ macro_rules! channel_plumbing {
 
         fn try_now(self: Pin<&mut Self>, wait: bool) -> Attempt {
             let this = self.inner();
-            if this.blocked_now() {
-                return Attempt::WouldBlock;
-            }
             // SAFETY: `chan_ptr` is valid while the case lives.
             let chan = unsafe { &*this.chan_ptr() };
             let mut state = if wait {
@@ -175,11 +207,16 @@ macro_rules! channel_plumbing {
                     None => return Attempt::Contended,
                 }
             };
-            if this.attempt(&mut state) {
-                Attempt::Completed
-            } else {
-                Attempt::WouldBlock
+            if !this.attempt(&mut state) {
+                return Attempt::WouldBlock;
             }
+            drop(state);
+            // The lock is released: wake the peer now (no second call from
+            // the engine).
+            if let Some(peer) = this.peer.take() {
+                crate::goroutine::waker::wake(peer);
+            }
+            Attempt::Completed
         }
 
         unsafe fn try_locked(self: Pin<&mut Self>) -> bool {
@@ -289,11 +326,17 @@ macro_rules! case_internals {
 /// works without a binding).
 enum Source<'a, H> {
     Borrowed(&'a H),
-    Owned(H),
+    /// Dropped by hand, out of line (see `Drop`).
+    Owned(ManuallyDrop<H>),
     Disabled,
 }
 
 impl<H> Source<'_, H> {
+    fn owned(handle: H) -> Self {
+        Source::Owned(ManuallyDrop::new(handle))
+    }
+
+    #[inline]
     fn get(&self) -> Option<&H> {
         match self {
             Source::Borrowed(h) => Some(h),
@@ -301,6 +344,24 @@ impl<H> Source<'_, H> {
             Source::Disabled => None,
         }
     }
+}
+
+impl<H> Drop for Source<'_, H> {
+    /// One inline check for a borrowed or disabled source (most of them):
+    /// the handle's drop is reached through an out-of-line call.
+    #[inline]
+    fn drop(&mut self) {
+        if let Source::Owned(handle) = self {
+            drop_handle(handle);
+        }
+    }
+}
+
+/// The slow half of `Source::drop`: an owned handle's drop.
+#[inline(never)]
+fn drop_handle<H>(handle: &mut ManuallyDrop<H>) {
+    // SAFETY: called once, from `Source::drop`; the handle is not used again.
+    unsafe { ManuallyDrop::drop(handle) }
 }
 
 /// What a receive case can wait on: a `Receiver` (borrowed or owned), or an
@@ -326,7 +387,7 @@ macro_rules! impl_into_case {
         }
         impl<'a, T> $trait<'a, T> for $handle<T> {
             fn $method(self $(, $value: T)?) -> $case<'a, T> {
-                $case::from_source(Source::Owned(self) $(, $value)?)
+                $case::from_source(Source::owned(self) $(, $value)?)
             }
         }
         impl<'a, T> $trait<'a, T> for Option<&'a $handle<T>> {
@@ -341,7 +402,7 @@ macro_rules! impl_into_case {
         }
         impl<'a, T> $trait<'a, T> for Option<$handle<T>> {
             fn $method(self $(, $value: T)?) -> $case<'a, T> {
-                $case::from_source(self.map_or(Source::Disabled, Source::Owned) $(, $value)?)
+                $case::from_source(self.map_or(Source::Disabled, Source::owned) $(, $value)?)
             }
         }
     };

@@ -1,15 +1,19 @@
 //! The select engine: Go's `selectgo`, as three named passes over the cases.
 //!
-//! 1. **Try**: visit the enabled cases in a uniformly random order, each under
-//!    its own channel lock; the first that can complete commits (fairness among
-//!    ready cases, as Go's `fastrandn` permutation). A case whose channel's
-//!    lock-free view says it would block is skipped without locking; one whose
-//!    lock stays held is put aside and retried last, waiting for the lock,
-//!    only if no other case completes (so the choice leans away from a
-//!    channel that is busy at that instant, never so far as to starve it:
-//!    its producer stops holding the lock once its buffer is full).
+//! 1. **Try**: probe every case without locking (disabled, spent, or what its
+//!    channel's lock-free view says), then try the cases the view found
+//!    ready, each under its own channel lock, picking each next one uniformly
+//!    at random among those left; the first that can complete commits
+//!    (fairness among ready cases, as Go's `fastrandn` permutation). A case
+//!    whose view says it would block is never locked here; one whose lock
+//!    stays held is put aside and retried last, waiting for the lock, only
+//!    if no other case completes (so the choice leans away from a channel
+//!    that is busy at that instant, never so far as to starve it: its
+//!    producer stops holding the lock once its buffer is full). Up to
+//!    [`MASK_CASES`] cases this runs over bit masks (no index list, one
+//!    random draw per attempt); larger selects shuffle an index list.
 //! 2. **Register**: lock every enabled channel in channel-id order (each once),
-//!    try again in the same order (a peer may have arrived since pass 1), and
+//!    try again in a uniformly random order (a peer may have arrived since pass 1), and
 //!    if still nothing can complete, publish one hook per case, all sharing one
 //!    fresh [`SelectToken`]; unlock; park.
 //! 3. **Withdraw**: on wake, the token names the one case a peer committed;
@@ -44,7 +48,7 @@ use std::task::{Context, Poll};
 
 use smallvec::SmallVec;
 
-use super::case::{Attempt, SelectCase};
+use super::case::{Attempt, Probe, SelectCase};
 use crate::budget;
 use crate::goroutine::{record_park, WaitReason};
 use crate::waiter::SelectToken;
@@ -52,55 +56,241 @@ use crate::waiter::SelectToken;
 /// Case indices: inline up to 16 cases, so a select allocates nothing.
 type Indices<T> = SmallVec<[T; 16]>;
 
-/// A uniformly random order of the enabled cases (Fisher-Yates), written
-/// into `order` (an out-parameter: the inline buffer is not moved around).
+/// Selects with at most this many cases run pass 1 over bit masks (one bit
+/// per case: no index list, one random draw per attempt); larger ones take
+/// the general path over an index list.
+const MASK_CASES: usize = 64;
+
+thread_local! {
+    /// This thread's random state for the case order (wyrand); 0 until seeded.
+    #[cfg(not(loom))]
+    static RNG: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// A uniformly random number in `0..n` (`n > 0`): wyrand, reduced by a
+/// multiply-shift as Go's `cheaprandn` (the bias, below 2^-32 for the case
+/// counts of a select, does not matter for fairness).
 ///
-/// Under loom the order is the source order: a model must replay the same
-/// choices on every run, and loom explores the thread interleavings, which is
-/// what the models check (the random order matters for fairness only).
+/// Under loom always 0: a model must replay the same choices on every run,
+/// and loom explores the thread interleavings, which is what the models
+/// check (the random order matters for fairness only).
+#[inline(always)]
+fn rand_below(n: usize) -> usize {
+    #[cfg(loom)]
+    {
+        let _ = n;
+        0
+    }
+    #[cfg(not(loom))]
+    {
+        let mut state = RNG.get();
+        if state == 0 {
+            state = seed();
+        }
+        state = state.wrapping_add(0xa076_1d64_78bd_642f);
+        RNG.set(state);
+        let mixed = u128::from(state) * u128::from(state ^ 0xe703_7ed1_a0b4_28db);
+        let r = ((mixed >> 64) as u64) ^ (mixed as u64);
+        ((u128::from(r) * n as u128) >> 64) as usize
+    }
+}
+
+/// A thread's first random state (never 0, the "unseeded" mark).
+#[cfg(not(loom))]
+#[cold]
+fn seed() -> u64 {
+    fastrand::u64(1..)
+}
+
+/// A uniformly random element of a bit set of `n > 0` elements.
+#[inline]
+fn pick(mut set: u64, n: usize) -> usize {
+    debug_assert_eq!(set.count_ones() as usize, n);
+    if n > 1 {
+        for _ in 0..rand_below(n) {
+            set &= set - 1;
+        }
+    }
+    set.trailing_zeros() as usize
+}
+
+/// Shuffles `order` uniformly (Fisher-Yates); under loom it keeps the
+/// source order (see [`rand_below`]).
+fn shuffle(order: &mut [usize]) {
+    if cfg!(loom) {
+        return;
+    }
+    for i in (1..order.len()).rev() {
+        order.swap(i, rand_below(i + 1));
+    }
+}
+
+/// Panics for a case that cannot take part in a select; the engine calls
+/// it before any lock is taken.
+#[cold]
+#[track_caller]
+fn spent_panic(i: usize, why: &str) -> ! {
+    panic!("select: case {i} cannot be used in a new select: it {why}");
+}
+
+/// The cases probed without locking (at most [`MASK_CASES`]): bit `i` of
+/// `enabled` for every enabled case, of `ready` for those whose channel's
+/// view says they may complete.
+#[derive(Clone, Copy)]
+struct Probed {
+    enabled: u64,
+    ready: u64,
+    /// How many bits `ready` has.
+    ready_count: usize,
+}
+
+impl Probed {
+    /// Probes every case. Panics, before any lock is taken, if one is spent.
+    #[track_caller]
+    fn of(cases: &[Pin<&mut dyn SelectCase>]) -> Self {
+        let mut probed = Probed {
+            enabled: 0,
+            ready: 0,
+            ready_count: 0,
+        };
+        for (i, case) in cases.iter().enumerate() {
+            let bit = 1 << i;
+            match case.probe() {
+                Probe::Disabled => {}
+                Probe::Blocked => probed.enabled |= bit,
+                Probe::MayProceed => {
+                    probed.enabled |= bit;
+                    probed.ready |= bit;
+                    probed.ready_count += 1;
+                }
+                Probe::Spent(why) => spent_panic(i, why),
+            }
+        }
+        probed
+    }
+
+    /// Writes the enabled cases into `order` in a uniformly random order
+    /// (pass 2's).
+    fn order(self, order: &mut Indices<usize>) {
+        let mut set = self.enabled;
+        while set != 0 {
+            order.push(set.trailing_zeros() as usize);
+            set &= set - 1;
+        }
+        shuffle(order);
+    }
+}
+
+/// Pass 1 over a probed select: tries the cases its view found ready, in a
+/// uniformly random order. Returns the index of the case that completed.
+///
+/// A case whose channel lock stays held through the quick re-checks is put
+/// aside rather than waited for (the lock's backoff lasts microseconds), and
+/// retried, waiting, only if no other case completes: a select that consumes
+/// from several busy producers moves on to a channel it can take now.
+fn pass_try_probed(cases: &mut [Pin<&mut dyn SelectCase>], probed: Probed) -> Option<usize> {
+    let (mut ready, mut left) = (probed.ready, probed.ready_count);
+    let (mut contended, mut contended_count) = (0, 0);
+    while left != 0 {
+        let i = pick(ready, left);
+        ready &= !(1 << i);
+        left -= 1;
+        match cases[i].as_mut().try_now(false) {
+            Attempt::Completed => return Some(i),
+            Attempt::WouldBlock => {}
+            Attempt::Contended => {
+                contended |= 1 << i;
+                contended_count += 1;
+            }
+        }
+    }
+    while contended_count != 0 {
+        let i = pick(contended, contended_count);
+        contended &= !(1 << i);
+        contended_count -= 1;
+        if cases[i].as_mut().try_now(true) == Attempt::Completed {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// The general path's order: every enabled case, uniformly shuffled.
 fn random_order(cases: &[Pin<&mut dyn SelectCase>], order: &mut Indices<usize>) {
     for (i, case) in cases.iter().enumerate() {
         if case.chan_key().is_some() {
             order.push(i);
         }
     }
-    #[cfg(not(loom))]
-    if order.len() > 1 {
-        // One thread-local draw seeds a local generator for the shuffle.
-        let mut rng = fastrand::Rng::with_seed(fastrand::u64(..));
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.usize(..=i));
-        }
-    }
+    shuffle(order);
 }
 
-/// Pass 1. Returns the index of the case that completed.
-///
-/// A case whose channel lock stays held through the quick re-checks is put
-/// aside rather than waited for (the lock's backoff lasts microseconds), and
-/// retried, waiting, only if no other case completes: a select that consumes
-/// from several busy producers moves on to a channel it can take now.
+/// Pass 1 of the general path, in `order`. Returns the index of the case
+/// that completed (see [`pass_try_probed`]).
 fn pass_try(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<usize> {
     let mut contended = Indices::new();
     for &i in order {
+        if cases[i].probe() != Probe::MayProceed {
+            continue;
+        }
         match cases[i].as_mut().try_now(false) {
-            Attempt::Completed => return Some(completed(cases, i)),
+            Attempt::Completed => return Some(i),
             Attempt::WouldBlock => {}
             Attempt::Contended => contended.push(i),
         }
     }
-    for i in contended {
-        if cases[i].as_mut().try_now(true) == Attempt::Completed {
-            return Some(completed(cases, i));
-        }
-    }
-    None
+    contended
+        .into_iter()
+        .find(|&i| cases[i].as_mut().try_now(true) == Attempt::Completed)
 }
 
-/// Wakes the peer case `i` completed with; returns `i`.
-fn completed(cases: &mut [Pin<&mut dyn SelectCase>], i: usize) -> usize {
-    cases[i].as_mut().wake_peer();
-    i
+/// The cases as pass 1 found them without locking: probed bit masks, or
+/// (more than [`MASK_CASES`] cases) checked fresh for the general path.
+#[derive(Clone, Copy)]
+enum Looked {
+    Probed(Probed),
+    Many,
+}
+
+impl Looked {
+    /// Looks at every case, without locking. Panics, before any lock is
+    /// taken, if a case is spent.
+    #[track_caller]
+    #[inline]
+    fn of(cases: &[Pin<&mut dyn SelectCase>]) -> Self {
+        if cases.len() <= MASK_CASES {
+            Looked::Probed(Probed::of(cases))
+        } else {
+            check_fresh(cases);
+            Looked::Many
+        }
+    }
+
+    /// Pass 1: the case that completed, else `None` with `order` holding
+    /// the enabled cases in a uniformly random order for pass 2 (an
+    /// out-parameter: the inline buffer is not moved around).
+    #[inline]
+    fn try_cases(
+        self,
+        cases: &mut [Pin<&mut dyn SelectCase>],
+        order: &mut Indices<usize>,
+    ) -> Option<usize> {
+        match self {
+            Looked::Probed(probed) => {
+                if probed.ready != 0 {
+                    if let Some(i) = pass_try_probed(cases, probed) {
+                        return Some(i);
+                    }
+                }
+                probed.order(order);
+                None
+            }
+            Looked::Many => {
+                random_order(cases, order);
+                pass_try(cases, order)
+            }
+        }
+    }
 }
 
 /// Panics, before any lock is taken, if a case cannot take part in a
@@ -108,8 +298,8 @@ fn completed(cases: &mut [Pin<&mut dyn SelectCase>], i: usize) -> usize {
 #[track_caller]
 fn check_fresh(cases: &[Pin<&mut dyn SelectCase>]) {
     for (i, case) in cases.iter().enumerate() {
-        if let Some(why) = case.spent() {
-            panic!("select: case {i} cannot be used in a new select: it {why}");
+        if let Probe::Spent(why) = case.probe() {
+            spent_panic(i, why);
         }
     }
 }
@@ -119,27 +309,36 @@ fn check_fresh(cases: &[Pin<&mut dyn SelectCase>]) {
 /// panic never leaves a channel locked).
 struct AllLocked<'g, 'a> {
     cases: &'g mut [Pin<&'a mut dyn SelectCase>],
-    /// (channel id, index of one case on that channel), sorted, deduplicated.
-    locks: Indices<(usize, usize)>,
+    /// (channel id, index of one case on that channel), sorted,
+    /// deduplicated: the caller's buffer, so the guard stays small.
+    locks: &'g Indices<(usize, usize)>,
+    /// How many of `locks` are held (from the first): a drop releases
+    /// exactly those.
+    held: usize,
 }
 
 impl<'g, 'a> AllLocked<'g, 'a> {
-    /// Locks the channels of the cases in `order` (the enabled ones).
-    fn lock(cases: &'g mut [Pin<&'a mut dyn SelectCase>], order: &[usize]) -> Self {
-        let mut locks: Indices<(usize, usize)> = order
-            .iter()
-            .map(|&i| (cases[i].chan_key().unwrap_or(0), i))
-            .collect();
+    /// Locks the channels of the cases in `order` (the enabled ones);
+    /// `locks` is scratch space for the lock order.
+    fn lock(
+        cases: &'g mut [Pin<&'a mut dyn SelectCase>],
+        order: &[usize],
+        locks: &'g mut Indices<(usize, usize)>,
+    ) -> Self {
+        locks.clear();
+        for &i in order {
+            locks.push((cases[i].chan_key().unwrap_or(0), i));
+        }
         locks.sort_unstable();
         locks.dedup_by_key(|(key, _)| *key);
         let mut guard = Self {
             cases,
-            locks: Indices::new(),
+            locks,
+            held: 0,
         };
-        for &(key, i) in locks.iter() {
+        for &(_, i) in guard.locks.iter() {
             guard.cases[i].lock();
-            // Pushed once held: a drop releases exactly the locks taken.
-            guard.locks.push((key, i));
+            guard.held += 1;
         }
         guard
     }
@@ -169,7 +368,7 @@ impl<'g, 'a> AllLocked<'g, 'a> {
 
 impl Drop for AllLocked<'_, '_> {
     fn drop(&mut self) {
-        for &(_, i) in self.locks.iter().rev() {
+        for &(_, i) in self.locks[..self.held].iter().rev() {
             // SAFETY: locked in `AllLocked::lock`, released once here.
             unsafe { self.cases[i].unlock() };
         }
@@ -179,7 +378,8 @@ impl Drop for AllLocked<'_, '_> {
 /// Pass 2 without registering: with every lock held, the first case that
 /// can complete, else `None` (at this instant no case could proceed).
 fn pass_try_locked(cases: &mut [Pin<&mut dyn SelectCase>], order: &[usize]) -> Option<usize> {
-    let done = AllLocked::lock(cases, order).try_each(order);
+    let mut locks = Indices::new();
+    let done = AllLocked::lock(cases, order, &mut locks).try_each(order);
     if let Some(i) = done {
         cases[i].as_mut().wake_peer();
     }
@@ -198,7 +398,8 @@ unsafe fn pass_register(
     token: &SelectToken,
 ) -> Option<usize> {
     let done = {
-        let mut locked = AllLocked::lock(cases, order);
+        let mut locks = Indices::new();
+        let mut locked = AllLocked::lock(cases, order, &mut locks);
         let done = locked.try_each(order);
         if done.is_none() {
             // SAFETY: the token's promise is the caller's.
@@ -250,10 +451,8 @@ fn pass_withdraw(cases: &mut [Pin<&mut dyn SelectCase>], token: &SelectToken, ch
 /// ```
 #[track_caller]
 pub fn try_select(cases: &mut [Pin<&mut dyn SelectCase>]) -> Option<usize> {
-    check_fresh(cases);
     let mut order = Indices::new();
-    random_order(cases, &mut order);
-    if let Some(i) = pass_try(cases, &order) {
+    if let Some(i) = Looked::of(cases).try_cases(cases, &mut order) {
         return Some(i);
     }
     if order.len() < 2 {
@@ -335,17 +534,16 @@ impl Future for Select<'_, '_> {
             this.token = None;
             return Poll::Ready(chosen);
         }
-        check_fresh(this.cases);
+        let looked = Looked::of(this.cases);
         let spent = std::task::ready!(budget::poll_unit(cx));
         let mut order = Indices::new();
-        random_order(this.cases, &mut order);
+        if let Some(i) = looked.try_cases(this.cases, &mut order) {
+            spent.made_progress();
+            return Poll::Ready(i);
+        }
         if order.is_empty() {
             record_park(WaitReason::SelectNoCases, this.at);
             return Poll::Pending;
-        }
-        if let Some(i) = pass_try(this.cases, &order) {
-            spent.made_progress();
-            return Poll::Ready(i);
         }
         let token = this.token.insert(SelectToken::new(cx.waker()));
         // SAFETY: `token` lives in this pinned future, and is cleared only
@@ -365,7 +563,19 @@ impl Future for Select<'_, '_> {
 }
 
 impl Drop for Select<'_, '_> {
+    #[inline]
     fn drop(&mut self) {
+        if self.token.is_some() {
+            self.withdraw_all();
+        }
+    }
+}
+
+impl Select<'_, '_> {
+    /// The drop of a parked select (out of line: most selects complete
+    /// without parking, and their drop is one check).
+    #[inline(never)]
+    fn withdraw_all(&mut self) {
         // The token stays in place until every hook is withdrawn, below.
         let Some(token) = &self.token else {
             return;

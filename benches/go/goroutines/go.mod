@@ -1,0 +1,3 @@
+module cspbench/goroutines
+
+go 1.19

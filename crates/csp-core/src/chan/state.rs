@@ -56,8 +56,9 @@ pub(crate) struct State<T> {
     /// Parked senders, FIFO; each hook's slot holds its value.
     pub(crate) sendq: VecDeque<HookPtr<T>>,
     closed: bool,
-    /// The timer flavor's value source (see [`super::timed`]); `None` for
-    /// every other channel.
+    /// The timer flavor's value source (see [`super::timed`]), or a watched
+    /// channel's demand watch (see [`super::demand`]); `None` for every
+    /// other channel.
     pub(crate) timer: Option<Box<dyn TimedSource<T>>>,
 }
 
@@ -226,6 +227,15 @@ impl<T> State<T> {
     pub(crate) fn receiver_parked(&mut self) {
         if let Some(timer) = self.timer.as_mut() {
             timer.arm();
+        }
+    }
+
+    /// A send hook was just pushed on `sendq`: a watched channel tells its
+    /// demand watch (see [`super::demand`]); nothing for any other channel.
+    #[inline]
+    pub(crate) fn sender_parked(&mut self) {
+        if let Some(source) = self.timer.as_mut() {
+            source.sender_parked();
         }
     }
 

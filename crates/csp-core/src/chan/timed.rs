@@ -54,4 +54,11 @@ pub(crate) trait TimedSource<T>: Send {
     /// whether a deadline was set before. The caller re-arms if a receiver
     /// is parked.
     fn reset(&mut self, deadline: TokioInstant, period: Option<std::time::Duration>) -> bool;
+    /// A send hook was just queued. Timers ignore it; a demand watch
+    /// ([`super::demand`]) wakes its watcher.
+    fn sender_parked(&mut self) {}
+    /// The demand watch, if this source is one.
+    fn as_watch(&mut self) -> Option<&mut super::demand::Watch> {
+        None
+    }
 }

@@ -74,6 +74,7 @@ mod error;
 mod name;
 mod recv;
 mod remote;
+mod rendezvous;
 mod send;
 mod test_server;
 

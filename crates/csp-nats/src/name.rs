@@ -103,6 +103,18 @@ pub(crate) fn free_subject(name: &str) -> String {
     format!("csp.free.{name}")
 }
 
+/// Capacity 0: the core-NATS subject a receiving bridge asks for a value
+/// on; sending bridges with a parked local send listen in one queue group.
+pub(crate) fn want_subject(name: &str) -> String {
+    format!("csp.want.{name}")
+}
+
+/// Capacity 0: the core-NATS subject a sending bridge announces a parked
+/// local send on, so waiting receiving bridges ask again.
+pub(crate) fn have_subject(name: &str) -> String {
+    format!("csp.have.{name}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,12 @@
-//! The receive bridge: one goroutine per remote channel and process that
-//! pulls values from the channel's shared consumer and hands them to the
-//! local receivers.
+//! The receive bridge of a buffered channel (capacity n ≥ 1): one goroutine
+//! per remote channel and process that pulls values from the channel's shared
+//! consumer and hands them to the local receivers. Capacity 0 has its own
+//! bridges ([`crate::rendezvous`]); [`hand`] is shared with them.
 //!
 //! # Invariants
+//! - Values are fetched only while a local receive is parked (a
+//!   [`Demand`]): a process whose receivers are busy, or that keeps a
+//!   `Receiver` it does not use, leaves the values to the others.
 //! - A value is acknowledged to the server only after a local receiver took
 //!   it (the local channel is unbuffered), so a process that dies before
 //!   that loses nothing: the server redelivers after `ack_wait`.
@@ -22,6 +26,7 @@ use std::time::Instant;
 
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message};
+use csp_core::chan::Demand;
 use csp_core::{SendTimeoutError, Sender};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
@@ -29,7 +34,6 @@ use serde::de::DeserializeOwned;
 use crate::backoff::Backoff;
 use crate::error::BridgeError;
 use crate::remote::Shared;
-use crate::send::REPLY_HEADER;
 
 /// Everything one receive bridge owns.
 pub(crate) struct RecvBridge<T> {
@@ -38,12 +42,13 @@ pub(crate) struct RecvBridge<T> {
     pub(crate) batch: usize,
     pub(crate) consumer: PullConsumer,
     pub(crate) tx: Sender<T>,
+    pub(crate) demand: Demand<T>,
     /// Pinged after each acknowledgement (see [`crate::name::free_subject`]).
     pub(crate) free: async_nats::Subject,
 }
 
 /// What became of one fetched message.
-enum Handed {
+pub(crate) enum Handed {
     /// Taken by a local receiver (or reported as bad input) and acknowledged.
     Done,
     /// Not taken within `hold`: given back.
@@ -58,7 +63,8 @@ pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
     let mut errors = Backoff::errors();
     let hold = b.shared.opts.hold();
     loop {
-        if b.tx.is_closed() {
+        // `false`: every local receiver is gone (the local channel closed).
+        if !b.demand.receiver_waiting().await {
             return;
         }
         let fetched = b
@@ -93,7 +99,7 @@ pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
                 let _ = msg.ack_with(AckKind::Nak(None)).await;
                 continue;
             }
-            match hand(&b, msg, deadline).await {
+            match hand(&b.shared, &b.name, &b.tx, &b.free, msg, deadline).await {
                 Handed::Done => {}
                 other => giving_back = Some(other),
             }
@@ -117,15 +123,22 @@ pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
     }
 }
 
-/// Offers one message's value to the local receivers until `deadline`, then
-/// acknowledges it (and, capacity 0, replies to its sender).
-async fn hand<T: DeserializeOwned>(b: &RecvBridge<T>, msg: Message, deadline: Instant) -> Handed {
+/// Offers one message's value to the local receivers (`tx`) until
+/// `deadline`, then acknowledges it and pings `free`.
+pub(crate) async fn hand<T: DeserializeOwned>(
+    shared: &Shared,
+    channel: &str,
+    tx: &Sender<T>,
+    free: &async_nats::Subject,
+    msg: Message,
+    deadline: Instant,
+) -> Handed {
     let sequence = msg.info().map(|i| i.stream_sequence).unwrap_or(0);
     let value: T = match postcard::from_bytes(&msg.payload) {
         Ok(v) => v,
         Err(e) => {
-            b.shared.report(BridgeError::BadPayload {
-                channel: b.name.clone(),
+            shared.report(BridgeError::BadPayload {
+                channel: channel.to_owned(),
                 sequence,
                 error: e.to_string(),
             });
@@ -134,7 +147,7 @@ async fn hand<T: DeserializeOwned>(b: &RecvBridge<T>, msg: Message, deadline: In
         }
     };
     let left = deadline.saturating_duration_since(Instant::now());
-    match b.tx.send_timeout(value, left).await {
+    match tx.send_timeout(value, left).await {
         Ok(()) => {}
         Err(SendTimeoutError::Timeout(_)) => {
             let _ = msg.ack_with(AckKind::Nak(None)).await;
@@ -146,22 +159,6 @@ async fn hand<T: DeserializeOwned>(b: &RecvBridge<T>, msg: Message, deadline: In
         }
     }
     let _ = msg.ack().await;
-    let _ = b
-        .shared
-        .client
-        .publish(b.free.clone(), bytes::Bytes::new())
-        .await;
-    let reply = msg
-        .headers
-        .as_ref()
-        .and_then(|h| h.get(REPLY_HEADER))
-        .map(|v| v.as_str().to_owned());
-    if let Some(reply) = reply {
-        let _ = b
-            .shared
-            .client
-            .publish(reply, sequence.to_string().into())
-            .await;
-    }
+    let _ = shared.client.publish(free.clone(), bytes::Bytes::new()).await;
     Handed::Done
 }

@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::backoff::Backoff;
 use crate::error::{BridgeError, ChanError, ConnectError};
 use crate::name;
-use crate::{recv, send};
+use crate::{recv, rendezvous, send};
 
 /// Capacity of the [`Remote::errors`] channel; reports beyond it are only
 /// logged.
@@ -357,46 +357,83 @@ impl Remote {
             .subscribe(name::free_subject(name))
             .await
             .map_err(|e| server(&e))?;
-        let replies = if capacity == 0 {
+        let subscribe = |subject: String| {
+            let client = self.shared.client.clone();
+            async move { client.subscribe(subject).await.map_err(|e| server(&e)) }
+        };
+        // Capacity 0: the inboxes of the rendezvous (see `crate::rendezvous`).
+        let rendezvous = if capacity == 0 {
+            let done_inbox = self.shared.client.new_inbox();
             let inbox = self.shared.client.new_inbox();
-            let sub = self
-                .shared
-                .client
-                .subscribe(inbox.clone())
-                .await
-                .map_err(|e| server(&e))?;
-            Some((inbox, sub))
+            Some((
+                subscribe(done_inbox.clone()).await?,
+                done_inbox,
+                subscribe(inbox.clone()).await?,
+                inbox,
+                subscribe(name::have_subject(name)).await?,
+            ))
         } else {
             None
         };
 
-        let (user_tx, bridge_rx) = chan::<T>(0);
-        let (bridge_tx, user_rx) = chan::<T>(0);
+        let (user_tx, bridge_rx, send_demand) = csp_core::chan::watched::<T>(0);
+        let (bridge_tx, user_rx, recv_demand) = csp_core::chan::watched::<T>(0);
         let (flush_line, flushes) = tokio::sync::mpsc::unbounded_channel();
         {
             let mut flushers = self.shared.flushers.lock();
             flushers.retain(|line| !line.is_closed());
             flushers.push(flush_line);
         }
-        go(send::run(send::SendBridge {
-            flushes,
-            shared: self.shared.clone(),
-            name: name.to_owned(),
-            stream,
-            rx: bridge_rx,
-            keeper: user_tx.clone(),
-            control,
-            free,
-            replies,
-        }));
-        go(recv::run(recv::RecvBridge {
-            shared: self.shared.clone(),
-            name: name.to_owned(),
-            batch: self.shared.opts.batch.clamp(1, capacity.max(1)),
-            consumer,
-            tx: bridge_tx,
-            free: name::free_subject(name).into(),
-        }));
+        let (shared, name) = (self.shared.clone(), name.to_owned());
+        match rendezvous {
+            Some((done, done_inbox, replies, inbox, haves)) => {
+                go(rendezvous::run_sending(rendezvous::Sending {
+                    shared: shared.clone(),
+                    name: name.clone(),
+                    rx: bridge_rx,
+                    demand: send_demand,
+                    keeper: user_tx.clone(),
+                    control,
+                    flushes,
+                    done_inbox,
+                    done,
+                }));
+                go(rendezvous::run_receiving(rendezvous::Receiving {
+                    shared,
+                    name: name.clone(),
+                    tx: bridge_tx,
+                    demand: recv_demand,
+                    consumer,
+                    inbox,
+                    replies,
+                    haves,
+                    free: name::free_subject(&name).into(),
+                }));
+                drop(free);
+            }
+            None => {
+                go(send::run(send::SendBridge {
+                    flushes,
+                    shared: shared.clone(),
+                    name: name.clone(),
+                    capacity,
+                    rx: bridge_rx,
+                    demand: send_demand,
+                    keeper: user_tx.clone(),
+                    control,
+                    free,
+                }));
+                go(recv::run(recv::RecvBridge {
+                    shared,
+                    name: name.clone(),
+                    batch: self.shared.opts.batch.clamp(1, capacity),
+                    consumer,
+                    tx: bridge_tx,
+                    demand: recv_demand,
+                    free: name::free_subject(&name).into(),
+                }));
+            }
+        }
         Ok((user_tx, user_rx))
     }
 

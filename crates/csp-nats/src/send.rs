@@ -1,38 +1,44 @@
-//! The send bridge: one goroutine per remote channel and process that takes
-//! values from the local senders and publishes them to the channel's stream.
+//! The send bridge of a buffered channel (capacity n ≥ 1): one goroutine per
+//! remote channel and process that takes values from the local senders and
+//! publishes them to the channel's stream. Capacity 0 has its own bridges
+//! ([`crate::rendezvous`]); [`store`] is shared with them.
 //!
 //! # Invariants
+//! - A value is taken from the local channel only while a local send is
+//!   parked on it (a [`Demand`]) and the stream had room when this bridge
+//!   last looked: the bridge counts the free slots the stream reported and
+//!   its own publishes against them, and looks again when its count runs out
+//!   or is older than `poll`. So a local send waits while the channel is
+//!   full. The one way past the bound: another process filled the last slots
+//!   since this bridge looked; the publish is then refused and this bridge
+//!   holds that one value (its send completed) until a slot frees.
 //! - One value at a time, in the order the local channel gave them, so one
 //!   producer's values reach the stream in its order.
 //! - A publish is retried with the same message id until the server answers,
 //!   so a retry after a lost acknowledgement is deduplicated, not stored
 //!   twice; a full stream (discard new) is retried until a slot frees.
-//! - Capacity 0: the bridge takes the next value only after a receiving
-//!   process has taken this one (its reply, or the message gone from the
-//!   work-queue stream).
 //! - The local channel is closed only by `close()` (the bridge keeps a sender
 //!   alive): its close closes the remote channel; a remote close closes it.
 //!
 //! # Locking
 //! None: the bridge owns its state.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::{context::PublishErrorKind, stream};
-use async_nats::{HeaderMap, Subscriber};
+use async_nats::Subscriber;
+use csp_core::chan::Demand;
 use csp_core::{Receiver, Sender};
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
-use std::sync::Arc;
+use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::error::BridgeError;
 use crate::name;
 use crate::remote::Shared;
-
-/// The header carrying the sender's reply subject on a capacity-0 channel.
-pub(crate) const REPLY_HEADER: &str = "Csp-Reply";
 
 /// How [`Remote::flush`](crate::Remote::flush) asks a send bridge to answer
 /// once it holds no value.
@@ -42,8 +48,9 @@ pub(crate) type FlushLine = tokio::sync::mpsc::UnboundedSender<tokio::sync::ones
 pub(crate) struct SendBridge<T> {
     pub(crate) shared: Arc<Shared>,
     pub(crate) name: String,
-    pub(crate) stream: stream::Stream,
+    pub(crate) capacity: usize,
     pub(crate) rx: Receiver<T>,
+    pub(crate) demand: Demand<T>,
     /// Kept alive so dropping every user sender does not close the channel.
     pub(crate) keeper: Sender<T>,
     pub(crate) control: Subscriber,
@@ -51,28 +58,35 @@ pub(crate) struct SendBridge<T> {
     pub(crate) free: Subscriber,
     /// Flush requests, answered when the bridge holds no value.
     pub(crate) flushes: tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>,
-    /// Capacity 0: the reply subject and its subscription.
-    pub(crate) replies: Option<(String, Subscriber)>,
 }
 
-/// What became of one publish.
-enum Published {
-    /// Stored in the stream (and, capacity 0, taken by a receiver).
+/// What became of one value given to [`store`].
+pub(crate) enum Stored {
+    /// In the stream.
     Done,
-    /// The remote channel is closed.
+    /// The remote channel is closed: nothing can land in it.
     Closed,
+}
+
+/// The free slots this bridge believes the stream has, and since when.
+struct Room {
+    slots: u64,
+    seen: Instant,
 }
 
 /// Runs the bridge until the channel closes, locally or remotely.
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
-    let subject = name::data_subject(&b.name);
+    let mut room = Room {
+        slots: 0,
+        seen: Instant::now(),
+    };
     loop {
-        // `biased`, receive first: a value whose send completed before a
-        // flush request was made is taken (and published) before the request
-        // is answered.
-        let next = tokio::select! {
+        // `biased`, demand first: a value whose send parked before a flush
+        // request was made is taken (and published) before the request is
+        // answered.
+        let waiting = tokio::select! {
             biased;
-            v = b.rx.recv() => v,
+            waiting = b.demand.sender_waiting() => waiting,
             Some(done) = b.flushes.recv() => {
                 let _ = done.send(());
                 continue;
@@ -84,12 +98,18 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
                 continue;
             }
         };
-        let Some(value) = next else {
+        if !waiting {
             tracing::trace!("remote channel {:?}: local close; send bridge ends", b.name);
             // Closed locally by `close()`, or above after a remote close.
             b.shared.close_remote(&b.name).await;
             break;
-        };
+        }
+        if !wait_room(&mut b, &mut room).await {
+            continue; // closed remotely; the local channel is closed now
+        }
+        // The parked send may have given up meanwhile: then look again.
+        let Ok(value) = b.rx.try_recv() else { continue };
+        room.slots -= 1;
         let payload = match postcard::to_stdvec(&value) {
             Ok(p) => p,
             Err(e) => {
@@ -100,7 +120,9 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
                 continue;
             }
         };
-        if let Published::Closed = publish(&mut b, &subject, payload).await {
+        let id = b.shared.next_msg_id();
+        if let Stored::Closed = store(&b.shared, &b.name, payload.into(), &id, Some(&mut b.free)).await
+        {
             b.shared.report(BridgeError::SendAfterClose {
                 channel: b.name.clone(),
             });
@@ -110,31 +132,69 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
     drop(b.keeper);
 }
 
-/// Publishes one value, retrying until the server stores it or reports the
-/// channel closed; capacity 0 also waits until a receiver took it.
-async fn publish<T>(b: &mut SendBridge<T>, subject: &str, payload: Vec<u8>) -> Published {
-    let payload = bytes::Bytes::from(payload);
-    let id = b.shared.next_msg_id();
-    let mut headers = HeaderMap::new();
-    if let Some((inbox, _)) = &b.replies {
-        headers.insert(REPLY_HEADER, inbox.as_str());
-    }
+/// Waits until the stream has a free slot by this bridge's count, looking
+/// again when the count ran out or is older than `poll`. `false` when the
+/// channel was closed remotely (the local channel is then closed).
+async fn wait_room<T>(b: &mut SendBridge<T>, room: &mut Room) -> bool {
     let mut full = Backoff::full();
     let mut errors = Backoff::errors();
-    let sequence = loop {
+    loop {
+        if room.slots > 0 && room.seen.elapsed() < b.shared.opts.poll {
+            return true;
+        }
+        // Pings from before this look say nothing about later.
+        while let Some(Some(_)) = b.free.next().now_or_never() {}
+        match b.shared.remote_state(&b.name).await {
+            Some((true, _)) => {
+                b.rx.close();
+                return false;
+            }
+            Some((false, held)) => {
+                room.slots = (b.capacity as u64).saturating_sub(held);
+                room.seen = Instant::now();
+                if room.slots > 0 {
+                    return true;
+                }
+                errors.reset();
+                // Full: a receiving bridge pings when it frees a slot; the
+                // backoff step covers a missed ping.
+                tokio::select! {
+                    _ = tokio::time::timeout(full.step(), b.free.next()) => full.grow(),
+                    Some(_) = b.control.next() => {}
+                }
+            }
+            None => errors.wait().await,
+        }
+    }
+}
+
+/// Publishes one value to the channel's stream with message id `id`,
+/// retrying until the server stores it or reports the channel closed. A full
+/// stream is retried on each slot-free ping (`free`, when given) or backoff
+/// step.
+pub(crate) async fn store(
+    shared: &Shared,
+    channel: &str,
+    payload: bytes::Bytes,
+    id: &str,
+    mut free: Option<&mut Subscriber>,
+) -> Stored {
+    let subject = name::data_subject(channel);
+    let mut full = Backoff::full();
+    let mut errors = Backoff::errors();
+    loop {
         let message = PublishMessage::build()
             .payload(payload.clone())
-            .headers(headers.clone())
-            .message_id(&id);
-        let res = match b.shared.js.send_publish(subject.to_owned(), message).await {
+            .message_id(id);
+        let res = match shared.js.send_publish(subject.clone(), message).await {
             Ok(ack) => ack.await,
             Err(e) => Err(e),
         };
         match res {
-            Ok(ack) => break ack.sequence,
+            Ok(_) => return Stored::Done,
             Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
-                if let Some((true, _)) = b.shared.remote_state(&b.name).await {
-                    return Published::Closed;
+                if let Some((true, _)) = shared.remote_state(channel).await {
+                    return Stored::Closed;
                 }
                 errors.wait().await;
             }
@@ -142,42 +202,18 @@ async fn publish<T>(b: &mut SendBridge<T>, subject: &str, payload: Vec<u8>) -> P
                 // Wait for a receiving bridge's slot-free ping, or the
                 // backoff step if pings were missed; pings that arrived
                 // before this attempt say nothing about now.
-                while let Some(Some(_)) = b.free.next().now_or_never() {}
-                let _ = tokio::time::timeout(full.step(), b.free.next()).await;
+                match free.as_deref_mut() {
+                    Some(free) => {
+                        while let Some(Some(_)) = free.next().now_or_never() {}
+                        let _ = tokio::time::timeout(full.step(), free.next()).await;
+                    }
+                    None => tokio::time::sleep(full.step().max(Duration::from_millis(5))).await,
+                }
                 full.grow();
             }
             Err(e) => {
-                tracing::debug!("remote channel {:?}: publish: {e}; retrying", b.name);
+                tracing::debug!("remote channel {channel:?}: publish: {e}; retrying");
                 errors.wait().await;
-            }
-        }
-    };
-    if let Some((_, replies)) = &mut b.replies {
-        wait_taken(&b.stream, replies, sequence, b.shared.opts.poll).await;
-    }
-    Published::Done
-}
-
-/// Capacity 0: waits until a receiver took message `sequence`, told by the
-/// receiving bridge's reply, or (a reply lost) by the message having left
-/// the work-queue stream, which happens only on its acknowledgement.
-async fn wait_taken(
-    stream: &stream::Stream,
-    replies: &mut Subscriber,
-    sequence: u64,
-    poll: Duration,
-) {
-    let expected = sequence.to_string();
-    loop {
-        match tokio::time::timeout(poll.saturating_mul(5), replies.next()).await {
-            Ok(Some(reply)) if reply.payload == expected.as_bytes() => return,
-            Ok(Some(_stale)) => continue,
-            Ok(None) => tokio::time::sleep(poll).await,
-            Err(_) => {}
-        }
-        if let Err(e) = stream.get_raw_message(sequence).await {
-            if matches!(e.kind(), stream::RawMessageErrorKind::NoMessageFound) {
-                return;
             }
         }
     }

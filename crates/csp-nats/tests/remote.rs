@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use csp::prelude::*;
+use csp::SendTimeoutError;
 use csp_nats::{BridgeError, ChanError};
 
 #[csp::test(timeout_secs = 30)]
@@ -43,17 +44,20 @@ async fn unbuffered_send_waits_for_a_receiver_in_another_process() {
     let a = common::connect(&server).await;
     let b = common::connect(&server).await;
     let (tx, _) = a.chan::<u64>("rendezvous", 0).await.unwrap();
-    // The first send completes when this process's bridge takes the value;
-    // the bridge cannot take the second until a receiver took the first.
-    tx.send(1).await.unwrap();
-    let res = tx.send_timeout(2, Duration::from_millis(500)).await;
+    // A send completes only when a receiver, in some process, waits for it:
+    // with none anywhere, it waits (and gives its value back on timeout).
+    let res = tx.send_timeout(1, Duration::from_millis(500)).await;
     assert!(
-        res.is_err(),
-        "no receiver anywhere: the second send must wait"
+        matches!(res, Err(SendTimeoutError::Timeout(1))),
+        "no receiver anywhere: the send must wait, got {res:?}"
     );
-    let (_, rx) = b.chan::<u64>("rendezvous", 0).await.unwrap();
+    // A process with a `Receiver` it does not receive on is no receiver.
+    let (_, idle_rx) = b.chan::<u64>("rendezvous", 0).await.unwrap();
+    let res = tx.send_timeout(1, Duration::from_millis(500)).await;
+    assert!(res.is_err(), "nobody receives on the idle Receiver: {res:?}");
+    let rx = idle_rx;
     let sender = go(async move {
-        for v in 2..=5 {
+        for v in 1..=5 {
             tx.send(v).await.unwrap();
         }
         tx

@@ -159,6 +159,9 @@ pub(crate) async fn hand<T: DeserializeOwned>(
         }
     }
     let _ = msg.ack().await;
-    let _ = shared.client.publish(free.clone(), bytes::Bytes::new()).await;
+    let _ = shared
+        .client
+        .publish(free.clone(), bytes::Bytes::new())
+        .await;
     Handed::Done
 }

@@ -82,6 +82,16 @@ impl RemoteOptions {
     }
 }
 
+/// A channel's stream as [`Shared::stream_state`] found it.
+pub(crate) struct StreamState {
+    /// Closed: the stream no longer listens on the data subject.
+    pub(crate) closed: bool,
+    /// Values stored and not yet acknowledged.
+    pub(crate) held: u64,
+    /// The sequence number of the last value ever stored.
+    pub(crate) last_seq: u64,
+}
+
 /// What the bridges of one [`Remote`] share.
 pub(crate) struct Shared {
     pub(crate) client: async_nats::Client,
@@ -117,6 +127,18 @@ impl Shared {
         let info = stream.cached_info();
         let closed = info.config.subjects != [name::data_subject(name)];
         Some((closed, info.state.messages))
+    }
+
+    /// The channel's stream as the server sees it now; `None` when the
+    /// server cannot say.
+    pub(crate) async fn stream_state(&self, name: &str) -> Option<StreamState> {
+        let stream = self.js.get_stream(name::stream_name(name)).await.ok()?;
+        let info = stream.cached_info();
+        Some(StreamState {
+            closed: info.config.subjects != [name::data_subject(name)],
+            held: info.state.messages,
+            last_seq: info.state.last_sequence,
+        })
     }
 
     /// Closes the channel on the server: its stream stops listening on the

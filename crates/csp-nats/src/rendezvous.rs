@@ -357,7 +357,10 @@ async fn take_answer<T: DeserializeOwned>(b: &Receiving<T>, msg: Message) -> Ans
         Ok(()) => {}
         Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Closed(_)) => {
             // Nobody here wants it any more: a leftover, for any process.
-            tracing::debug!("remote channel {:?}: value {id} left over; storing it", b.name);
+            tracing::debug!(
+                "remote channel {:?}: value {id} left over; storing it",
+                b.name
+            );
             if let Stored::Closed = store(&b.shared, &b.name, msg.payload.clone(), &id, None).await
             {
                 b.shared.report(BridgeError::SendAfterClose {
@@ -373,13 +376,7 @@ async fn take_answer<T: DeserializeOwned>(b: &Receiving<T>, msg: Message) -> Ans
 /// Takes one leftover from the stream, if there is one, and hands it over as
 /// the buffered channels do; `None` when the stream is empty.
 async fn take_leftover<T: DeserializeOwned>(b: &Receiving<T>) -> Option<Handed> {
-    let mut batch = b
-        .consumer
-        .fetch()
-        .max_messages(1)
-        .messages()
-        .await
-        .ok()?;
+    let mut batch = b.consumer.fetch().max_messages(1).messages().await.ok()?;
     let msg = batch.next().await?.ok()?;
     let deadline = std::time::Instant::now() + b.shared.opts.hold();
     Some(hand(&b.shared, &b.name, &b.tx, &b.free, msg, deadline).await)

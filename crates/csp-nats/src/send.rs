@@ -62,22 +62,40 @@ pub(crate) struct SendBridge<T> {
 
 /// What became of one value given to [`store`].
 pub(crate) enum Stored {
-    /// In the stream.
-    Done,
+    /// In the stream, with this sequence number.
+    Done(u64),
     /// The remote channel is closed: nothing can land in it.
     Closed,
 }
 
-/// The free slots this bridge believes the stream has, and since when.
+/// What this bridge knows of the stream's room: the free slots and the last
+/// sequence number at its last look, the last sequence number it has seen
+/// since (its own publishes' acknowledgements), and when it last learned
+/// anything.
 struct Room {
-    slots: u64,
+    free_at_look: u64,
+    seq_at_look: u64,
+    seq_seen: u64,
     seen: Instant,
+}
+
+impl Room {
+    /// The free slots by this bridge's count: every publish the sequence
+    /// numbers show since the look (its own and those of other processes
+    /// that landed before its last) took one; slots freed since are not
+    /// counted.
+    fn free(&self) -> u64 {
+        self.free_at_look
+            .saturating_sub(self.seq_seen.saturating_sub(self.seq_at_look))
+    }
 }
 
 /// Runs the bridge until the channel closes, locally or remotely.
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
     let mut room = Room {
-        slots: 0,
+        free_at_look: 0,
+        seq_at_look: 0,
+        seq_seen: 0,
         seen: Instant::now(),
     };
     loop {
@@ -109,7 +127,6 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
         }
         // The parked send may have given up meanwhile: then look again.
         let Ok(value) = b.rx.try_recv() else { continue };
-        room.slots -= 1;
         let payload = match postcard::to_stdvec(&value) {
             Ok(p) => p,
             Err(e) => {
@@ -121,38 +138,51 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
             }
         };
         let id = b.shared.next_msg_id();
-        if let Stored::Closed = store(&b.shared, &b.name, payload.into(), &id, Some(&mut b.free)).await
-        {
-            b.shared.report(BridgeError::SendAfterClose {
-                channel: b.name.clone(),
-            });
-            b.rx.close();
+        match store(&b.shared, &b.name, payload.into(), &id, Some(&mut b.free)).await {
+            Stored::Done(seq) => {
+                room.seq_seen = room.seq_seen.max(seq);
+                room.seen = Instant::now();
+            }
+            Stored::Closed => {
+                b.shared.report(BridgeError::SendAfterClose {
+                    channel: b.name.clone(),
+                });
+                b.rx.close();
+            }
         }
     }
     drop(b.keeper);
 }
 
-/// Waits until the stream has a free slot by this bridge's count, looking
-/// again when the count ran out or is older than `poll`. `false` when the
-/// channel was closed remotely (the local channel is then closed).
+/// Waits until the stream has a free slot. The bridge's count is trusted
+/// without a look while it is fresh (younger than `poll`) and shows more than
+/// a quarter of the capacity free (at least 2 slots): other processes' recent
+/// publishes are the count's only error, and they would have to exceed that
+/// margin. `false` when the channel was closed remotely (the local channel
+/// is then closed).
 async fn wait_room<T>(b: &mut SendBridge<T>, room: &mut Room) -> bool {
+    let margin = (b.capacity as u64 / 4).max(1);
     let mut full = Backoff::full();
     let mut errors = Backoff::errors();
+    if room.free() > margin && room.seen.elapsed() < b.shared.opts.poll {
+        return true;
+    }
     loop {
-        if room.slots > 0 && room.seen.elapsed() < b.shared.opts.poll {
-            return true;
-        }
         // Pings from before this look say nothing about later.
         while let Some(Some(_)) = b.free.next().now_or_never() {}
-        match b.shared.remote_state(&b.name).await {
-            Some((true, _)) => {
+        match b.shared.stream_state(&b.name).await {
+            Some(state) if state.closed => {
                 b.rx.close();
                 return false;
             }
-            Some((false, held)) => {
-                room.slots = (b.capacity as u64).saturating_sub(held);
-                room.seen = Instant::now();
-                if room.slots > 0 {
+            Some(state) => {
+                *room = Room {
+                    free_at_look: (b.capacity as u64).saturating_sub(state.held),
+                    seq_at_look: state.last_seq,
+                    seq_seen: state.last_seq,
+                    seen: Instant::now(),
+                };
+                if room.free() > 0 {
                     return true;
                 }
                 errors.reset();
@@ -191,7 +221,7 @@ pub(crate) async fn store(
             Err(e) => Err(e),
         };
         match res {
-            Ok(_) => return Stored::Done,
+            Ok(ack) => return Stored::Done(ack.sequence),
             Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
                 if let Some((true, _)) = shared.remote_state(channel).await {
                     return Stored::Closed;

@@ -54,7 +54,10 @@ async fn unbuffered_send_waits_for_a_receiver_in_another_process() {
     // A process with a `Receiver` it does not receive on is no receiver.
     let (_, idle_rx) = b.chan::<u64>("rendezvous", 0).await.unwrap();
     let res = tx.send_timeout(1, Duration::from_millis(500)).await;
-    assert!(res.is_err(), "nobody receives on the idle Receiver: {res:?}");
+    assert!(
+        res.is_err(),
+        "nobody receives on the idle Receiver: {res:?}"
+    );
     let rx = idle_rx;
     let sender = go(async move {
         for v in 1..=5 {

@@ -297,7 +297,10 @@ mod tests {
             assert!(seen.await.unwrap());
             tx.send(1).await.unwrap();
             assert_eq!(plain.await.unwrap(), Some(1));
-            assert!(!demand.receiver_waiting_now(), "the receiver left with its value");
+            assert!(
+                !demand.receiver_waiting_now(),
+                "the receiver left with its value"
+            );
             // A select's receive case counts as well, and stops counting once
             // another case wins.
             let (_other_tx, other_rx) = crate::chan::<u32>(0);

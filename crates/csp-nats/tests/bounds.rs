@@ -1,0 +1,129 @@
+//! The bounds of a remote channel across processes: capacity n holds at most
+//! n values whichever processes send, capacity 0 completes a send only when
+//! a receiver somewhere waits for it, and receivers that give up lose
+//! nothing. Each `Remote` has its own bridges, as a separate process does.
+
+mod common;
+
+use std::time::Duration;
+
+use csp::prelude::*;
+use csp::SendTimeoutError;
+
+/// How long a send that must wait is given to (wrongly) complete.
+const WAIT: Duration = Duration::from_millis(500);
+
+#[csp::test(timeout_secs = 60)]
+async fn capacity_n_is_enforced_across_processes() {
+    const CAP: usize = 3;
+    let server = common::server();
+    let a = common::connect(&server).await;
+    let b = common::connect(&server).await;
+    let c = common::connect(&server).await;
+    let (tx_a, _) = a.chan::<u32>("bounded", CAP).await.unwrap();
+    let (tx_b, _) = b.chan::<u32>("bounded", CAP).await.unwrap();
+    // Two sending processes fill the channel between them.
+    tx_a.send(1).await.unwrap();
+    tx_b.send(2).await.unwrap();
+    tx_a.send(3).await.unwrap();
+    // The (n+1)-th send waits in either process, and gives its value back.
+    for tx in [&tx_a, &tx_b] {
+        let res = tx.send_timeout(4, WAIT).await;
+        assert!(
+            matches!(res, Err(SendTimeoutError::Timeout(4))),
+            "the channel is full: {res:?}"
+        );
+    }
+    // Until a receive, in a third process, frees a slot.
+    let waiting = go(async move {
+        tx_b.send(4).await.unwrap();
+        tx_b
+    });
+    sleep(WAIT).await;
+    assert!(!waiting.is_finished(), "still full: the send must wait");
+    let (_, rx) = c.chan::<u32>("bounded", CAP).await.unwrap();
+    assert_eq!(rx.recv().await, Some(1));
+    let tx_b = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .expect("a slot freed: the waiting send completes")
+        .unwrap();
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(rx.recv().await.unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(got, [2, 3, 4]);
+    tx_b.close();
+    assert_eq!(rx.recv().await, None);
+    drop(tx_a);
+}
+
+#[csp::test(timeout_secs = 60)]
+async fn an_unbuffered_send_completes_only_while_a_receiver_waits() {
+    let server = common::server();
+    let a = common::connect(&server).await;
+    let b = common::connect(&server).await;
+    let (tx, _) = a.chan::<u32>("meet", 0).await.unwrap();
+    let (_, rx) = b.chan::<u32>("meet", 0).await.unwrap();
+    // Neither process receives: sends wait, whatever `Receiver`s exist.
+    for v in 0..2 {
+        let res = tx.send_timeout(v, WAIT).await;
+        assert!(matches!(res, Err(SendTimeoutError::Timeout(_))), "{res:?}");
+    }
+    // A receiver that starts waiting lets exactly one send through.
+    let sender = go(async move {
+        tx.send(7).await.unwrap();
+        let second = tx.send_timeout(8, WAIT).await;
+        (tx, second)
+    });
+    sleep(Duration::from_millis(200)).await;
+    assert!(!sender.is_finished(), "no receiver yet");
+    assert_eq!(rx.recv().await, Some(7));
+    let (tx, second) = sender.await.unwrap();
+    assert!(
+        matches!(second, Err(SendTimeoutError::Timeout(8))),
+        "one receive, one send: {second:?}"
+    );
+    tx.close();
+    assert_eq!(rx.recv().await, None);
+}
+
+/// Receivers that give up (timeouts shorter than a trip to the server) lose
+/// and duplicate nothing: a value that arrives for a receiver that left
+/// is offered to the next, or stored for any process.
+#[csp::test(timeout_secs = 90)]
+async fn unbuffered_receivers_that_give_up_lose_nothing() {
+    const VALUES: u32 = 60;
+    let server = common::server();
+    let a = common::connect(&server).await;
+    let b = common::connect(&server).await;
+    let (tx, _) = a.chan::<u32>("impatient", 0).await.unwrap();
+    let (_, rx) = b.chan::<u32>("impatient", 0).await.unwrap();
+    let producer = go(async move {
+        for v in 0..VALUES {
+            tx.send(v).await.unwrap();
+        }
+        tx
+    });
+    let mut counts = vec![0u32; VALUES as usize];
+    let (mut received, mut gave_up) = (0, 0u32);
+    while received < VALUES {
+        // Some receives give up after a fraction of a trip, some wait.
+        let patience = Duration::from_micros(u64::from(received % 4) * 150 + 50);
+        match rx.recv_timeout(patience).await {
+            Ok(v) => {
+                counts[v as usize] += 1;
+                received += 1;
+            }
+            Err(_) => gave_up += 1,
+        }
+    }
+    let tx = producer.await.unwrap();
+    tx.close();
+    assert_eq!(rx.recv().await, None, "nothing left over");
+    eprintln!("impatient receivers: {gave_up} gave up on the way");
+    assert!(
+        counts.iter().all(|&n| n == 1),
+        "every value once: {counts:?}"
+    );
+}

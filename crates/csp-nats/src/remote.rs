@@ -276,8 +276,10 @@ impl Remote {
     /// timeouts and `close` as a local channel does (see the crate docs for
     /// the semantics beside Go's).
     ///
-    /// Drop the [`Receiver`] in a process that only sends: a live receiver
-    /// makes its process fetch values for it.
+    /// Values move only on demand: a process fetches values only while one
+    /// of its receivers waits, and takes a local send's value only when the
+    /// channel has room for it (capacity 0: when a receiver somewhere
+    /// waits), so an unused [`Receiver`] or [`Sender`] costs nothing.
     ///
     /// # Errors
     /// [`ChanError::Name`] for a name that is not 1 to 64 characters of
@@ -495,10 +497,12 @@ impl Remote {
     }
 
     /// Waits until every value a local send handed to this connection's
-    /// send bridges has reached the server (capacity 0: has been taken by a
-    /// receiver), and every close they started is done.
+    /// send bridges has reached the server (capacity 0: a receiving process
+    /// confirmed it, or it was stored), and every close they started is
+    /// done.
     ///
-    /// A local send completes when the send bridge took the value, so a
+    /// A local send completes when the send bridge takes the value, one trip
+    /// before the value reaches the server or the receiving process, so a
     /// process that exits right after its last send must flush first; Go has
     /// no counterpart (a sent value is in the channel).
     ///

@@ -8,11 +8,12 @@
 //!    [`Demand`]), then publishes a *want* on [`name::want_subject`] with its
 //!    own inbox as the reply subject.
 //! 2. A sending bridge subscribes to the want subject (queue group: each
-//!    want reaches one sending process) only while a local send is parked,
-//!    and announces it with a *have* ping, on which waiting receiving
-//!    bridges ask again. On a want it takes the parked value (the local send
+//!    want reaches one sending process) once a local send is parked, and
+//!    announces it with a *have* ping, on which waiting receiving bridges
+//!    ask again. On a want it takes the parked value (the local send
 //!    completes now) and replies with it, its id and a *done* inbox. Without
-//!    a parked send it replies *none* and unsubscribes.
+//!    a parked send it replies *none* (the receiving bridge asks again at
+//!    once) and unsubscribes until a local send parks again.
 //! 3. The receiving bridge hands the value to a local receiver and confirms
 //!    *done*. If the local receivers gave up meanwhile (a timeout, another
 //!    `select!` case) and none takes it within `hold`, the value is a
@@ -136,9 +137,6 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                             let deadline = Instant::now() + b.shared.opts.ack_wait;
                             unconfirmed.insert(id, Unconfirmed { payload, deadline });
                         }
-                        if !b.demand.sender_waiting_now() {
-                            wants = None;
-                        }
                     }
                     Err(_) => {
                         let mut headers = HeaderMap::new();
@@ -147,6 +145,12 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                         wants = None;
                     }
                 }
+            }
+            // Subscribed, the bridge learns of a local close here: nobody
+            // ever parks a receive on the bridge's channel (the bridge only
+            // tries), so this wait ends only with the channel.
+            false = b.demand.receiver_waiting(), if wants.is_some() && !closed => {
+                wants = None;
             }
             waiting = b.demand.sender_waiting(), if wants.is_none() && !closed => {
                 if !waiting {

@@ -191,6 +191,10 @@ async fn wait_room<T>(b: &mut SendBridge<T>, room: &mut Room) -> bool {
                 tokio::select! {
                     _ = tokio::time::timeout(full.step(), b.free.next()) => full.grow(),
                     Some(_) = b.control.next() => {}
+                    // Nobody ever parks a receive on the bridge's channel
+                    // (the bridge only tries): this ends only with a local
+                    // close, which the caller then sees.
+                    false = b.demand.receiver_waiting() => return true,
                 }
             }
             None => errors.wait().await,

@@ -250,8 +250,10 @@ pub(crate) struct Receiving<T> {
 
 /// What a receiving bridge's want brought.
 enum Answer {
-    /// A value (handed over, or stored as a leftover).
+    /// A value, handed over.
     Value,
+    /// A value nobody here took: stored in the stream as a leftover.
+    Stored,
     /// The sending process had no value after all: ask again at once.
     None,
     /// No sending process waits: wait for a *have* (or a poll interval).
@@ -271,10 +273,12 @@ pub(crate) async fn run_receiving<T: DeserializeOwned>(mut b: Receiving<T>) {
         let waiting = tokio::select! {
             biased;
             Some(msg) = b.replies.next() => {
-                if let Answer::Value = take_answer(&b, msg).await {
-                    if b.tx.is_closed() {
-                        return;
-                    }
+                match take_answer(&b, msg).await {
+                    Answer::Stored => leftovers = true,
+                    Answer::Value | Answer::None | Answer::Nobody => {}
+                }
+                if b.tx.is_closed() {
+                    return;
                 }
                 continue;
             }
@@ -309,6 +313,9 @@ pub(crate) async fn run_receiving<T: DeserializeOwned>(mut b: Receiving<T>) {
         };
         if b.tx.is_closed() {
             return;
+        }
+        if let Answer::Stored = answer {
+            leftovers = true;
         }
         if let Answer::Nobody = answer {
             let _ = tokio::time::timeout(poll, b.haves.next()).await;
@@ -357,8 +364,8 @@ async fn take_answer<T: DeserializeOwned>(b: &Receiving<T>, msg: Message) -> Ans
             return Answer::Value;
         }
     };
-    match b.tx.send_timeout(value, b.shared.opts.hold()).await {
-        Ok(()) => {}
+    let answer = match b.tx.send_timeout(value, b.shared.opts.hold()).await {
+        Ok(()) => Answer::Value,
         Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Closed(_)) => {
             // Nobody here wants it any more: a leftover, for any process.
             tracing::debug!(
@@ -371,10 +378,11 @@ async fn take_answer<T: DeserializeOwned>(b: &Receiving<T>, msg: Message) -> Ans
                     channel: b.name.clone(),
                 });
             }
+            Answer::Stored
         }
-    }
+    };
     confirm(b).await;
-    Answer::Value
+    answer
 }
 
 /// Takes one leftover from the stream, if there is one, and hands it over as

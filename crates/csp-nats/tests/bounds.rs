@@ -127,3 +127,55 @@ async fn unbuffered_receivers_that_give_up_lose_nothing() {
         "every value once: {counts:?}"
     );
 }
+
+/// The window a rendezvous leaves: a receiver gives up while the value it
+/// asked for is on its way (here the sending side cancels it the moment its
+/// send completes, which beats the value's trip). The value is not lost:
+/// past `hold` the asking process stores it, and a receiver in a third
+/// process gets it.
+#[csp::test(timeout_secs = 90)]
+async fn a_value_whose_receiver_gave_up_on_the_way_goes_to_the_next_receiver() {
+    const ROUNDS: u32 = 4;
+    let server = common::server();
+    let opts = csp_nats::RemoteOptions {
+        ack_wait: Duration::from_secs(1),
+        poll: Duration::from_millis(50),
+        ..csp_nats::RemoteOptions::default()
+    };
+    let url = server.url();
+    let connect = || csp_nats::Remote::connect_with(&url, opts.clone());
+    let (a, b, c) = (
+        connect().await.unwrap(),
+        connect().await.unwrap(),
+        connect().await.unwrap(),
+    );
+    let (tx, _) = a.chan::<u32>("given_up", 0).await.unwrap();
+    let (_, rx_b) = b.chan::<u32>("given_up", 0).await.unwrap();
+    let (_, rx_c) = c.chan::<u32>("given_up", 0).await.unwrap();
+    let mut gave_up = 0;
+    for v in 0..ROUNDS {
+        let (cancel_tx, cancel_rx) = chan::<()>(1);
+        let rx = rx_b.clone();
+        let receiver = go(async move {
+            select! {
+                recv(&rx) -> got => got,
+                recv(&cancel_rx) -> _ => None,
+            }
+        });
+        tx.send(v).await.unwrap();
+        cancel_tx.send(()).await.unwrap();
+        match receiver.await.unwrap() {
+            Some(got) => assert_eq!(got, v, "the receiver won the race"),
+            None => {
+                gave_up += 1;
+                let later = rx_c.recv_timeout(Duration::from_secs(10)).await;
+                assert_eq!(later, Ok(v), "the value the receiver gave up on");
+            }
+        }
+    }
+    eprintln!("given up on the way: {gave_up} of {ROUNDS}");
+    assert!(gave_up > 0, "the cancel never beat the value's trip");
+    tx.close();
+    assert_eq!(rx_c.recv().await, None, "nothing more: each value once");
+    assert_eq!(rx_b.recv().await, None);
+}

@@ -7,7 +7,7 @@
 //! for a value only while a local receiver wants one.
 //!
 //! [`watched`] makes a channel that carries a watch in its state (the slot
-//! timer channels use for their value source, see [`super::timed`]): parking
+//! timer channels use for their value source, `chan::timed`): parking
 //! a send or a receive on it tells the watch, which wakes the [`Demand`]
 //! future waiting for that side. Every other channel has no watch, so a send
 //! or receive that does not use this pays one `Option` check when it parks,

@@ -11,9 +11,11 @@
 //!    want reaches one sending process) once a local send is parked, and
 //!    announces it with a *have* ping, on which waiting receiving bridges
 //!    ask again. On a want it takes the parked value (the local send
-//!    completes now) and replies with it, its id and a *done* inbox. Without
-//!    a parked send it replies *none* (the receiving bridge asks again at
-//!    once) and unsubscribes until a local send parks again.
+//!    completes now) and replies with it, its id and a *done* inbox. A want
+//!    that finds no parked send waits a quarter of `poll` for one (a ping-pong
+//!    partner often parks a moment later), then is answered *none* (the
+//!    receiving bridge asks again at once), and the bridge unsubscribes
+//!    until a local send parks again.
 //! 3. The receiving bridge hands the value to a local receiver and confirms
 //!    *done*. If the local receivers gave up meanwhile (a timeout, another
 //!    `select!` case) and none takes it within `hold`, the value is a
@@ -37,14 +39,14 @@
 //! # Locking
 //! None: each bridge owns its state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::{HeaderMap, Message, StatusCode, Subscriber};
 use bytes::Bytes;
 use csp_core::chan::Demand;
-use csp_core::{Receiver, SendTimeoutError, Sender};
+use csp_core::{Receiver, SendTimeoutError, Sender, TryRecvError};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -88,7 +90,12 @@ struct Unconfirmed {
 /// and every value it took is confirmed or stored.
 pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
     let want_subject = name::want_subject(&b.name);
+    // A want that came while no local send was parked waits this long for
+    // one (a sender often parks a moment after its receiver asked), then is
+    // answered *none*.
+    let keep_want = b.shared.opts.poll / 4;
     let mut wants: Option<Subscriber> = None;
+    let mut held: VecDeque<(async_nats::Subject, Instant)> = VecDeque::new();
     let mut unconfirmed: HashMap<String, Unconfirmed> = HashMap::new();
     let mut flush_waiters: Vec<tokio::sync::oneshot::Sender<()>> = Vec::new();
     let mut closed = false;
@@ -97,11 +104,15 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             for w in flush_waiters.drain(..) {
                 let _ = w.send(());
             }
-            if closed {
+            if closed && held.is_empty() {
                 break;
             }
         }
-        let next_deadline = unconfirmed.values().map(|u| u.deadline).min();
+        let next_deadline = unconfirmed
+            .values()
+            .map(|u| u.deadline)
+            .chain(held.front().map(|(_, at)| *at + keep_want))
+            .min();
         tokio::select! {
             biased;
             Some(msg) = b.done.next() => {
@@ -110,6 +121,13 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             }
             () = sleep_until(next_deadline) => {
                 let now = Instant::now();
+                while held.front().is_some_and(|(_, at)| *at + keep_want <= now) {
+                    let (reply, _) = held.pop_front().expect("checked");
+                    answer_none(&b, reply).await;
+                }
+                if held.is_empty() && !b.demand.sender_waiting_now() {
+                    wants = None;
+                }
                 let expired: Vec<String> = unconfirmed
                     .iter()
                     .filter(|(_, u)| u.deadline <= now)
@@ -133,23 +151,38 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                 let Some(reply) = want.reply else { continue };
                 match b.rx.try_recv() {
                     Ok(value) => {
-                        if let Some((id, payload)) = offer(&b, reply, value).await {
-                            let deadline = Instant::now() + b.shared.opts.ack_wait;
-                            unconfirmed.insert(id, Unconfirmed { payload, deadline });
+                        if let Some(u) = offer(&b, reply, value).await {
+                            unconfirmed.insert(u.0, u.1);
                         }
                     }
-                    Err(_) => {
-                        let mut headers = HeaderMap::new();
-                        headers.insert(NONE_HEADER, "1");
-                        let _ = b.shared.client.publish_with_headers(reply, headers, Bytes::new()).await;
+                    Err(TryRecvError::Empty) => held.push_back((reply, Instant::now())),
+                    Err(TryRecvError::Closed) => {
+                        answer_none(&b, reply).await;
                         wants = None;
                     }
+                }
+            }
+            // A held want meets a send that parked since.
+            waiting = b.demand.sender_waiting(), if !held.is_empty() => {
+                let (reply, at) = held.pop_front().expect("checked");
+                if !waiting {
+                    answer_none(&b, reply).await;
+                    continue;
+                }
+                match b.rx.try_recv() {
+                    Ok(value) => {
+                        if let Some(u) = offer(&b, reply, value).await {
+                            unconfirmed.insert(u.0, u.1);
+                        }
+                    }
+                    // The send gave up again: the want keeps waiting.
+                    Err(_) => held.push_front((reply, at)),
                 }
             }
             // Subscribed, the bridge learns of a local close here: nobody
             // ever parks a receive on the bridge's channel (the bridge only
             // tries), so this wait ends only with the channel.
-            false = b.demand.receiver_waiting(), if wants.is_some() && !closed => {
+            false = b.demand.receiver_waiting(), if wants.is_some() && held.is_empty() && !closed => {
                 wants = None;
             }
             waiting = b.demand.sender_waiting(), if wants.is_none() && !closed => {
@@ -178,6 +211,17 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
     drop(b.keeper);
 }
 
+/// Tells an asking bridge there is no value here after all.
+async fn answer_none<T>(b: &Sending<T>, reply: async_nats::Subject) {
+    let mut headers = HeaderMap::new();
+    headers.insert(NONE_HEADER, "1");
+    let _ = b
+        .shared
+        .client
+        .publish_with_headers(reply, headers, Bytes::new())
+        .await;
+}
+
 /// The next want, when subscribed.
 async fn next_want(wants: &mut Option<Subscriber>) -> Option<Message> {
     match wants {
@@ -194,13 +238,14 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Replies to a want with `value`; its id and payload, or `None` when it
-/// does not encode (reported).
+/// Replies to a want with `value`: its id and what to keep until it is
+/// confirmed, or `None` when it does not encode (reported; the asker is
+/// answered *none*).
 async fn offer<T: Serialize>(
     b: &Sending<T>,
     reply: async_nats::Subject,
     value: T,
-) -> Option<(String, Bytes)> {
+) -> Option<(String, Unconfirmed)> {
     let encoded = postcard::to_stdvec(&value);
     drop(value);
     let payload = match encoded {
@@ -210,13 +255,7 @@ async fn offer<T: Serialize>(
                 channel: b.name.clone(),
                 error: e.to_string(),
             });
-            let mut headers = HeaderMap::new();
-            headers.insert(NONE_HEADER, "1");
-            let _ = b
-                .shared
-                .client
-                .publish_with_headers(reply, headers, Bytes::new())
-                .await;
+            answer_none(b, reply).await;
             return None;
         }
     };
@@ -231,7 +270,8 @@ async fn offer<T: Serialize>(
         .client
         .publish_with_headers(reply, headers, payload.clone())
         .await;
-    Some((id, payload))
+    let deadline = Instant::now() + b.shared.opts.ack_wait;
+    Some((id, Unconfirmed { payload, deadline }))
 }
 
 /// Everything the receiving bridge of a capacity-0 channel owns.

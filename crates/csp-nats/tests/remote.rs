@@ -83,7 +83,8 @@ async fn close_from_a_third_process_reaches_senders_and_receivers() {
     let (_, rx) = b.chan::<u8>("closing", 8).await.unwrap();
     tx.send(1).await.unwrap();
     tx.send(2).await.unwrap();
-    // A local send completes when the bridge takes the value (crate docs):
+    // A local send completes when the bridge takes the value, one trip
+    // before the server has it (crate docs):
     // the values must be on the server before another process closes it.
     a.flush().await;
     c.close("closing").await.unwrap();

@@ -62,9 +62,7 @@ use crate::loom::Arc;
 /// tx.send(7).await.unwrap();
 /// # });
 /// ```
-pub fn watched<T: std::marker::Send + 'static>(
-    capacity: usize,
-) -> (Sender<T>, Receiver<T>, Demand<T>) {
+pub fn watched<T>(capacity: usize) -> (Sender<T>, Receiver<T>, Demand<T>) {
     let (tx, rx) = crate::chan(capacity);
     tx.chan.lock().timer = Some(Box::new(Watch::default()));
     let demand = Demand {
@@ -147,11 +145,26 @@ impl<T> Demand<T> {
     }
 
     /// Whether a receive is parked on the channel now.
+    ///
+    /// # Examples
+    /// ```
+    /// let (tx, _rx, demand) = csp_core::chan::watched::<u8>(0);
+    /// assert!(!demand.receiver_waiting_now());
+    /// assert!(tx.try_send(1).is_err()); // what a send would find
+    /// ```
     pub fn receiver_waiting_now(&self) -> bool {
         waiting(&self.chan.lock(), Side::Receivers)
     }
 
-    /// Whether a send is parked on the channel now.
+    /// Whether a send is parked on the channel now (a buffered value does
+    /// not count: no sender waits for it).
+    ///
+    /// # Examples
+    /// ```
+    /// let (tx, _rx, demand) = csp_core::chan::watched::<u8>(1);
+    /// tx.try_send(1).unwrap(); // buffered
+    /// assert!(!demand.sender_waiting_now());
+    /// ```
     pub fn sender_waiting_now(&self) -> bool {
         waiting(&self.chan.lock(), Side::Senders)
     }

@@ -9,9 +9,10 @@
 //!   last looked: the bridge counts the free slots the stream reported and
 //!   its own publishes against them, and looks again when its count runs out
 //!   or is older than `poll`. So a local send waits while the channel is
-//!   full. The one way past the bound: another process filled the last slots
-//!   since this bridge looked; the publish is then refused and this bridge
-//!   holds that one value (its send completed) until a slot frees.
+//!   full. The one way past the bound: other processes filled the last
+//!   slots since this bridge looked; the publish is then refused and this
+//!   bridge holds that one value (its send completed) until a slot frees, so
+//!   each sending process exceeds the capacity by at most one value.
 //! - One value at a time, in the order the local channel gave them, so one
 //!   producer's values reach the stream in its order.
 //! - A publish is retried with the same message id until the server answers,

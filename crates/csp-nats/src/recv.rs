@@ -15,6 +15,10 @@
 //!   given back (nak) for another process, so the server never redelivers a
 //!   value this process might still hand out.
 //! - A payload that does not deserialize is reported and acknowledged, once.
+//! - A reservation (see [`crate::send`]) is skipped, never acknowledged nor
+//!   given back, until its value replaces it; delivered a second time (it
+//!   outlived `ack_wait`: its sending process died) it is acknowledged, which
+//!   frees its slot.
 //! - The local channel is closed when the remote channel is closed and its
 //!   stream holds no value (every value acknowledged): closed and drained.
 //!
@@ -34,6 +38,7 @@ use serde::de::DeserializeOwned;
 use crate::backoff::Backoff;
 use crate::error::BridgeError;
 use crate::remote::Shared;
+use crate::send::RESERVED_HEADER;
 
 /// Everything one receive bridge owns.
 pub(crate) struct RecvBridge<T> {
@@ -95,6 +100,12 @@ pub(crate) async fn run<T: DeserializeOwned>(b: RecvBridge<T>) {
                 }
             };
             got += 1;
+            if is_reservation(&msg) {
+                // Never given back: a nak would redeliver it at once, and
+                // a second delivery means "reap".
+                let _ = hand(&b.shared, &b.name, &b.tx, &b.free, msg, deadline).await;
+                continue;
+            }
             if giving_back.is_some() {
                 let _ = msg.ack_with(AckKind::Nak(None)).await;
                 continue;
@@ -134,6 +145,16 @@ pub(crate) async fn hand<T: DeserializeOwned>(
     deadline: Instant,
 ) -> Handed {
     let sequence = msg.info().map(|i| i.stream_sequence).unwrap_or(0);
+    if is_reservation(&msg) {
+        // Its value replaces it soon. Delivered again, it outlived
+        // `ack_wait` unreplaced: its sending process died; free the slot.
+        if msg.info().map(|i| i.delivered > 1).unwrap_or(false) {
+            tracing::debug!("remote channel {channel:?}: reaping reservation {sequence}");
+            let _ = msg.ack().await;
+            let _ = shared.client.publish(free.clone(), bytes::Bytes::new()).await;
+        }
+        return Handed::Done;
+    }
     let value: T = match postcard::from_bytes(&msg.payload) {
         Ok(v) => v,
         Err(e) => {
@@ -164,4 +185,12 @@ pub(crate) async fn hand<T: DeserializeOwned>(
         .publish(free.clone(), bytes::Bytes::new())
         .await;
     Handed::Done
+}
+
+/// Whether `msg` is a send bridge's reservation, not a value (see
+/// [`crate::send`]).
+fn is_reservation(msg: &Message) -> bool {
+    msg.headers
+        .as_ref()
+        .is_some_and(|h| h.get(RESERVED_HEADER).is_some())
 }

@@ -322,6 +322,9 @@ impl Remote {
             subjects: vec![name::data_subject(name)],
             retention: stream::RetentionPolicy::WorkQueue,
             max_messages: capacity.max(1) as i64,
+            // One message per value subject: a value replaces its
+            // reservation, even in a full stream (see `crate::send`).
+            max_messages_per_subject: 1,
             discard: stream::DiscardPolicy::New,
             storage: stream::StorageType::File,
             description: Some(format!("{CAPACITY_PREFIX}{capacity}")),
@@ -441,6 +444,7 @@ impl Remote {
                     shared: shared.clone(),
                     name: name.clone(),
                     capacity,
+                    stream,
                     rx: bridge_rx,
                     demand: send_demand,
                     keeper: user_tx.clone(),

@@ -5,14 +5,21 @@
 //!
 //! # Invariants
 //! - A value is taken from the local channel only while a local send is
-//!   parked on it (a [`Demand`]) and the stream had room when this bridge
-//!   last looked: the bridge counts the free slots the stream reported and
-//!   its own publishes against them, and looks again when its count runs out
-//!   or is older than `poll`. So a local send waits while the channel is
-//!   full. The one way past the bound: other processes filled the last
-//!   slots since this bridge looked; the publish is then refused and this
-//!   bridge holds that one value (its send completed) until a slot frees, so
-//!   each sending process exceeds the capacity by at most one value.
+//!   parked on it (a [`Demand`]) and the value has a slot:
+//!   - *reserved*: the bridge first stores an empty reservation on the
+//!     value's own subject (the stream refuses it when full: the server
+//!     decides, atomically), then takes the value and publishes it on that
+//!     subject, where it replaces the reservation (one message per subject;
+//!     the server allows a replacement in a full stream). Receiving bridges
+//!     skip reservations, and reap one that outlived `ack_wait` (its sending
+//!     process died). This path is exact, and costs one more trip;
+//!   - *counted*, the fast path: the stream had more than a quarter of the
+//!     capacity (at least 2 slots) free by this bridge's count, which takes
+//!     every publish the stream's sequence numbers show since its last look
+//!     (its own and other processes' that landed before its last), and is
+//!     younger than `poll`. Its only error: other processes' publishes since,
+//!     more than that margin of them; the publish is then refused and this
+//!     bridge holds that one value (its send completed) until a slot frees.
 //! - One value at a time, in the order the local channel gave them, so one
 //!   producer's values reach the stream in its order.
 //! - A publish is retried with the same message id until the server answers,
@@ -29,7 +36,8 @@ use std::time::Duration;
 
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::Subscriber;
+use async_nats::jetstream::stream;
+use async_nats::{HeaderMap, Subscriber};
 use csp_core::chan::Demand;
 use csp_core::{Receiver, Sender};
 use futures::{FutureExt, StreamExt};
@@ -39,7 +47,7 @@ use tokio::time::Instant;
 use crate::backoff::Backoff;
 use crate::error::BridgeError;
 use crate::name;
-use crate::remote::Shared;
+use crate::remote::{Shared, StreamState};
 
 /// How [`Remote::flush`](crate::Remote::flush) asks a send bridge to answer
 /// once it holds no value.
@@ -50,6 +58,7 @@ pub(crate) struct SendBridge<T> {
     pub(crate) shared: Arc<Shared>,
     pub(crate) name: String,
     pub(crate) capacity: usize,
+    pub(crate) stream: stream::Stream,
     pub(crate) rx: Receiver<T>,
     pub(crate) demand: Demand<T>,
     /// Kept alive so dropping every user sender does not close the channel.
@@ -81,6 +90,16 @@ struct Room {
 }
 
 impl Room {
+    /// Takes what a look at the stream found.
+    fn look(&mut self, capacity: usize, state: &StreamState) {
+        *self = Room {
+            free_at_look: (capacity as u64).saturating_sub(state.held),
+            seq_at_look: state.last_seq,
+            seq_seen: state.last_seq,
+            seen: Instant::now(),
+        };
+    }
+
     /// The free slots by this bridge's count: every publish the sequence
     /// numbers show since the look (its own and those of other processes
     /// that landed before its last) took one; slots freed since are not
@@ -91,8 +110,12 @@ impl Room {
     }
 }
 
+/// The header marking a reservation (see the module docs).
+pub(crate) const RESERVED_HEADER: &str = "Csp-Reserved";
+
 /// Runs the bridge until the channel closes, locally or remotely.
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
+    let margin = (b.capacity as u64 / 4).max(1);
     let mut room = Room {
         free_at_look: 0,
         seq_at_look: 0,
@@ -123,11 +146,34 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
             b.shared.close_remote(&b.name).await;
             break;
         }
-        if !wait_room(&mut b, &mut room).await {
-            continue; // closed remotely; the local channel is closed now
+        let id = b.shared.next_msg_id();
+        let fresh = room.seen.elapsed() < b.shared.opts.poll;
+        if !fresh {
+            match b.shared.stream_state(&b.name).await {
+                Some(state) if state.closed => {
+                    b.rx.close();
+                    continue;
+                }
+                Some(state) => room.look(b.capacity, &state),
+                None => {}
+            }
         }
+        let reservation = if room.free() > margin && room.seen.elapsed() < b.shared.opts.poll {
+            None
+        } else {
+            match reserve(&mut b, &id).await {
+                Reserve::Stored(seq) => Some(seq),
+                Reserve::Gone | Reserve::Closed => continue,
+            }
+        };
         // The parked send may have given up meanwhile: then look again.
-        let Ok(value) = b.rx.try_recv() else { continue };
+        let Ok(value) = b.rx.try_recv() else {
+            if let Some(seq) = reservation {
+                // Another value will need it soon, but not necessarily here.
+                let _ = b.stream.delete_message(seq).await;
+            }
+            continue;
+        };
         let payload = match postcard::to_stdvec(&value) {
             Ok(p) => p,
             Err(e) => {
@@ -135,10 +181,12 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
                     channel: b.name.clone(),
                     error: e.to_string(),
                 });
+                if let Some(seq) = reservation {
+                    let _ = b.stream.delete_message(seq).await;
+                }
                 continue;
             }
         };
-        let id = b.shared.next_msg_id();
         match store(&b.shared, &b.name, payload.into(), &id, Some(&mut b.free)).await {
             Stored::Done(seq) => {
                 room.seq_seen = room.seq_seen.max(seq);
@@ -155,38 +203,47 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
     drop(b.keeper);
 }
 
-/// Waits until the stream has a free slot. The bridge's count is trusted
-/// without a look while it is fresh (younger than `poll`) and shows more than
-/// a quarter of the capacity free (at least 2 slots): other processes' recent
-/// publishes are the count's only error, and they would have to exceed that
-/// margin. `false` when the channel was closed remotely (the local channel
-/// is then closed).
-async fn wait_room<T>(b: &mut SendBridge<T>, room: &mut Room) -> bool {
-    let margin = (b.capacity as u64 / 4).max(1);
+/// What became of a reservation.
+enum Reserve {
+    /// Stored, with this sequence number.
+    Stored(u64),
+    /// The parked send gave up while the stream was full: nothing reserved.
+    Gone,
+    /// The channel is closed (remotely, or locally while waiting): the local
+    /// channel is closed now.
+    Closed,
+}
+
+/// Stores a reservation on value `id`'s subject, waiting while the stream is
+/// full for as long as a local send stays parked.
+async fn reserve<T>(b: &mut SendBridge<T>, id: &str) -> Reserve {
+    let subject = name::value_subject(&b.name, id);
+    let mut headers = HeaderMap::new();
+    headers.insert(RESERVED_HEADER, "1");
+    let reservation_id = format!("{id}-r");
     let mut full = Backoff::full();
     let mut errors = Backoff::errors();
-    if room.free() > margin && room.seen.elapsed() < b.shared.opts.poll {
-        return true;
-    }
     loop {
-        // Pings from before this look say nothing about later.
+        // Pings from before this attempt say nothing about later.
         while let Some(Some(_)) = b.free.next().now_or_never() {}
-        match b.shared.stream_state(&b.name).await {
-            Some(state) if state.closed => {
-                b.rx.close();
-                return false;
-            }
-            Some(state) => {
-                *room = Room {
-                    free_at_look: (b.capacity as u64).saturating_sub(state.held),
-                    seq_at_look: state.last_seq,
-                    seq_seen: state.last_seq,
-                    seen: Instant::now(),
-                };
-                if room.free() > 0 {
-                    return true;
+        let message = PublishMessage::build()
+            .payload(bytes::Bytes::new())
+            .headers(headers.clone())
+            .message_id(&reservation_id);
+        let res = match b.shared.js.send_publish(subject.clone(), message).await {
+            Ok(ack) => ack.await,
+            Err(e) => Err(e),
+        };
+        match res {
+            Ok(ack) => return Reserve::Stored(ack.sequence),
+            Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
+                if let Some((true, _)) = b.shared.remote_state(&b.name).await {
+                    b.rx.close();
+                    return Reserve::Closed;
                 }
-                errors.reset();
+                errors.wait().await;
+            }
+            Err(e) if e.to_string().contains("maximum messages") => {
                 // Full: a receiving bridge pings when it frees a slot; the
                 // backoff step covers a missed ping.
                 tokio::select! {
@@ -194,11 +251,17 @@ async fn wait_room<T>(b: &mut SendBridge<T>, room: &mut Room) -> bool {
                     Some(_) = b.control.next() => {}
                     // Nobody ever parks a receive on the bridge's channel
                     // (the bridge only tries): this ends only with a local
-                    // close, which the caller then sees.
-                    false = b.demand.receiver_waiting() => return true,
+                    // close.
+                    false = b.demand.receiver_waiting() => return Reserve::Closed,
+                }
+                if !b.demand.sender_waiting_now() {
+                    return Reserve::Gone;
                 }
             }
-            None => errors.wait().await,
+            Err(e) => {
+                tracing::debug!("remote channel {:?}: reserve: {e}; retrying", b.name);
+                errors.wait().await;
+            }
         }
     }
 }
@@ -214,7 +277,7 @@ pub(crate) async fn store(
     id: &str,
     mut free: Option<&mut Subscriber>,
 ) -> Stored {
-    let subject = name::data_subject(channel);
+    let subject = name::value_subject(channel, id);
     let mut full = Backoff::full();
     let mut errors = Backoff::errors();
     loop {

@@ -152,7 +152,7 @@ async fn a_payload_that_does_not_deserialize_is_reported_not_dropped_silently() 
     let js = async_nats::jetstream::new(raw);
     // A varint that never ends: not a u32.
     let bad = vec![0xff_u8; 8];
-    js.publish("csp.chan.typed", bad.into())
+    js.publish("csp.chan.typed.bad-1", bad.into())
         .await
         .unwrap()
         .await

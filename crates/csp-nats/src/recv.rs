@@ -151,7 +151,10 @@ pub(crate) async fn hand<T: DeserializeOwned>(
         if msg.info().map(|i| i.delivered > 1).unwrap_or(false) {
             tracing::debug!("remote channel {channel:?}: reaping reservation {sequence}");
             let _ = msg.ack().await;
-            let _ = shared.client.publish(free.clone(), bytes::Bytes::new()).await;
+            let _ = shared
+                .client
+                .publish(free.clone(), bytes::Bytes::new())
+                .await;
         }
         return Handed::Done;
     }

@@ -17,7 +17,9 @@
 //!     capacity (at least 2 slots) free by this bridge's count, which takes
 //!     every publish the stream's sequence numbers show since its last look
 //!     (its own and other processes' that landed before its last), and is
-//!     younger than `poll`. Its only error: other processes' publishes since,
+//!     younger than `poll`; below the margin the bridge looks at the stream
+//!     again (at most every quarter of `poll`) before it reserves. The
+//!     count's only error: other processes' publishes since,
 //!     more than that margin of them; the publish is then refused and this
 //!     bridge holds that one value (its send completed) until a slot frees.
 //! - One value at a time, in the order the local channel gave them, so one
@@ -80,23 +82,26 @@ pub(crate) enum Stored {
 
 /// What this bridge knows of the stream's room: the free slots and the last
 /// sequence number at its last look, the last sequence number it has seen
-/// since (its own publishes' acknowledgements), and when it last learned
-/// anything.
+/// since (its own publishes' acknowledgements), when it last learned
+/// anything and when it last looked.
 struct Room {
     free_at_look: u64,
     seq_at_look: u64,
     seq_seen: u64,
     seen: Instant,
+    looked: Instant,
 }
 
 impl Room {
     /// Takes what a look at the stream found.
     fn look(&mut self, capacity: usize, state: &StreamState) {
+        let now = Instant::now();
         *self = Room {
             free_at_look: (capacity as u64).saturating_sub(state.held),
             seq_at_look: state.last_seq,
             seq_seen: state.last_seq,
-            seen: Instant::now(),
+            seen: now,
+            looked: now,
         };
     }
 
@@ -116,11 +121,15 @@ pub(crate) const RESERVED_HEADER: &str = "Csp-Reserved";
 /// Runs the bridge until the channel closes, locally or remotely.
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
     let margin = (b.capacity as u64 / 4).max(1);
+    let long_ago = Instant::now()
+        .checked_sub(b.shared.opts.poll)
+        .unwrap_or_else(Instant::now);
     let mut room = Room {
         free_at_look: 0,
         seq_at_look: 0,
         seq_seen: 0,
-        seen: Instant::now(),
+        seen: long_ago,
+        looked: long_ago,
     };
     loop {
         // `biased`, demand first: a value whose send parked before a flush
@@ -147,8 +156,11 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
             break;
         }
         let id = b.shared.next_msg_id();
-        let fresh = room.seen.elapsed() < b.shared.opts.poll;
-        if !fresh {
+        let trusted =
+            |room: &Room| room.free() > margin && room.seen.elapsed() < b.shared.opts.poll;
+        // Slots freed since the last look are not in the count: look again
+        // before paying for a reservation, unless the last look was recent.
+        if !trusted(&room) && room.looked.elapsed() >= b.shared.opts.poll / 4 {
             match b.shared.stream_state(&b.name).await {
                 Some(state) if state.closed => {
                     b.rx.close();
@@ -158,7 +170,7 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
                 None => {}
             }
         }
-        let reservation = if room.free() > margin && room.seen.elapsed() < b.shared.opts.poll {
+        let reservation = if trusted(&room) {
             None
         } else {
             match reserve(&mut b, &id).await {

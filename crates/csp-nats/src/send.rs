@@ -16,12 +16,14 @@
 //!   - *counted*, the fast path: the stream had more than a quarter of the
 //!     capacity (at least 2 slots) free by this bridge's count, which takes
 //!     every publish the stream's sequence numbers show since its last look
-//!     (its own and other processes' that landed before its last), and is
-//!     younger than `poll`; below the margin the bridge looks at the stream
-//!     again (at most every quarter of `poll`) before it reserves. The
-//!     count's only error: other processes' publishes since,
-//!     more than that margin of them; the publish is then refused and this
-//!     bridge holds that one value (its send completed) until a slot frees.
+//!     (its own and other processes' that landed before its last) and gives
+//!     back one for every slot-free ping heard, and is younger than `poll`;
+//!     below the margin the bridge looks at the stream again (unless a look
+//!     within a quarter of `poll` found it nearly full) before it reserves.
+//!     The count's errors: other processes' publishes since its last
+//!     publish, and pings already on their way at the look; when they
+//!     exceed the margin, the publish is refused and this bridge holds that
+//!     one value (its send completed) until a slot frees.
 //! - One value at a time, in the order the local channel gave them, so one
 //!   producer's values reach the stream in its order.
 //! - A publish is retried with the same message id until the server answers,
@@ -85,9 +87,12 @@ pub(crate) enum Stored {
 /// since (its own publishes' acknowledgements), when it last learned
 /// anything and when it last looked.
 struct Room {
+    capacity: u64,
     free_at_look: u64,
     seq_at_look: u64,
     seq_seen: u64,
+    /// Slot-free pings heard since the look.
+    freed: u64,
     seen: Instant,
     looked: Instant,
 }
@@ -97,9 +102,11 @@ impl Room {
     fn look(&mut self, capacity: usize, state: &StreamState) {
         let now = Instant::now();
         *self = Room {
+            capacity: capacity as u64,
             free_at_look: (capacity as u64).saturating_sub(state.held),
             seq_at_look: state.last_seq,
             seq_seen: state.last_seq,
+            freed: 0,
             seen: now,
             looked: now,
         };
@@ -107,11 +114,12 @@ impl Room {
 
     /// The free slots by this bridge's count: every publish the sequence
     /// numbers show since the look (its own and those of other processes
-    /// that landed before its last) took one; slots freed since are not
-    /// counted.
+    /// that landed before its last, reservations included) took one, every
+    /// slot-free ping heard gave one back.
     fn free(&self) -> u64 {
-        self.free_at_look
+        (self.free_at_look + self.freed)
             .saturating_sub(self.seq_seen.saturating_sub(self.seq_at_look))
+            .min(self.capacity)
     }
 }
 
@@ -125,9 +133,11 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
         .checked_sub(b.shared.opts.poll)
         .unwrap_or_else(Instant::now);
     let mut room = Room {
+        capacity: b.capacity as u64,
         free_at_look: 0,
         seq_at_look: 0,
         seq_seen: 0,
+        freed: 0,
         seen: long_ago,
         looked: long_ago,
     };
@@ -156,11 +166,18 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
             break;
         }
         let id = b.shared.next_msg_id();
+        // Each slot-free ping is one slot freed since (a lost ping only
+        // makes the count cautious).
+        while let Some(Some(_)) = b.free.next().now_or_never() {
+            room.freed += 1;
+        }
         let trusted =
             |room: &Room| room.free() > margin && room.seen.elapsed() < b.shared.opts.poll;
-        // Slots freed since the last look are not in the count: look again
-        // before paying for a reservation, unless the last look was recent.
-        if !trusted(&room) && room.looked.elapsed() >= b.shared.opts.poll / 4 {
+        // Look again before paying for a reservation, unless a recent look
+        // found the stream (nearly) full.
+        let full_lately =
+            room.looked.elapsed() < b.shared.opts.poll / 4 && room.free_at_look <= margin;
+        if !trusted(&room) && !full_lately {
             match b.shared.stream_state(&b.name).await {
                 Some(state) if state.closed => {
                     b.rx.close();

@@ -1,7 +1,8 @@
 //! The bounds of a remote channel across processes: capacity n holds at most
 //! n values whichever processes send, capacity 0 completes a send only when
-//! a receiver somewhere waits for it, and receivers that give up lose
-//! nothing. Each `Remote` has its own bridges, as a separate process does.
+//! a receiver somewhere waits for it, receivers that give up lose nothing,
+//! and a dead process's slot reservation is reaped. Each `Remote` has its
+//! own bridges, as a separate process does.
 
 mod common;
 
@@ -178,4 +179,42 @@ async fn a_value_whose_receiver_gave_up_on_the_way_goes_to_the_next_receiver() {
     tx.close();
     assert_eq!(rx_c.recv().await, None, "nothing more: each value once");
     assert_eq!(rx_b.recv().await, None);
+}
+
+/// A reservation (see the send bridge) left by a process that died before
+/// its value replaced it: it holds a slot, so a send waits; no receiver ever
+/// sees it; a receiving bridge reaps it once it outlived `ack_wait`, and the
+/// send goes through.
+#[csp::test(timeout_secs = 60)]
+async fn a_dead_process_reservation_is_never_received_and_is_reaped() {
+    let server = common::server();
+    let remote = common::connect(&server).await;
+    let (tx, rx) = remote.chan::<u32>("reaped", 1).await.unwrap();
+    let raw = async_nats::connect(server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(raw);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Csp-Reserved", "1");
+    js.publish_with_headers("csp.chan.reaped.dead-1", headers, Vec::new().into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let res = tx.send_timeout(1, WAIT).await;
+    assert!(
+        matches!(res, Err(SendTimeoutError::Timeout(1))),
+        "the reservation fills the channel: {res:?}"
+    );
+    let started = std::time::Instant::now();
+    let receiver = go(async move { (rx.recv().await, rx) });
+    tx.send(1).await.unwrap();
+    let (got, rx) = receiver.await.unwrap();
+    assert_eq!(got, Some(1), "the value, never the reservation");
+    let waited = started.elapsed();
+    eprintln!("reservation reaped after {waited:?}");
+    assert!(
+        waited >= common::quick_options().ack_wait / 2,
+        "the send waited for the reaping: {waited:?}"
+    );
+    tx.close();
+    assert_eq!(rx.recv().await, None);
 }

@@ -62,8 +62,18 @@ async fn capacity_n_is_enforced_across_processes() {
 #[csp::test(timeout_secs = 60)]
 async fn an_unbuffered_send_completes_only_while_a_receiver_waits() {
     let server = common::server();
-    let a = common::connect(&server).await;
-    let b = common::connect(&server).await;
+    // A long poll: the receiving bridge never asks twice for one receive on
+    // a loaded machine (a second ask could meet the second send).
+    let opts = csp_nats::RemoteOptions {
+        poll: Duration::from_secs(2),
+        ..common::quick_options()
+    };
+    let a = csp_nats::Remote::connect_with(&server.url(), opts.clone())
+        .await
+        .unwrap();
+    let b = csp_nats::Remote::connect_with(&server.url(), opts)
+        .await
+        .unwrap();
     let (tx, _) = a.chan::<u32>("meet", 0).await.unwrap();
     let (_, rx) = b.chan::<u32>("meet", 0).await.unwrap();
     // Neither process receives: sends wait, whatever `Receiver`s exist.
@@ -136,7 +146,7 @@ async fn unbuffered_receivers_that_give_up_lose_nothing() {
 /// process gets it.
 #[csp::test(timeout_secs = 90)]
 async fn a_value_whose_receiver_gave_up_on_the_way_goes_to_the_next_receiver() {
-    const ROUNDS: u32 = 4;
+    const ROUNDS: u32 = 6;
     let server = common::server();
     let opts = csp_nats::RemoteOptions {
         ack_wait: Duration::from_secs(1),

@@ -116,7 +116,8 @@ pub enum BridgeError {
     BadPayload {
         /// The channel's name.
         channel: String,
-        /// The message's stream sequence.
+        /// The message's stream sequence (0 for a value a capacity-0 channel
+        /// handed over directly, outside the stream).
         sequence: u64,
         /// The deserializer's message.
         error: String,

@@ -6,7 +6,9 @@
 //! [`Remote::chan`] opens a named channel every process on that server
 //! shares, and returns csp's own channel halves. Two goroutines per channel
 //! and process (the *bridges*) move values between the local halves and the
-//! server, so `send`, `recv`, `send_timeout`, `recv_timeout`, `close`,
+//! server, driven by demand: they watch the local halves with
+//! [`csp_core::chan::Demand`] and move a value only when a local sender or
+//! receiver waits for it. So `send`, `recv`, `send_timeout`, `recv_timeout`, `close`,
 //! `select!` mixing local and remote channels, and csp's deadlock detector
 //! all work unchanged. Go never shipped this (its `netchan` was withdrawn).
 //!
@@ -31,20 +33,20 @@
 //! |---|---|---|
 //! | create | `make(chan T, n)` | `remote.chan::<T>(name, n).await?`: the first process fixes `n` (another `n` elsewhere: [`ChanError::CapacityMismatch`]) |
 //! | delivery | each value to exactly one receiver | each value to exactly one receiver in one process: a JetStream work-queue stream per channel, one durable consumer shared by all processes |
-//! | capacity `n > 0` | a send waits while `n` values are buffered | the stream holds at most `n` values (limit with *discard new*): a send waits and retries while it is full. A value counts until a receiver took it |
-//! | capacity 0 | a send completes when a receiver took the value | the stream holds one value; the sending bridge finishes it only when a receiving bridge has handed it to a local receiver and replies |
-//! | the local send | — | completes when this process's send bridge took the value (a rendezvous); the bridge then waits as above. So each sending process holds at most one value in hand beyond Go's bound |
+//! | capacity `n > 0` | a send waits while `n` values are buffered | the stream holds at most `n` values (limit with *discard new*). A value counts until a receiver took it. The send bridge takes a value from a parked local send only once the value has a slot: near full, it first stores an empty *reservation* on the value's own subject, which the server refuses while the stream is full and which the value then replaces (exact: the server decides); with room to spare (more than a quarter of the capacity free by a count of the publishes and slot-free pings since the bridge last looked at the stream, no older than [`RemoteOptions::poll`]) it skips the reservation. So a send waits while the channel is full, in whichever processes the values were sent. The window left: on the fast path, more than a quarter of the capacity published by other processes since this bridge's last publish; then the server refuses the publish and this process holds that one value (its send completed) until a slot frees: at most one value per sending process beyond the capacity. The ledger test (3 sending processes racing at capacities 1 and 64) saw none: at capacity 1 nearly every value reserves, one trip more. A reservation whose process died before replacing it is reaped by a receiver after `ack_wait` |
+//! | capacity 0 | a send completes when a receiver took the value | a rendezvous: a receiving process asks for a value only while a local receiver (a `recv` or a `select!` case) waits; a sending process subscribes to asks only while a local send waits, and takes the value only in answer to one, handing it straight to the asking process (see below). With no receiver waiting anywhere a send waits, whatever `Receiver`s exist. The window left: the asking process's receivers gave up (a timeout, another `select!` case) during the ask's trip, or while the ask waited at a sending process for a send to park (at most a quarter of [`RemoteOptions::poll`]), or the receiving process asked again after a `poll` without an answer (a late answer then finds its receiver served); that value's send has completed, and the value is offered to the process's next receiver for [`RemoteOptions::hold`], then stored in the stream, where the next receiver anywhere takes it first. The `remote` bench measures that trip: half its unbuffered round trip (`round_trip_unbuffered`) |
+//! | the local send | — | completes when this process's send bridge takes the value, which it does only as above; a value is then on its way to the server (capacity n) or to the asking process (capacity 0) for one trip |
 //! | order | FIFO: one sender's values reach each receiver in order | the same while no value is given back (see *hold*) or redelivered |
 //! | close | `close(ch)`, once; receivers drain, then get the zero value / `ok == false` | `tx.close()` or [`Remote::close`] from any process: receivers everywhere drain the stream, then get `None`; closing twice is harmless |
 //! | send after close | panics | returns the value (`SendError`); a value the bridge held as a remote close landed is refused and reported ([`BridgeError::SendAfterClose`]) |
 //! | dropping every sender | nothing (GC) | nothing: only an explicit close closes a remote channel |
 //! | acknowledgement | — | a value is acknowledged to the server only after a local receiver took it; a process that dies before loses nothing: the server redelivers after [`RemoteOptions::ack_wait`] |
-//! | duplicates | never | only one way: a process dies (or loses its connection for longer than `ack_wait`) after its local receiver took a value but before its acknowledgement reached the server: the window of one acknowledgement's trip to the server (measured by the `remote` bench as the `ack_round_trip`). A server crash (SIGKILL) widens it to the acknowledgements the server had received but not yet written to its store: the fault tests count one such duplicate per crash |
+//! | duplicates | never | only one way: a process dies (or loses its connection for longer than `ack_wait`) after its local receiver took a value but before its acknowledgement reached the server (capacity 0: before its confirmation reached the sending process, which stores the value for another receiver after `ack_wait`): the window of one acknowledgement's trip (measured by the `remote` bench as the `ack_round_trip`). A server crash (SIGKILL) widens it to the acknowledgements the server had received but not yet written to its store: the fault tests count one such duplicate per crash |
 //! | connection loss | — | the client reconnects for ever; sends and receives wait and resume (a retried publish is deduplicated by its message id); bound them with `send_timeout` / `recv_timeout` / `select!` with `after` |
-//! | hold | — | a receiving bridge offers a fetched value to its local receivers for [`RemoteOptions::hold`]; untaken, it goes back to the server for another process. Keep a [`Receiver`](csp_core::Receiver) only where you receive |
+//! | hold | — | a receiving bridge fetches values only while a local receiver waits, and offers a fetched value to its local receivers for [`RemoteOptions::hold`]; untaken, it goes back to the server for another process. A [`Receiver`](csp_core::Receiver) nobody receives on costs nothing |
 //! | bad input | cannot happen (typed) | a payload that does not deserialize into `T` is acknowledged and reported on [`Remote::errors`] and in a `tracing` error naming the channel; never a panic, never a silent drop |
 //! | names | — | 1 to 64 characters of `A-Z a-z 0-9 _ -` ([`NameError`]): no subject wildcards or dots. A closed channel's name stays closed on that server |
-//! | process exit | `main` returning ends the program; a sent value is in the channel | a completed local send may still sit in the send bridge: call [`Remote::flush`] before exiting (it also waits for a close this process started) |
+//! | process exit | `main` returning ends the program; a sent value is in the channel | a completed local send's value may still be on its way (one trip, above): call [`Remote::flush`] before exiting; it waits until the server stored every value (capacity 0: until a receiving process confirmed it, or it was stored) and for a close this process started |
 //! | deadlock detection | all goroutines asleep: fatal error | unchanged for local channels; a goroutine waiting on a remote channel is not reported, since another process may still wake it (its bridge waits on the network) |
 //! | goroutines | — | two bridge goroutines per opened channel and connection, until the channel is closed (or, receive side, every local receiver dropped) |
 //!
@@ -74,6 +76,7 @@ mod error;
 mod name;
 mod recv;
 mod remote;
+mod rendezvous;
 mod send;
 mod test_server;
 

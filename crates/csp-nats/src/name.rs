@@ -80,13 +80,21 @@ pub(crate) fn stream_name(name: &str) -> String {
     format!("CSP_{name}")
 }
 
-/// The subject values are published on while the channel is open.
+/// The subjects the channel's stream listens on while the channel is open:
+/// each value (or reservation, see [`crate::send`]) on its own
+/// [`value_subject`].
 pub(crate) fn data_subject(name: &str) -> String {
-    format!("csp.chan.{name}")
+    format!("csp.chan.{name}.*")
+}
+
+/// The subject value `id` (a message id: no dots, no wildcards) is published
+/// on; a reservation for it uses the same subject, which the value replaces.
+pub(crate) fn value_subject(name: &str, id: &str) -> String {
+    format!("csp.chan.{name}.{id}")
 }
 
 /// The subject the stream listens on once closed (nobody publishes there),
-/// so a publish to [`data_subject`] finds no stream.
+/// so a publish to a [`value_subject`] finds no stream.
 pub(crate) fn closed_subject(name: &str) -> String {
     format!("csp.closed.{name}")
 }
@@ -101,6 +109,18 @@ pub(crate) fn control_subject(name: &str) -> String {
 /// acknowledgement: a slot is free, a waiting sender may retry now.
 pub(crate) fn free_subject(name: &str) -> String {
     format!("csp.free.{name}")
+}
+
+/// Capacity 0: the core-NATS subject a receiving bridge asks for a value
+/// on; sending bridges with a parked local send listen in one queue group.
+pub(crate) fn want_subject(name: &str) -> String {
+    format!("csp.want.{name}")
+}
+
+/// Capacity 0: the core-NATS subject a sending bridge announces a parked
+/// local send on, so waiting receiving bridges ask again.
+pub(crate) fn have_subject(name: &str) -> String {
+    format!("csp.have.{name}")
 }
 
 #[cfg(test)]

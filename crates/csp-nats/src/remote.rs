@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::backoff::Backoff;
 use crate::error::{BridgeError, ChanError, ConnectError};
 use crate::name;
-use crate::{recv, send};
+use crate::{recv, rendezvous, send};
 
 /// Capacity of the [`Remote::errors`] channel; reports beyond it are only
 /// logged.
@@ -82,6 +82,16 @@ impl RemoteOptions {
     }
 }
 
+/// A channel's stream as [`Shared::stream_state`] found it.
+pub(crate) struct StreamState {
+    /// Closed: the stream no longer listens on the data subject.
+    pub(crate) closed: bool,
+    /// Values stored and not yet acknowledged.
+    pub(crate) held: u64,
+    /// The sequence number of the last value ever stored.
+    pub(crate) last_seq: u64,
+}
+
 /// What the bridges of one [`Remote`] share.
 pub(crate) struct Shared {
     pub(crate) client: async_nats::Client,
@@ -117,6 +127,18 @@ impl Shared {
         let info = stream.cached_info();
         let closed = info.config.subjects != [name::data_subject(name)];
         Some((closed, info.state.messages))
+    }
+
+    /// The channel's stream as the server sees it now; `None` when the
+    /// server cannot say.
+    pub(crate) async fn stream_state(&self, name: &str) -> Option<StreamState> {
+        let stream = self.js.get_stream(name::stream_name(name)).await.ok()?;
+        let info = stream.cached_info();
+        Some(StreamState {
+            closed: info.config.subjects != [name::data_subject(name)],
+            held: info.state.messages,
+            last_seq: info.state.last_sequence,
+        })
     }
 
     /// Closes the channel on the server: its stream stops listening on the
@@ -254,8 +276,10 @@ impl Remote {
     /// timeouts and `close` as a local channel does (see the crate docs for
     /// the semantics beside Go's).
     ///
-    /// Drop the [`Receiver`] in a process that only sends: a live receiver
-    /// makes its process fetch values for it.
+    /// Values move only on demand: a process fetches values only while one
+    /// of its receivers waits, and takes a local send's value only when the
+    /// channel has room for it (capacity 0: when a receiver somewhere
+    /// waits), so an unused [`Receiver`] or [`Sender`] costs nothing.
     ///
     /// # Errors
     /// [`ChanError::Name`] for a name that is not 1 to 64 characters of
@@ -298,6 +322,9 @@ impl Remote {
             subjects: vec![name::data_subject(name)],
             retention: stream::RetentionPolicy::WorkQueue,
             max_messages: capacity.max(1) as i64,
+            // One message per value subject: a value replaces its
+            // reservation, even in a full stream (see `crate::send`).
+            max_messages_per_subject: 1,
             discard: stream::DiscardPolicy::New,
             storage: stream::StorageType::File,
             description: Some(format!("{CAPACITY_PREFIX}{capacity}")),
@@ -357,46 +384,84 @@ impl Remote {
             .subscribe(name::free_subject(name))
             .await
             .map_err(|e| server(&e))?;
-        let replies = if capacity == 0 {
+        let subscribe = |subject: String| {
+            let client = self.shared.client.clone();
+            async move { client.subscribe(subject).await.map_err(|e| server(&e)) }
+        };
+        // Capacity 0: the inboxes of the rendezvous (see `crate::rendezvous`).
+        let rendezvous = if capacity == 0 {
+            let done_inbox = self.shared.client.new_inbox();
             let inbox = self.shared.client.new_inbox();
-            let sub = self
-                .shared
-                .client
-                .subscribe(inbox.clone())
-                .await
-                .map_err(|e| server(&e))?;
-            Some((inbox, sub))
+            Some((
+                subscribe(done_inbox.clone()).await?,
+                done_inbox,
+                subscribe(inbox.clone()).await?,
+                inbox,
+                subscribe(name::have_subject(name)).await?,
+            ))
         } else {
             None
         };
 
-        let (user_tx, bridge_rx) = chan::<T>(0);
-        let (bridge_tx, user_rx) = chan::<T>(0);
+        let (user_tx, bridge_rx, send_demand) = csp_core::chan::watched::<T>(0);
+        let (bridge_tx, user_rx, recv_demand) = csp_core::chan::watched::<T>(0);
         let (flush_line, flushes) = tokio::sync::mpsc::unbounded_channel();
         {
             let mut flushers = self.shared.flushers.lock();
             flushers.retain(|line| !line.is_closed());
             flushers.push(flush_line);
         }
-        go(send::run(send::SendBridge {
-            flushes,
-            shared: self.shared.clone(),
-            name: name.to_owned(),
-            stream,
-            rx: bridge_rx,
-            keeper: user_tx.clone(),
-            control,
-            free,
-            replies,
-        }));
-        go(recv::run(recv::RecvBridge {
-            shared: self.shared.clone(),
-            name: name.to_owned(),
-            batch: self.shared.opts.batch.clamp(1, capacity.max(1)),
-            consumer,
-            tx: bridge_tx,
-            free: name::free_subject(name).into(),
-        }));
+        let (shared, name) = (self.shared.clone(), name.to_owned());
+        match rendezvous {
+            Some((done, done_inbox, replies, inbox, haves)) => {
+                go(rendezvous::run_sending(rendezvous::Sending {
+                    shared: shared.clone(),
+                    name: name.clone(),
+                    rx: bridge_rx,
+                    demand: send_demand,
+                    keeper: user_tx.clone(),
+                    control,
+                    flushes,
+                    done_inbox,
+                    done,
+                }));
+                go(rendezvous::run_receiving(rendezvous::Receiving {
+                    shared,
+                    name: name.clone(),
+                    tx: bridge_tx,
+                    demand: recv_demand,
+                    consumer,
+                    inbox,
+                    replies,
+                    haves,
+                    free: name::free_subject(&name).into(),
+                }));
+                drop(free);
+            }
+            None => {
+                go(send::run(send::SendBridge {
+                    flushes,
+                    shared: shared.clone(),
+                    name: name.clone(),
+                    capacity,
+                    stream,
+                    rx: bridge_rx,
+                    demand: send_demand,
+                    keeper: user_tx.clone(),
+                    control,
+                    free,
+                }));
+                go(recv::run(recv::RecvBridge {
+                    shared,
+                    name: name.clone(),
+                    batch: self.shared.opts.batch.clamp(1, capacity),
+                    consumer,
+                    tx: bridge_tx,
+                    demand: recv_demand,
+                    free: name::free_subject(&name).into(),
+                }));
+            }
+        }
         Ok((user_tx, user_rx))
     }
 
@@ -436,10 +501,12 @@ impl Remote {
     }
 
     /// Waits until every value a local send handed to this connection's
-    /// send bridges has reached the server (capacity 0: has been taken by a
-    /// receiver), and every close they started is done.
+    /// send bridges has reached the server (capacity 0: a receiving process
+    /// confirmed it, or it was stored), and every close they started is
+    /// done.
     ///
-    /// A local send completes when the send bridge took the value, so a
+    /// A local send completes when the send bridge takes the value, one trip
+    /// before the value reaches the server or the receiving process, so a
     /// process that exits right after its last send must flush first; Go has
     /// no counterpart (a sent value is in the channel).
     ///

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use csp::prelude::*;
+use csp::SendTimeoutError;
 use csp_nats::{BridgeError, ChanError};
 
 #[csp::test(timeout_secs = 30)]
@@ -43,17 +44,23 @@ async fn unbuffered_send_waits_for_a_receiver_in_another_process() {
     let a = common::connect(&server).await;
     let b = common::connect(&server).await;
     let (tx, _) = a.chan::<u64>("rendezvous", 0).await.unwrap();
-    // The first send completes when this process's bridge takes the value;
-    // the bridge cannot take the second until a receiver took the first.
-    tx.send(1).await.unwrap();
-    let res = tx.send_timeout(2, Duration::from_millis(500)).await;
+    // A send completes only when a receiver, in some process, waits for it:
+    // with none anywhere, it waits (and gives its value back on timeout).
+    let res = tx.send_timeout(1, Duration::from_millis(500)).await;
+    assert!(
+        matches!(res, Err(SendTimeoutError::Timeout(1))),
+        "no receiver anywhere: the send must wait, got {res:?}"
+    );
+    // A process with a `Receiver` it does not receive on is no receiver.
+    let (_, idle_rx) = b.chan::<u64>("rendezvous", 0).await.unwrap();
+    let res = tx.send_timeout(1, Duration::from_millis(500)).await;
     assert!(
         res.is_err(),
-        "no receiver anywhere: the second send must wait"
+        "nobody receives on the idle Receiver: {res:?}"
     );
-    let (_, rx) = b.chan::<u64>("rendezvous", 0).await.unwrap();
+    let rx = idle_rx;
     let sender = go(async move {
-        for v in 2..=5 {
+        for v in 1..=5 {
             tx.send(v).await.unwrap();
         }
         tx
@@ -76,7 +83,8 @@ async fn close_from_a_third_process_reaches_senders_and_receivers() {
     let (_, rx) = b.chan::<u8>("closing", 8).await.unwrap();
     tx.send(1).await.unwrap();
     tx.send(2).await.unwrap();
-    // A local send completes when the bridge takes the value (crate docs):
+    // A local send completes when the bridge takes the value, one trip
+    // before the server has it (crate docs):
     // the values must be on the server before another process closes it.
     a.flush().await;
     c.close("closing").await.unwrap();
@@ -144,7 +152,7 @@ async fn a_payload_that_does_not_deserialize_is_reported_not_dropped_silently() 
     let js = async_nats::jetstream::new(raw);
     // A varint that never ends: not a u32.
     let bad = vec![0xff_u8; 8];
-    js.publish("csp.chan.typed", bad.into())
+    js.publish("csp.chan.typed.bad-1", bad.into())
         .await
         .unwrap()
         .await

@@ -19,6 +19,8 @@
 //! 7. `sink`: [`SendSink`], a `Sender` as a `futures::Sink`.
 //! 8. `timed`: the timer flavor (a deadline-driven value source in the state,
 //!    used by `crate::time`).
+//! 9. `demand`: [`watched`] channels, whose parked senders and receivers a
+//!    bridge can see without taking part (the same state slot as `timed`).
 //!
 //! The waiting itself (tokens and hooks) lives in [`crate::waiter`], shared
 //! with the select engine; the share of Tokio's cooperative budget an
@@ -26,6 +28,7 @@
 
 mod buffer;
 pub(crate) mod core;
+pub mod demand;
 mod error;
 pub(crate) mod lock;
 pub(crate) mod op;
@@ -36,6 +39,7 @@ pub(crate) mod snapshot;
 pub(crate) mod state;
 pub(crate) mod timed;
 
+pub use demand::{watched, Demand};
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use receiver::{Next, Receiver, Recv};
 pub use sender::{Send, Sender};

@@ -87,6 +87,7 @@ impl<T> Parking<T> {
         }
         if sending {
             state.sendq.push_back(HookPtr::new(hook));
+            state.sender_parked();
         } else {
             state.recvq.push_back(HookPtr::new(hook));
             state.receiver_parked();

@@ -59,8 +59,9 @@ pub(crate) struct State<T> {
     /// Parked senders, FIFO; each hook's slot holds its value.
     pub(crate) sendq: VecDeque<HookPtr<T>>,
     closed: bool,
-    /// The timer flavor's value source (see [`super::timed`]); `None` for
-    /// every other channel.
+    /// The timer flavor's value source (see [`super::timed`]), or a watched
+    /// channel's demand watch (see [`super::demand`]); `None` for every
+    /// other channel.
     pub(crate) timer: Option<Box<dyn TimedSource<T>>>,
 }
 
@@ -251,6 +252,15 @@ impl<T> State<T> {
                 self.recvq.pop_back();
                 resume_unwind(panic);
             }
+        }
+    }
+
+    /// A send hook was just pushed on `sendq`: a watched channel tells its
+    /// demand watch (see [`super::demand`]); nothing for any other channel.
+    #[inline]
+    pub(crate) fn sender_parked(&mut self) {
+        if let Some(source) = self.timer.as_mut() {
+            source.sender_parked();
         }
     }
 

@@ -64,4 +64,11 @@ pub(crate) trait TimedSource<T>: Send {
     /// since it was made), so it may go back to the channel; a stale one is
     /// discarded instead.
     fn is_current(&self, value: &T) -> bool;
+    /// A send hook was just queued. Timers ignore it; a demand watch
+    /// ([`super::demand`]) wakes its watcher.
+    fn sender_parked(&mut self) {}
+    /// The demand watch, if this source is one.
+    fn as_watch(&mut self) -> Option<&mut super::demand::Watch> {
+        None
+    }
 }

@@ -146,6 +146,7 @@ macro_rules! channel_plumbing {
             let state = unsafe { locked.get() };
             if $sending {
                 state.sendq.push_back(ptr);
+                state.sender_parked();
             } else {
                 state.recvq.push_back(ptr);
                 state.receiver_parked();

@@ -51,7 +51,9 @@
 //! # Locking
 //! A select's token hands its waker over lock-free (`select_token`); a
 //! csp-sync [`Token`]'s waker sits behind its own small mutex. Nobody calls
-//! `wake` on a waker while holding a channel lock.
+//! `wake` on a waker while holding a channel lock, but for one exception:
+//! the demand watch of a watched channel (`chan::demand`) wakes its watcher
+//! from the critical section of the park it reports.
 //!
 //! # Why three tokens and two kinds of queue
 //! One selection rule ("the first to move the state out of `WAITING` wins")

@@ -5,52 +5,9 @@ use std::fmt::Write;
 
 use super::verdict::rates;
 
-/// The header `csp-soak` prints before its samples.
-pub const HEADER: &str = "secs,rss_bytes,heap_bytes,goroutines,rounds";
-
-/// One sample of the soak workload (see `csp_workloads::soak::Sample`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    /// Seconds since the workload started.
-    pub secs: f64,
-    /// Resident set size in bytes.
-    pub rss_bytes: u64,
-    /// Heap bytes in use (allocated, not freed).
-    pub heap_bytes: u64,
-    /// Live goroutines.
-    pub goroutines: u64,
-    /// Rounds completed so far.
-    pub rounds: u64,
-}
-
-impl Sample {
-    /// Parses one CSV line of `csp-soak`.
-    ///
-    /// # Errors
-    /// A line without four fields, or a field that is not a number.
-    pub fn parse(line: &str) -> Result<Sample, String> {
-        let fields: Vec<&str> = line.trim().split(',').collect();
-        let [secs, rss, heap, goroutines, rounds] = fields.as_slice() else {
-            return Err(format!("expected 5 comma-separated fields in {line:?}"));
-        };
-        let int = |s: &str| {
-            s.parse::<u64>()
-                .map_err(|_| format!("not a whole number: {s:?} in {line:?}"))
-        };
-        let secs = secs
-            .parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .ok_or_else(|| format!("not a time in seconds: {secs:?} in {line:?}"))?;
-        Ok(Sample {
-            secs,
-            rss_bytes: int(rss)?,
-            heap_bytes: int(heap)?,
-            goroutines: int(goroutines)?,
-            rounds: int(rounds)?,
-        })
-    }
-}
+#[path = "../../../benches/workloads/src/soak/sample.rs"]
+mod sample;
+pub use sample::{Sample, HEADER};
 
 /// `samples.csv`: the samples with the rounds a second since the previous one
 /// (empty on the first).
@@ -62,11 +19,7 @@ pub fn to_csv(samples: &[Sample]) -> String {
             .checked_sub(1)
             .and_then(|j| rate.get(j))
             .map_or(String::new(), |r| format!("{:.1}", r.1));
-        let _ = writeln!(
-            out,
-            "{:.3},{},{},{},{},{r}",
-            s.secs, s.rss_bytes, s.heap_bytes, s.goroutines, s.rounds
-        );
+        let _ = writeln!(out, "{},{r}", s.to_csv());
     }
     out
 }

@@ -33,6 +33,9 @@ use csp::{after, chan, go, num_goroutine, select, tick, Mutex, WaitGroup};
 
 use crate::rss_bytes;
 
+mod sample;
+pub use sample::{Sample, HEADER};
+
 /// Long-lived worker goroutines, each repeating rounds.
 pub const WORKERS: u64 = 8;
 /// Values sent per round on the unbuffered, 1-buffered and 64-buffered channel.
@@ -44,8 +47,6 @@ pub const STALL: Duration = Duration::from_secs(10);
 pub const SIDE_EVERY: u64 = 8;
 /// How long the select that is meant to time out waits.
 pub const SIDE_TIMEOUT: Duration = Duration::from_micros(200);
-/// The CSV header line.
-pub const HEADER: &str = "secs,rss_bytes,heap_bytes,goroutines,rounds";
 
 /// Bytes allocated and not yet freed through [`CountingAlloc`].
 static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
@@ -97,31 +98,6 @@ unsafe impl GlobalAlloc for CountingAlloc {
 /// global allocator).
 pub fn heap_bytes() -> u64 {
     HEAP_BYTES.load(Ordering::Relaxed)
-}
-
-/// One line of the soak's CSV output.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    /// Seconds since the workload started.
-    pub secs: f64,
-    /// Resident set size in bytes (0 where `/proc` is missing).
-    pub rss_bytes: u64,
-    /// Heap bytes in use ([`heap_bytes`]).
-    pub heap_bytes: u64,
-    /// [`num_goroutine`] at the sample.
-    pub goroutines: u64,
-    /// Rounds completed by all workers so far.
-    pub rounds: u64,
-}
-
-impl Sample {
-    /// The sample as a CSV line (no newline), columns as [`HEADER`].
-    pub fn to_csv(&self) -> String {
-        format!(
-            "{:.3},{},{},{},{}",
-            self.secs, self.rss_bytes, self.heap_bytes, self.goroutines, self.rounds
-        )
-    }
 }
 
 /// The sum a round's producers send, starting at `seed`.

@@ -28,50 +28,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use csp_workloads::heap::{heap_blocks, heap_bytes, CountingAlloc};
+use csp_workloads::rss_bytes;
+
 const FLAVORS: [&str; 3] = ["csp", "csp-on-tokio", "tokio"];
 
-/// The system allocator, counting what is allocated (and not yet freed):
-/// the heap bytes and blocks a parked goroutine holds, exactly, beside the
-/// resident set's page-grained view.
-struct Counting;
-
-static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
-static LIVE_BLOCKS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; the counters are
-// plain statistics.
-unsafe impl std::alloc::GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size(), Ordering::Relaxed);
-        LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract, forwarded.
-        unsafe { std::alloc::System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        LIVE_BYTES.fetch_sub(layout.size(), Ordering::Relaxed);
-        LIVE_BLOCKS.fetch_sub(1, Ordering::Relaxed);
-        // SAFETY: the caller's contract, forwarded.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(new.wrapping_sub(layout.size()), Ordering::Relaxed);
-        // SAFETY: the caller's contract, forwarded.
-        unsafe { std::alloc::System.realloc(ptr, layout, new) }
-    }
-}
-
+/// Heap bytes and blocks counted exactly, beside the resident set's
+/// page-grained view.
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// The resident set size from `/proc/self/status` (`VmRSS`), or 0.
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
+static ALLOC: CountingAlloc = CountingAlloc;
 
 /// One flavor's measurement.
 #[derive(Clone, Copy, Debug)]
@@ -117,10 +82,7 @@ macro_rules! run_flavor {
             wg: wg.clone(),
         });
         let rss0 = rss_bytes();
-        let (bytes0, blocks0) = (
-            LIVE_BYTES.load(Ordering::Relaxed),
-            LIVE_BLOCKS.load(Ordering::Relaxed),
-        );
+        let (bytes0, blocks0) = (heap_bytes(), heap_blocks());
         let start = Instant::now();
         for _ in 0..n {
             drop($spawn(parked(shared.clone(), n)));
@@ -128,9 +90,8 @@ macro_rules! run_flavor {
         ready_rx.recv().await.expect("every goroutine started");
         let spawn_ns = start.elapsed().as_nanos() as f64 / n as f64;
         let rss = rss_bytes().saturating_sub(rss0) as f64 / n as f64;
-        let heap_bytes = LIVE_BYTES.load(Ordering::Relaxed).wrapping_sub(bytes0) as f64 / n as f64;
-        let heap_blocks =
-            LIVE_BLOCKS.load(Ordering::Relaxed).wrapping_sub(blocks0) as f64 / n as f64;
+        let heap_bytes = heap_bytes().wrapping_sub(bytes0) as f64 / n as f64;
+        let heap_blocks = heap_blocks().wrapping_sub(blocks0) as f64 / n as f64;
         let start = Instant::now();
         gate_tx.close();
         wg.wait().await;

@@ -27,6 +27,7 @@ use std::time::Instant;
 
 use csp::{chan, go, gomaxprocs, select, WaitGroup};
 
+pub mod heap;
 pub mod soak;
 
 /// Passes the `sum` workload makes over its slice.

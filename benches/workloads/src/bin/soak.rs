@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use csp_workloads::soak;
 
 #[global_allocator]
-static ALLOC: soak::CountingAlloc = soak::CountingAlloc;
+static ALLOC: csp_workloads::heap::CountingAlloc = csp_workloads::heap::CountingAlloc;
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!("csp-soak: {msg}\nusage: csp-soak SECONDS");

@@ -19,18 +19,18 @@
 //! # Output
 //! CSV on stdout: the header [`HEADER`], then one [`Sample`] a second, the
 //! first at start: elapsed seconds, resident set (`VmRSS`) in bytes, heap
-//! bytes in use (from [`CountingAlloc`], when it is the global allocator),
+//! bytes in use (from [`CountingAlloc`](crate::heap::CountingAlloc), when it is the global allocator),
 //! [`num_goroutine`], rounds completed so far. The heap count tells a leak
 //! (every byte csp allocates and never frees) from the allocator's own
 //! behaviour (pages it keeps), which the resident set mixes.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use csp::{after, chan, go, num_goroutine, select, tick, Mutex, WaitGroup};
 
+use crate::heap::heap_bytes;
 use crate::rss_bytes;
 
 mod sample;
@@ -47,58 +47,6 @@ pub const STALL: Duration = Duration::from_secs(10);
 pub const SIDE_EVERY: u64 = 8;
 /// How long the select that is meant to time out waits.
 pub const SIDE_TIMEOUT: Duration = Duration::from_micros(200);
-
-/// Bytes allocated and not yet freed through [`CountingAlloc`].
-static HEAP_BYTES: AtomicU64 = AtomicU64::new(0);
-
-/// The system allocator, counting the bytes in use: install it with
-/// `#[global_allocator]` and read [`heap_bytes`].
-#[derive(Debug)]
-pub struct CountingAlloc;
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees hold; the counting touches only an atomic.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `alloc`'s contract, forwarded as is.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from this allocator (so from `System`) with `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-        HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as `alloc`.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            HEAP_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
-        }
-        p
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: the caller upholds `realloc`'s contract, forwarded as is.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            HEAP_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
-            HEAP_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
-        }
-        p
-    }
-}
-
-/// Heap bytes in use, as counted by [`CountingAlloc`] (0 if it is not the
-/// global allocator).
-pub fn heap_bytes() -> u64 {
-    HEAP_BYTES.load(Ordering::Relaxed)
-}
 
 /// The sum a round's producers send, starting at `seed`.
 pub fn round_sum(seed: u64) -> u64 {

@@ -356,4 +356,33 @@ mod tests {
             assert!(!demand.sender_waiting().await);
         });
     }
+
+    /// A bridge's shape on csp's own runtime, with its deadlock detector:
+    /// a goroutine waits for demand and sends only then, while main receives
+    /// inside `tokio::select!` beside a Tokio sleep. The receive is seen, the
+    /// value arrives, and nothing is reported while either side waits.
+    #[test]
+    fn a_goroutine_answers_demand_beside_tokio_select_on_csps_runtime() {
+        let rt = crate::Runtime::new().unwrap();
+        rt.block_on(async {
+            let (tx, rx, demand) = watched::<u32>(0);
+            let bridge = crate::go(async move {
+                while demand.receiver_waiting().await {
+                    if tx.try_send(7).is_ok() {
+                        return true;
+                    }
+                    crate::gosched().await;
+                }
+                false
+            });
+            tokio::time::sleep(Duration::from_millis(20)).await; // the bridge parks first
+            let got = tokio::select! {
+                v = rx.recv() => v,
+                () = tokio::time::sleep(Duration::from_secs(5)) => None,
+            };
+            assert_eq!(got, Some(7), "the parked receive drew the value");
+            let sent = tokio::time::timeout(Duration::from_secs(5), bridge).await;
+            assert!(sent.expect("the bridge finishes").unwrap());
+        });
+    }
 }

@@ -86,11 +86,9 @@ impl<T> Parking<T> {
             }
         }
         if sending {
-            state.sendq.push_back(HookPtr::new(hook));
-            state.sender_parked();
+            state.park_sender(HookPtr::new(hook));
         } else {
-            state.recvq.push_back(HookPtr::new(hook));
-            state.receiver_parked();
+            state.park_receiver(HookPtr::new(hook));
         }
         drop(state);
         self.parked = true;

@@ -20,7 +20,6 @@
 //! selected, and the caller wakes them after unlocking.
 
 use std::collections::VecDeque;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::Waker;
 
 use super::buffer::Buffer;
@@ -238,27 +237,24 @@ impl<T> State<T> {
         removed
     }
 
-    /// A receive hook was just pushed on `recvq`: a timer channel with a
-    /// deadline registers with Tokio's timer (see [`super::timed`]).
-    ///
-    /// Registering panics on a Tokio runtime without its time driver (Tokio's
-    /// message says to enable it): the hook just pushed is taken back out
-    /// first, so the receive unwinds as if it had never parked and the
-    /// channel holds no hook of a future that is gone.
+    /// Queues a parking receive's hook. A timer channel with a deadline first
+    /// registers with Tokio's timer (see [`super::timed`]); registering
+    /// panics on a Tokio runtime without its time driver (Tokio's message
+    /// says to enable it), and then nothing is queued: the receive unwinds
+    /// as if it had never parked.
     #[inline]
-    pub(crate) fn receiver_parked(&mut self) {
-        if let Some(timer) = self.timer.as_mut() {
-            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| timer.arm())) {
-                self.recvq.pop_back();
-                resume_unwind(panic);
-            }
+    pub(crate) fn park_receiver(&mut self, hook: HookPtr<T>) {
+        if let Some(source) = self.timer.as_mut() {
+            source.arm();
         }
+        self.recvq.push_back(hook);
     }
 
-    /// A send hook was just pushed on `sendq`: a watched channel tells its
-    /// demand watch (see [`super::demand`]); nothing for any other channel.
+    /// Queues a parking send's hook; a watched channel tells its demand
+    /// watch (see [`super::demand`]).
     #[inline]
-    pub(crate) fn sender_parked(&mut self) {
+    pub(crate) fn park_sender(&mut self, hook: HookPtr<T>) {
+        self.sendq.push_back(hook);
         if let Some(source) = self.timer.as_mut() {
             source.sender_parked();
         }

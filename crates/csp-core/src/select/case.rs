@@ -145,11 +145,9 @@ macro_rules! channel_plumbing {
             // SAFETY: as above.
             let state = unsafe { locked.get() };
             if $sending {
-                state.sendq.push_back(ptr);
-                state.sender_parked();
+                state.park_sender(ptr);
             } else {
-                state.recvq.push_back(ptr);
-                state.receiver_parked();
+                state.park_receiver(ptr);
             }
         }
 

@@ -54,7 +54,7 @@ use super::table::{Slot, Table};
 use super::waker::{TaskWaker, WakeState};
 use crate::loom::unmodeled::{AtomicU64 as AtomicU64Unmodeled, Ordering as OrderingUnmodeled};
 use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
-use crate::runtime::context;
+use crate::runtime::context::{self, Context};
 
 /// What a goroutine is doing, as in the `[...]` of a Go goroutine dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,10 +120,25 @@ impl GoroutineInfo {
 /// One live goroutine, shared by the registry table, the goroutine's wrapper
 /// and every clone of its waker (through an [`EntryRef`], the waker's data
 /// pointer).
+///
+/// Everything a goroutine keeps beyond its future lives here, not in the
+/// wrapper, so that wrapping a future adds little to Tokio's task cell (see
+/// `spawn`'s module docs).
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) id: u64,
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The registry the entry is listed in.
+    pub(crate) registry: Arc<Registry>,
+    /// Where the entry sits in the registry's table (`Slot::packed`);
+    /// `NOT_LISTED` once unregistered. Only the goroutine's `EntryGuard`
+    /// writes it.
+    slot: AtomicU64,
+    /// The runtime whose panic policy catches this goroutine's panics.
+    pub(crate) catch: Option<Arc<Context>>,
+    /// The low half of the run epoch the goroutine was spawned in (see
+    /// [`Registry::epoch_tag`]); frozen once the registry's moves on.
+    pub(crate) epoch: u32,
     pub(crate) is_main: bool,
     state: Mutex<Parked>,
     /// What the goroutine's waker clones say (see `waker`).
@@ -131,6 +146,9 @@ pub(crate) struct Entry {
     /// Where the goroutine's waker forwards wakes.
     pub(crate) task: TaskWaker,
 }
+
+/// `Entry::slot` of an entry no longer in the table.
+const NOT_LISTED: u64 = u64::MAX;
 
 impl Entry {
     fn info(&self) -> GoroutineInfo {
@@ -140,7 +158,12 @@ impl Entry {
                 None => GoroutineState::Running,
                 Some((reason, at)) => GoroutineState::Waiting {
                     reason,
-                    since: *parked.since.get_or_insert_with(Instant::now),
+                    since: {
+                        if parked.since == 0 {
+                            parked.since = now_nanos();
+                        }
+                        since_instant(parked.since)
+                    },
                     at,
                 },
             }
@@ -170,8 +193,30 @@ pub(crate) enum Role {
 struct Parked {
     /// The park record of the last poll; `None`: running.
     record: Option<ParkRecord>,
-    /// When a snapshot first saw this wait (Go's lazily stamped `waitsince`).
-    since: Option<Instant>,
+    /// When a snapshot first saw this wait (Go's lazily stamped
+    /// `waitsince`), in nanoseconds after [`time_base`]; 0: not yet.
+    since: u64,
+}
+
+/// The instant goroutine wait times count from: eight bytes per entry
+/// instead of an `Instant`'s sixteen.
+fn time_base() -> Instant {
+    static BASE: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+/// Now, in nanoseconds after [`time_base`], at least 1 (0 means "not
+/// stamped"); saturating after ~584 years.
+fn now_nanos() -> u64 {
+    let base = time_base();
+    u64::try_from(base.elapsed().as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// The instant `nanos` after [`time_base`].
+fn since_instant(nanos: u64) -> Instant {
+    time_base() + std::time::Duration::from_nanos(nanos)
 }
 
 /// The live goroutines of one runtime.
@@ -234,6 +279,14 @@ impl Registry {
         self.epoch.0.load(Ordering::Acquire)
     }
 
+    /// The low half of the current run epoch: what an entry keeps (an
+    /// epoch 2^32 runs old would pass for the current one; each run is a
+    /// whole `run`/`block_on`).
+    #[inline]
+    pub(crate) fn epoch_tag(&self) -> u32 {
+        self.epoch() as u32
+    }
+
     /// Ends the current run epoch: the main goroutine returned (or the
     /// runtime is dropped), so every goroutine spawned so far stays frozen.
     pub(crate) fn end_epoch(&self) {
@@ -288,10 +341,13 @@ impl Registry {
     /// Registers a new goroutine and returns the guard that unregisters it.
     ///
     /// `main` asks for id 1; it gets it only the first time.
+    /// `catch` is the runtime whose panic policy catches the goroutine's
+    /// panics, if any.
     pub(crate) fn register(
         this: &Arc<Self>,
         spawned_at: &'static Location<'static>,
         role: Role,
+        catch: Option<Arc<Context>>,
     ) -> EntryGuard {
         let main = role != Role::Spawned;
         let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
@@ -299,19 +355,20 @@ impl Registry {
         let entry = EntryRef::new(Entry {
             id,
             spawned_at,
+            registry: this.clone(),
+            slot: AtomicU64::new(NOT_LISTED),
+            catch,
+            epoch: this.epoch_tag(),
             is_main,
             state: Mutex::new(Parked::default()),
             wake: WakeState::new(role == Role::BlockOn),
             task: TaskWaker::default(),
         });
         let slot = this.table.insert(entry.clone());
+        entry.slot.store(slot.packed(), Ordering::Relaxed);
         this.live.fetch_add(1, Ordering::SeqCst);
         this.note_change(false, false);
-        EntryGuard {
-            registry: this.clone(),
-            entry,
-            slot: Some(slot),
-        }
+        EntryGuard { entry }
     }
 
     /// The number of live goroutines, without taking the table lock.
@@ -337,10 +394,7 @@ impl Registry {
 /// or drop, whichever comes first.
 #[derive(Debug)]
 pub(crate) struct EntryGuard {
-    registry: Arc<Registry>,
     entry: EntryRef,
-    /// Where the entry sits in the table; `None` once unregistered.
-    slot: Option<Slot>,
 }
 
 impl EntryGuard {
@@ -349,7 +403,7 @@ impl EntryGuard {
     }
 
     pub(crate) fn registry(&self) -> &Registry {
-        &self.registry
+        &self.entry.registry
     }
 
     /// Sets the park record of the goroutine's last poll (`None`: running)
@@ -357,21 +411,20 @@ impl EntryGuard {
     pub(crate) fn set_state(&self, record: Option<ParkRecord>) {
         let mut current = self.lock_state();
         let was = current.record.is_some();
-        *current = Parked {
-            record,
-            since: None,
-        };
-        self.registry.note_change(was, record.is_some());
+        *current = Parked { record, since: 0 };
+        self.registry().note_change(was, record.is_some());
     }
 
     /// Removes the entry now (idempotent).
     pub(crate) fn unregister(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            drop(self.registry.table.remove(slot));
-            self.registry.live.fetch_sub(1, Ordering::SeqCst);
+        let slot = self.entry.slot.swap(NOT_LISTED, Ordering::Relaxed);
+        if slot != NOT_LISTED {
+            let registry = self.registry();
+            drop(registry.table.remove(Slot::unpack(slot)));
+            registry.live.fetch_sub(1, Ordering::SeqCst);
             let mut current = self.lock_state();
             let was = current.record.take().is_some();
-            self.registry.note_change(was, false);
+            registry.note_change(was, false);
         }
     }
 

@@ -4,9 +4,13 @@
 //! - Every goroutine, main included, is a [`Goroutine`] wrapper around the
 //!   user's future. The wrapper owns the registry entry (through an
 //!   `EntryGuard`), so the entry lives exactly as long as the goroutine.
-//! - Each poll runs inside the goroutine's `tracing` span `goroutine{id, at}`
-//!   inside a `park::PollMark` (cleared on unwind too); the entry's state is
-//!   written only when the park record differs from the previous poll's.
+//! - Each poll runs inside a `park::PollMark` (cleared on unwind too) and,
+//!   when a `tracing` subscriber was interested at spawn, inside the
+//!   goroutine's span `goroutine{id, at}`; the entry's state is written only
+//!   when the park record differs from the previous poll's.
+//! - The wrapper is the future plus 32 bytes (entry, last park record,
+//!   rare parts); the rest of a goroutine's bookkeeping lives in its
+//!   registry entry (see `registry::Entry`).
 //! - `trace!` events inside the span: `goroutine spawned`, `goroutine parked`
 //!   (reason, blocking call) on each `Pending` poll with a park record,
 //!   `goroutine unparked` when polled again after one, `goroutine exited`.
@@ -42,7 +46,7 @@ use crate::runtime::context::{self, Context, PanicMode};
 ///
 /// Mirrors Go's `go f(x)`, written `go(f(x))`. The goroutine is registered
 /// (id, spawn location, state; see [`goroutines()`](crate::goroutines)) and
-/// runs in a `tracing` span `goroutine{id, at}`. The returned [`JoinHandle`]
+/// runs in a `tracing` span `goroutine{id, at}` when a subscriber wants it. The returned [`JoinHandle`]
 /// may be awaited for the output or simply dropped (fire-and-forget, as in Go).
 ///
 /// Works on csp's own [`Runtime`](crate::Runtime) and on any multi-thread or
@@ -120,25 +124,33 @@ where
     }
 }
 
-/// A goroutine: the user's future plus its registry entry and span.
+/// A goroutine: the user's future plus its registry entry.
+///
+/// Kept small (32 bytes beside the future): Tokio's task cell grows in
+/// 128-byte steps, so every byte here may cost a step. What the wrapper
+/// needs beyond these lives in the registry entry (one block per goroutine
+/// either way) or, only for a main goroutine or when a `tracing` subscriber
+/// wants goroutine spans, in `extra`.
 #[pin_project]
 pub(crate) struct Goroutine<F> {
     #[pin]
     fut: F,
     guard: EntryGuard,
-    span: tracing::Span,
     /// The park record of the previous poll (`None`: running).
     last: Option<ParkRecord>,
-    /// The runtime whose panic policy catches this goroutine's panics.
-    catch: Option<Arc<Context>>,
-    /// The run epoch it was spawned in; frozen once the registry's moves on.
-    epoch: u64,
+    /// What only some goroutines need; `None` for most.
+    extra: Option<Box<Extra>>,
+}
+
+/// A goroutine's rarely needed parts, boxed so that others pay one word.
+#[derive(Default)]
+struct Extra {
+    /// The goroutine's `tracing` span, if a subscriber is interested.
+    span: Option<tracing::Span>,
     /// A main goroutine's (`run`/`block_on`) buffer of held-back wakes (see
-    /// `waker::MainPoll`); `Some` exactly for a main goroutine, which is never
-    /// frozen and whose completion ends the run epoch. Boxed so that every
-    /// other goroutine pays one word for it, not three.
-    #[allow(clippy::box_collection)]
-    held: Option<Box<Vec<std::task::Waker>>>,
+    /// `waker::MainPoll`); `Some` exactly for a main goroutine, which is
+    /// never frozen and whose completion ends the run epoch.
+    held: Option<Vec<std::task::Waker>>,
 }
 
 impl<F: Future> Goroutine<F> {
@@ -150,17 +162,17 @@ impl<F: Future> Goroutine<F> {
         role: Role,
         catch: Option<Arc<Context>>,
     ) -> Self {
-        let guard = Registry::register(registry, at, role);
+        let guard = Registry::register(registry, at, role, catch);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
         tracing::trace!(parent: &span, "goroutine spawned");
+        let span = (!span.is_disabled()).then_some(span);
+        let held = (role != Role::Spawned).then(Vec::new);
+        let extra = (span.is_some() || held.is_some()).then(|| Box::new(Extra { span, held }));
         Goroutine {
             fut,
             guard,
-            span,
             last: None,
-            catch,
-            epoch: registry.epoch(),
-            held: (role != Role::Spawned).then(Box::default),
+            extra,
         }
     }
 }
@@ -170,27 +182,28 @@ impl<F: Future> Future for Goroutine<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let mut this = self.project();
-        if this.held.is_none() && this.guard.registry().epoch() != *this.epoch {
+        let entry = this.guard.entry();
+        let (span, held) = match this.extra.as_deref_mut() {
+            Some(extra) => (extra.span.as_ref(), extra.held.as_mut()),
+            None => (None, None),
+        };
+        if held.is_none() && entry.registry.epoch_tag() != entry.epoch {
             // Main returned: the program is over for this goroutine (Go never
             // runs a goroutine again once main returns). Runtime shutdown drops it.
             return Poll::Pending;
         }
-        let _span = this.span.enter();
+        let _span = span.map(tracing::Span::enter);
         if this.last.is_some() {
             tracing::trace!("goroutine unparked");
         }
-        let entry = this.guard.entry();
         // SAFETY: the wrapper is the one caller, at the start of a poll.
         unsafe { entry.task.update(cx.waker()) };
         entry.wake.begin_poll();
         let waker = waker::lend(entry);
         let mut gcx = TaskContext::from_waker(&waker);
-        let main_poll = this
-            .held
-            .as_deref_mut()
-            .map(|held| MainPoll::begin(held, this.guard.registry()));
+        let main_poll = held.map(|held| MainPoll::begin(held, &entry.registry));
         let mark = park::PollMark::begin();
-        let poll = match this.catch {
+        let poll = match &entry.catch {
             None => this.fut.as_mut().poll(&mut gcx),
             Some(ctx) => {
                 match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx))) {
@@ -198,15 +211,15 @@ impl<F: Future> Future for Goroutine<F> {
                     Err(payload) => {
                         drop(main_poll);
                         mark.end();
-                        let (id, at) = (this.guard.entry().id, this.guard.entry().spawned_at);
+                        let (ctx, id, at) = (ctx.clone(), entry.id, entry.spawned_at);
                         this.guard.unregister();
-                        goroutine_panicked(ctx, id, at, payload)
+                        goroutine_panicked(&ctx, id, at, payload)
                     }
                 }
             }
         };
         let record = mark.end();
-        this.guard.entry().wake.end_poll();
+        entry.wake.end_poll();
         match poll {
             Poll::Ready(out) => {
                 drop(main_poll); // main completed: ends the epoch, drops held wakes

@@ -30,6 +30,21 @@ pub(crate) struct Slot {
     index: u32,
 }
 
+impl Slot {
+    /// The slot as one word (for an atomic field).
+    pub(crate) fn packed(self) -> u64 {
+        u64::from(self.shard) << 32 | u64::from(self.index)
+    }
+
+    /// The slot [`Slot::packed`] made `word` from.
+    pub(crate) fn unpack(word: u64) -> Slot {
+        Slot {
+            shard: (word >> 32) as u32,
+            index: word as u32,
+        }
+    }
+}
+
 /// A sharded slab of values.
 #[derive(Debug)]
 pub(crate) struct Table<T> {

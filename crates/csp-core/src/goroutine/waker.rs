@@ -47,12 +47,12 @@
 use std::cell::{Cell, UnsafeCell};
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::sync::{OnceLock, PoisonError};
+use std::sync::PoisonError;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::entry_ref::EntryRef;
 use super::registry::Registry;
-use crate::loom::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 
 /// What the deadlock detector reads of one goroutine's waker.
 ///
@@ -62,8 +62,10 @@ use crate::loom::{AtomicBool, AtomicUsize, Ordering};
 /// its polls and wakes pay for neither.
 #[derive(Debug)]
 pub(crate) struct WakeState {
-    /// Live foreign clones of the goroutine's waker.
-    foreign: AtomicUsize,
+    /// Live foreign clones of the goroutine's waker (four bytes: a count
+    /// past `u32::MAX` would need that many wakers alive at once, each a
+    /// heap block or more).
+    foreign: AtomicU32,
     /// Polled on a thread that is not a worker of its runtime.
     off_task: bool,
     /// A wake arrived since the last poll began (`off_task` only).
@@ -75,7 +77,7 @@ pub(crate) struct WakeState {
 impl WakeState {
     pub(crate) fn new(off_task: bool) -> Self {
         WakeState {
-            foreign: AtomicUsize::new(0),
+            foreign: AtomicU32::new(0),
             off_task,
             notified: AtomicBool::new(false),
             polling: AtomicBool::new(false),
@@ -143,17 +145,43 @@ impl WakeState {
 /// again: whoever holds a clone reads it without synchronization of its own
 /// (the clone reached that thread through some synchronization after the
 /// write). A later poll whose waker would not wake the same task stores it in
-/// `changed` instead, allocated then (never, for a Tokio task).
-#[derive(Debug, Default)]
+/// `changed` instead, allocated then (never, for a Tokio task): a pointer
+/// that the wrapper sets once (release) and that stays valid until the
+/// `TaskWaker` drops (a one-word `OnceLock<Box<_>>`).
+#[derive(Debug)]
 pub(crate) struct TaskWaker {
     first: UnsafeCell<Option<Waker>>,
-    changed: OnceLock<Box<std::sync::Mutex<Option<Waker>>>>,
+    changed: AtomicPtr<ChangedWaker>,
 }
+
+/// The task waker after it changed (see [`TaskWaker`]).
+type ChangedWaker = std::sync::Mutex<Option<Waker>>;
 
 // SAFETY: `first` is written only before the waker it belongs to can be
 // reached from another thread (see above), and `Waker` is `Send + Sync`;
-// `changed` is a `Sync` type.
+// `changed` points to a `Sync` value that lives as long as `self`.
 unsafe impl Sync for TaskWaker {}
+
+impl Default for TaskWaker {
+    fn default() -> Self {
+        TaskWaker {
+            first: UnsafeCell::new(None),
+            changed: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+}
+
+impl Drop for TaskWaker {
+    fn drop(&mut self) {
+        let changed = self.changed.load(Ordering::Acquire);
+        if !changed.is_null() {
+            // SAFETY: a non-null `changed` came from `Box::into_raw` in
+            // `changed_or_init`, is freed only here, and `&mut self` means no
+            // reader holds it.
+            drop(unsafe { Box::from_raw(changed) });
+        }
+    }
+}
 
 impl TaskWaker {
     /// Records the waker of the poll that is starting: a pointer comparison
@@ -170,14 +198,34 @@ impl TaskWaker {
             // SAFETY: only the wrapper writes `first`, at the first poll,
             // before any clone of the goroutine's waker exists.
             None => unsafe { *self.first.get() = Some(waker.clone()) },
-            Some(first) if first.will_wake(waker) && self.changed.get().is_none() => {}
+            Some(first) if first.will_wake(waker) && self.changed().is_none() => {}
             Some(_) => self.update_slow(waker),
         }
     }
 
+    /// The changed task waker, once a poll brought one.
+    #[inline]
+    fn changed(&self) -> Option<&ChangedWaker> {
+        let changed = self.changed.load(Ordering::Acquire);
+        // SAFETY: non-null only once `update_slow` stored a `Box`'s pointer
+        // (release, read with acquire here), which stays valid until `self`
+        // drops.
+        (!changed.is_null()).then(|| unsafe { &*changed })
+    }
+
+    /// Only the wrapper calls it (through `update`), so `changed` is set at
+    /// most once, without a race.
     #[cold]
     fn update_slow(&self, waker: &Waker) {
-        let changed = self.changed.get_or_init(Box::default);
+        let changed = match self.changed() {
+            Some(changed) => changed,
+            None => {
+                let fresh = Box::into_raw(Box::<ChangedWaker>::default());
+                self.changed.store(fresh, Ordering::Release);
+                // SAFETY: just allocated; valid until `self` drops.
+                unsafe { &*fresh }
+            }
+        };
         let mut changed = changed.lock().unwrap_or_else(PoisonError::into_inner);
         match &*changed {
             Some(old) if old.will_wake(waker) => {}
@@ -187,7 +235,7 @@ impl TaskWaker {
 
     /// A clone of the task's waker, if it never changed (see the type's doc).
     fn clone_first(&self) -> Option<Waker> {
-        if self.changed.get().is_some() {
+        if self.changed().is_some() {
             return None;
         }
         // SAFETY: read after the first poll wrote it for good (we are called
@@ -198,14 +246,14 @@ impl TaskWaker {
     /// Whether `waker` is the task's waker.
     fn is_first(&self, waker: &Waker) -> bool {
         // SAFETY: as in `clone_first`.
-        self.changed.get().is_none()
+        self.changed().is_none()
             && unsafe { &*self.first.get() }
                 .as_ref()
                 .is_some_and(|first| first.will_wake(waker))
     }
 
     fn wake(&self) {
-        if let Some(changed) = self.changed.get() {
+        if let Some(changed) = self.changed() {
             let waker = changed
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

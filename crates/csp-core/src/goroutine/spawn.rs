@@ -285,3 +285,24 @@ pub(crate) fn go_panic_report(
         .unwrap_or("Box<dyn Any>");
     format!("panic: {msg}\n\ngoroutine {id} [running]:\nspawned at {at}")
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Goroutine;
+    use crate::goroutine::registry::Entry;
+
+    /// The memory budget of a goroutine beside its future (see
+    /// `docs/performance.md`, "What a parked goroutine costs"): a wrapper
+    /// that grows may push the task cell a 128-byte step, and an entry past
+    /// 112 bytes moves its heap block to the next size class.
+    #[test]
+    fn wrapper_and_entry_stay_within_budget() {
+        type Fut = std::future::Pending<[u64; 8]>;
+        assert!(std::mem::size_of::<Goroutine<Fut>>() <= std::mem::size_of::<Fut>() + 32);
+        assert!(
+            std::mem::size_of::<Entry>() <= 112,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
+    }
+}

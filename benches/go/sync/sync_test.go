@@ -1,5 +1,6 @@
 // Go twin of benches/sync.rs: the same workloads with sync.WaitGroup and
-// sync.Mutex. Run: GOMAXPROCS=2 go test -bench . -benchtime 2s
+// sync.Mutex. Run: GOMAXPROCS=2 go test -bench . -benchtime 2s (and
+// GOMAXPROCS=1 for the twins of the 1-worker rows).
 package sync_test
 
 import (
@@ -54,3 +55,26 @@ func BenchmarkMutexContended4x1000(b *testing.B) {
 		wg.Wait()
 	}
 }
+
+// The floor of BenchmarkMutexContended4x1000: the same goroutines and
+// WaitGroup, each counting locally with no lock (twin of the
+// "spawn + join, no lock" rows).
+func BenchmarkSpawnJoin4x1000NoLock(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		for c := 0; c < contenders; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				n := 0
+				for k := 0; k < locksPerContender; k++ {
+					n++
+				}
+				sink[c] = n
+			}(c)
+		}
+		wg.Wait()
+	}
+}
+
+var sink [contenders]int

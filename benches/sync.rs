@@ -227,14 +227,14 @@ where
     F: Fn() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
-    rt.block_on(tokio::spawn(async move {
+    let task = rt.spawn(async move {
         let start = Instant::now();
         for _ in 0..iters {
             body().await;
         }
         start.elapsed()
-    }))
-    .expect("bench task")
+    });
+    rt.block_on(task).expect("bench task")
 }
 
 /// A 1-worker runtime (GOMAXPROCS=1), built as [`runtime`] builds 2.

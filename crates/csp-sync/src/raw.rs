@@ -22,9 +22,16 @@
 //!   readers), selects its token with case [`WOKEN_CASE`] and sets `WOKEN`;
 //!   the woken waiter retries as the head by right, and queues again at the
 //!   front if the lock was taken meanwhile.
+//! - `WOKEN` means an acquirer with a right to the next free lock is in
+//!   flight, so a release wakes nobody: a woken waiter, or a writer spinning
+//!   while others are queued that claimed it (Go's spinner sets
+//!   `mutexWoken`; see "Spinning"). Each clears it in the exchange that
+//!   takes the lock or queues it behind a holder, so a flag raced onto a
+//!   second owner costs at most a spare wake, never a lost one.
 //! - Progress: while the queue is non-empty, either the lock is held (its
-//!   release wakes someone) or a woken waiter is in flight (it takes the lock
-//!   or queues again behind a holder; dropped, it passes the wake on).
+//!   release wakes someone) or a `WOKEN` owner is in flight (it takes the
+//!   lock or queues behind a holder; a woken waiter dropped passes the wake
+//!   on, and a spinner's claim ends within its poll).
 //! - Hand-off mode (`HANDOFF`): set by a woken waiter that failed to get the
 //!   lock after waiting longer than [`STARVING_AFTER`] (Go's 1 ms). Nobody
 //!   takes the lock lock-free; a release grants it to the head waiters (token
@@ -35,6 +42,17 @@
 //! - A queue entry may be stale briefly: its owner withdrew its token and has
 //!   not yet taken the queue lock to remove it. Wakes and grants skip it
 //!   (their `try_select` fails).
+//!
+//! # Spinning
+//! Before it parks, an acquirer spins as Go's `sync.Mutex` does: at most
+//! [`SPINS`] rounds of [`PAUSES`] `spin_loop` hints, reading the word and
+//! trying the exchange only when the lock looks free (the holder keeps its
+//! cache line), and only when another thread may be running the holder
+//! ([`spin_pays`]: more than one CPU and more than one worker). It never
+//! sleeps or yields the thread. The uncontended paths are one inlined
+//! compare-exchange each (lock: `0 -> WRITER`, unlock: `WRITER -> 0`);
+//! everything else is out of line. Measurements: `docs/performance.md`,
+//! "Contended Mutex (issue 19)".
 //!
 //! # Locking
 //! `queue` is a short mutex (`parking_lot`, loom's under `--cfg loom`) that

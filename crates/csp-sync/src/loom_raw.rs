@@ -117,11 +117,8 @@ fn loom_spinner_claims_the_wake_of_a_queued_writer() {
         let lock = Arc::new(RawRwLock::new());
         assert!(lock.try_acquire(Access::Exclusive));
         let waker = Waker::from(StdArc::new(Noop));
-        let mut queued = Box::pin(lock.acquire(
-            Access::Exclusive,
-            WaitReason::MutexLock,
-            Location::caller(),
-        ));
+        let mut queued =
+            Box::pin(lock.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
         let polled = queued.as_mut().poll(&mut Context::from_waker(&waker));
         assert!(polled.is_pending(), "queued behind the holder");
         let spinner = acquirer(&lock, Access::Exclusive);

@@ -1,7 +1,7 @@
 //! csp-sync against tokio::sync: WaitGroup fan-out (with rows that tell the
 //! WaitGroup's share from the spawns'), uncontended and contended Mutex
-//! lock/unlock. Go twin: `benches/go/sync/sync_test.go`, the
-//! same workloads with `sync.WaitGroup` and `sync.Mutex`.
+//! lock/unlock, read-mostly RwMutex. Go twin: `benches/go/sync/sync_test.go`, the
+//! same workloads with `sync.WaitGroup`, `sync.Mutex` and `sync.RWMutex`.
 //!
 //! The contended Mutex comes in two shapes. `mutex_contended_4x1000` spawns
 //! and joins its 4 tasks from criterion's `block_on` thread, so each
@@ -276,10 +276,61 @@ fn mutex_contended_in_task(c: &mut Criterion) {
     g.finish();
 }
 
+/// One read-mostly iteration: `CONTENDERS` tasks take the lock
+/// `LOCKS_PER_CONTENDER` times each, every tenth for writing (`n += 1`),
+/// the rest for reading (`t += n`), then joined.
+macro_rules! read_mostly_iteration {
+    ($rwlock:expr) => {
+        async {
+            let rw = Arc::new($rwlock);
+            let handles: Vec<_> = (0..CONTENDERS)
+                .map(|_| {
+                    let rw = rw.clone();
+                    tokio::spawn(async move {
+                        let mut t = 0u64;
+                        for k in 0..LOCKS_PER_CONTENDER {
+                            if k % 10 == 0 {
+                                *rw.write().await += 1;
+                            } else {
+                                t += *rw.read().await;
+                            }
+                        }
+                        std::hint::black_box(t);
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        }
+    };
+}
+
+/// `RwMutex` read-mostly (Go: `BenchmarkRWMutexReadMostly4x1000`), in the
+/// Go twin's shape, on 1 and 2 workers.
+fn rwmutex_read_mostly_in_task(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rwmutex_read_mostly_4x1000_in_task");
+    for workers in [1, 2] {
+        let rt = runtime_with(workers);
+        let id = |name| BenchmarkId::new(name, format!("{workers}w"));
+        g.bench_function(id("csp::RwMutex"), |b| {
+            b.iter_custom(|n| in_task(&rt, n, || read_mostly_iteration!(csp::RwMutex::new(0u64))))
+        });
+        g.bench_function(id("tokio::sync::RwLock"), |b| {
+            b.iter_custom(|n| {
+                in_task(&rt, n, || {
+                    read_mostly_iteration!(tokio::sync::RwLock::new(0u64))
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
     targets = waitgroup_fan_out, waitgroup_fan_out_parts, mutex_uncontended, mutex_contended,
-        mutex_contended_parts, mutex_contended_in_task
+        mutex_contended_parts, mutex_contended_in_task, rwmutex_read_mostly_in_task
 }
 criterion_main!(benches);

@@ -4,7 +4,8 @@
 //! wake), a barging writer racing the woken head (which reaches hand-off
 //! mode: under loom a waiter starves at its first lost retry), a spinning
 //! writer that claims the wake of a queued one (under loom an acquirer makes
-//! one spin round), and readers behind a writer. Run by `.ci/loom`.
+//! one spin round), a granted waiter polled before its wake, and readers
+//! behind a writer. Run by `.ci/loom`.
 
 use std::future::Future;
 use std::panic::Location;
@@ -126,6 +127,42 @@ fn loom_spinner_claims_the_wake_of_a_queued_writer() {
         loom::future::block_on(queued);
         lock.release(Access::Exclusive);
         spinner.join().unwrap();
+        assert_eq!(lock.word(), 0, "free, nobody queued, no flag left");
+    });
+}
+
+/// In hand-off mode a release grants the lock to the head waiter, which
+/// may be polled at any moment (inside `tokio::select!` its task is polled
+/// whenever another branch wakes it), not only after the wake: the poll
+/// that sees the grant must find its hold already counted in the word.
+#[test]
+fn loom_a_granted_waiter_polled_early_finds_its_hold_counted() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let waker = Waker::from(StdArc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut waiter =
+            Box::pin(lock.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
+        assert!(waiter.as_mut().poll(&mut cx).is_pending(), "queued");
+        lock.release(Access::Exclusive); // wakes the waiter
+        assert!(lock.try_acquire(Access::Exclusive), "normal mode: barge");
+        // The woken waiter loses its retry; under loom it starves at once.
+        assert!(waiter.as_mut().poll(&mut cx).is_pending(), "hand-off mode");
+        let releaser = {
+            let lock = lock.clone();
+            thread::spawn(move || lock.release(Access::Exclusive)) // grants
+        };
+        loop {
+            if waiter.as_mut().poll(&mut cx).is_ready() {
+                assert!(lock.is_locked(), "the granted hold is counted");
+                break;
+            }
+            thread::yield_now();
+        }
+        drop(waiter);
+        lock.release(Access::Exclusive);
+        releaser.join().unwrap();
         assert_eq!(lock.word(), 0, "free, nobody queued, no flag left");
     });
 }

@@ -397,21 +397,29 @@ impl RawRwLock {
         let mut granted = Vec::new();
         let mut starving = true;
         while let Some(front) = queue.front() {
-            if !front.access.is_free(self.state.load(Ordering::Acquire)) {
+            let access = front.access;
+            if !access.is_free(self.state.load(Ordering::Acquire)) {
                 break;
             }
+            // The hold is counted before the token is selected: the waiter
+            // may be polled (and release) as soon as it is selected, woken or
+            // not. Nobody else takes the lock meanwhile (hand-off mode).
+            self.count_hold(access);
             let waiter = queue.pop_front().expect("front exists");
             if waiter.token.try_select(GRANTED) {
-                let access = waiter.access;
-                match access {
-                    Access::Shared => self.state.fetch_add(ONE_READER, Ordering::AcqRel),
-                    Access::Exclusive => self.state.fetch_or(WRITER, Ordering::AcqRel),
-                };
                 starving &= waiter.since.elapsed() >= STARVING_AFTER;
                 granted.push(waiter.token);
                 if access == Access::Exclusive {
                     break;
                 }
+            } else {
+                // Withdrawn: take the hold back. A reader that released
+                // meanwhile saw it and left the hand-off to this loop, which
+                // looks at the word again for the next waiter.
+                match access {
+                    Access::Shared => self.state.fetch_sub(ONE_READER, Ordering::AcqRel),
+                    Access::Exclusive => self.state.fetch_and(!WRITER, Ordering::AcqRel),
+                };
             }
         }
         if !granted.is_empty() && !starving {
@@ -420,6 +428,14 @@ impl RawRwLock {
         }
         self.sync_queued(queue);
         granted
+    }
+
+    /// Counts an `access` hold granted to a waiter.
+    fn count_hold(&self, access: Access) {
+        match access {
+            Access::Shared => self.state.fetch_add(ONE_READER, Ordering::AcqRel),
+            Access::Exclusive => self.state.fetch_or(WRITER, Ordering::AcqRel),
+        };
     }
 
     /// Under the queue lock: clears `QUEUED` and `HANDOFF` once the queue

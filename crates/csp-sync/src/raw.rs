@@ -50,8 +50,8 @@
 //! cache line), and only when another thread may be running the holder
 //! ([`spin_pays`]: more than one CPU and more than one worker). It never
 //! sleeps or yields the thread. The uncontended paths are one inlined
-//! compare-exchange each (lock: `0 -> WRITER`, unlock: `WRITER -> 0`);
-//! everything else is out of line. Measurements: `docs/performance.md`,
+//! compare-exchange each (lock: `0 -> WRITER` or `ONE_READER`, unlock: back
+//! to `0`); everything else is out of line. Measurements: `docs/performance.md`,
 //! "Contended Mutex (issue 19)".
 //!
 //! # Locking
@@ -224,12 +224,24 @@ impl RawRwLock {
     /// The fast path: takes a free lock with nobody queued (Go's
     /// `CAS(0, locked)`). One compare-exchange and no load before it: under
     /// contention a load first fetches the line shared, and the exchange
-    /// must fetch it again.
+    /// must fetch it again. A reader that finds only readers (and nobody queued) joins them with
+    /// a second exchange from the word the first returned.
     #[inline]
     fn try_quiet(&self, access: Access) -> bool {
-        self.state
+        match self
+            .state
             .compare_exchange(0, access.take(0), Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+        {
+            Ok(_) => true,
+            Err(s) => {
+                access == Access::Shared
+                    && s & !(ONE_READER - 1) == s
+                    && self
+                        .state
+                        .compare_exchange(s, access.take(s), Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+            }
+        }
     }
 
     /// One lock-free attempt from the observed word `s`; `head` for an
@@ -304,12 +316,12 @@ impl RawRwLock {
     /// Releases one `access` hold; wakes or grants waiters if any are queued.
     #[inline]
     pub(crate) fn release(&self, access: Access) {
-        // A writer bets on a word with nobody queued (as `try_quiet` does).
-        if access == Access::Exclusive
-            && self
-                .state
-                .compare_exchange(WRITER, 0, Ordering::Release, Ordering::Relaxed)
-                .is_ok()
+        // Bets on the only hold with nobody queued (as `try_quiet` does):
+        // one compare-exchange, no load before it.
+        if self
+            .state
+            .compare_exchange(access.take(0), 0, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
         {
             return;
         }

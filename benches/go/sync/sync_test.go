@@ -1,5 +1,6 @@
-// Go twin of benches/sync.rs: the same workloads with sync.WaitGroup and
-// sync.Mutex. Run: GOMAXPROCS=2 go test -bench . -benchtime 2s
+// Go twin of benches/sync.rs: the same workloads with sync.WaitGroup,
+// sync.Mutex and sync.RWMutex. Run: GOMAXPROCS=2 go test -bench . -benchtime 2s (and
+// GOMAXPROCS=1 for the twins of the 1-worker rows).
 package sync_test
 
 import (
@@ -50,6 +51,58 @@ func BenchmarkMutexContended4x1000(b *testing.B) {
 					mu.Unlock()
 				}
 			}()
+		}
+		wg.Wait()
+	}
+}
+
+// The floor of BenchmarkMutexContended4x1000: the same goroutines and
+// WaitGroup, each counting locally with no lock (twin of the
+// "spawn + join, no lock" rows).
+func BenchmarkSpawnJoin4x1000NoLock(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var wg sync.WaitGroup
+		for c := 0; c < contenders; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				n := 0
+				for k := 0; k < locksPerContender; k++ {
+					n++
+				}
+				sink[c] = n
+			}(c)
+		}
+		wg.Wait()
+	}
+}
+
+var sink [contenders]int
+
+// Twin of rwmutex_read_mostly_4x1000_in_task: every tenth lock writes.
+func BenchmarkRWMutexReadMostly4x1000(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var mu sync.RWMutex
+		var wg sync.WaitGroup
+		n := 0
+		for c := 0; c < contenders; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				t := 0
+				for k := 0; k < locksPerContender; k++ {
+					if k%10 == 0 {
+						mu.Lock()
+						n++
+						mu.Unlock()
+					} else {
+						mu.RLock()
+						t += n
+						mu.RUnlock()
+					}
+				}
+				sink[c] = t
+			}(c)
 		}
 		wg.Wait()
 	}

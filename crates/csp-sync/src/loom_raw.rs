@@ -2,7 +2,9 @@
 //! queue. A release racing an acquirer that is queueing (no lost wake-up), a
 //! dropped acquire racing the release and beside a waiter (no lost lock or
 //! wake), a barging writer racing the woken head (which reaches hand-off
-//! mode: under loom a waiter starves at its first lost retry), and readers
+//! mode: under loom a waiter starves at its first lost retry), a spinning
+//! writer that claims the wake of a queued one (under loom an acquirer makes
+//! one spin round), a granted waiter polled before its wake, and readers
 //! behind a writer. Run by `.ci/loom`.
 
 use std::future::Future;
@@ -103,5 +105,64 @@ fn loom_barging_writer_races_the_woken_head() {
 fn loom_readers_and_a_writer_all_finish() {
     release_races(Access::Shared, |l| {
         vec![acquirer(l, Access::Exclusive), acquirer(l, Access::Shared)]
+    });
+}
+
+/// A writer spins while another is queued: it may claim `WOKEN`, so the
+/// release wakes nobody; it takes the lock or, losing, queues and gives the
+/// claim up. Either way the queued writer gets the lock too, and the lock
+/// ends free with no flag left behind.
+#[test]
+fn loom_spinner_claims_the_wake_of_a_queued_writer() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let waker = Waker::from(StdArc::new(Noop));
+        let mut queued =
+            Box::pin(lock.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
+        let polled = queued.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending(), "queued behind the holder");
+        let spinner = acquirer(&lock, Access::Exclusive);
+        lock.release(Access::Exclusive);
+        loom::future::block_on(queued);
+        lock.release(Access::Exclusive);
+        spinner.join().unwrap();
+        assert_eq!(lock.word(), 0, "free, nobody queued, no flag left");
+    });
+}
+
+/// In hand-off mode a release grants the lock to the head waiter, which
+/// may be polled at any moment (inside `tokio::select!` its task is polled
+/// whenever another branch wakes it), not only after the wake: the poll
+/// that sees the grant must find its hold already counted in the word.
+#[test]
+fn loom_a_granted_waiter_polled_early_finds_its_hold_counted() {
+    loom::model(|| {
+        let lock = Arc::new(RawRwLock::new());
+        assert!(lock.try_acquire(Access::Exclusive));
+        let waker = Waker::from(StdArc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut waiter =
+            Box::pin(lock.acquire(Access::Exclusive, WaitReason::MutexLock, Location::caller()));
+        assert!(waiter.as_mut().poll(&mut cx).is_pending(), "queued");
+        lock.release(Access::Exclusive); // wakes the waiter
+        assert!(lock.try_acquire(Access::Exclusive), "normal mode: barge");
+        // The woken waiter loses its retry; under loom it starves at once.
+        assert!(waiter.as_mut().poll(&mut cx).is_pending(), "hand-off mode");
+        let releaser = {
+            let lock = lock.clone();
+            thread::spawn(move || lock.release(Access::Exclusive)) // grants
+        };
+        loop {
+            if waiter.as_mut().poll(&mut cx).is_ready() {
+                assert!(lock.is_locked(), "the granted hold is counted");
+                break;
+            }
+            thread::yield_now();
+        }
+        drop(waiter);
+        lock.release(Access::Exclusive);
+        releaser.join().unwrap();
+        assert_eq!(lock.word(), 0, "free, nobody queued, no flag left");
     });
 }

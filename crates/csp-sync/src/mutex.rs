@@ -35,6 +35,9 @@ use crate::raw::{Access, RawRwLock};
 /// order; as in Go, a running goroutine may take the lock before a woken
 /// one, until some waiter has waited more than 1 ms: from then on unlocks
 /// hand the lock to the waiters directly, so no goroutine waits forever.
+/// As Go's does, a contended `lock()` spins briefly before it parks when
+/// another worker may be running the holder (never sleeping or yielding the
+/// thread); an uncontended `lock()` or unlock is one compare-exchange.
 ///
 /// # Examples
 /// ```

@@ -22,9 +22,16 @@
 //!   readers), selects its token with case [`WOKEN_CASE`] and sets `WOKEN`;
 //!   the woken waiter retries as the head by right, and queues again at the
 //!   front if the lock was taken meanwhile.
+//! - `WOKEN` means an acquirer with a right to the next free lock is in
+//!   flight, so a release wakes nobody: a woken waiter, or a writer spinning
+//!   while others are queued that claimed it (Go's spinner sets
+//!   `mutexWoken`; see "Spinning"). Each clears it in the exchange that
+//!   takes the lock or queues it behind a holder, so a flag raced onto a
+//!   second owner costs at most a spare wake, never a lost one.
 //! - Progress: while the queue is non-empty, either the lock is held (its
-//!   release wakes someone) or a woken waiter is in flight (it takes the lock
-//!   or queues again behind a holder; dropped, it passes the wake on).
+//!   release wakes someone) or a `WOKEN` owner is in flight (it takes the
+//!   lock or queues behind a holder; a woken waiter dropped passes the wake
+//!   on, and a spinner's claim ends within its poll).
 //! - Hand-off mode (`HANDOFF`): set by a woken waiter that failed to get the
 //!   lock after waiting longer than [`STARVING_AFTER`] (Go's 1 ms). Nobody
 //!   takes the lock lock-free; a release grants it to the head waiters (token
@@ -35,6 +42,17 @@
 //! - A queue entry may be stale briefly: its owner withdrew its token and has
 //!   not yet taken the queue lock to remove it. Wakes and grants skip it
 //!   (their `try_select` fails).
+//!
+//! # Spinning
+//! Before it parks, an acquirer spins as Go's `sync.Mutex` does: at most
+//! [`SPINS`] rounds of a few `spin_loop` hints ([`PAUSES`]), reading the word and
+//! trying the exchange only when the lock looks free (the holder keeps its
+//! cache line), and only when another thread may be running the holder
+//! ([`spin_pays`]: more than one CPU and more than one worker). It never
+//! sleeps or yields the thread. The uncontended paths are one inlined
+//! compare-exchange each (lock: `0 -> WRITER` or `ONE_READER`, unlock: back
+//! to `0`); everything else is out of line. Measurements: `docs/performance.md`,
+//! "Contended Mutex (issue 19)".
 //!
 //! # Locking
 //! `queue` is a short mutex (`parking_lot`, loom's under `--cfg loom`) that
@@ -75,9 +93,45 @@ pub(crate) const STARVING_AFTER: Duration = if cfg!(loom) {
     Duration::from_millis(1)
 };
 
-/// Lock-free attempts (with growing pauses) before an acquirer parks; none
-/// under loom, whose models need no busy loop to reach every interleaving.
-const SPINS: u32 = if cfg!(loom) { 0 } else { 4 };
+/// Spin rounds an acquirer makes before it parks, when spinning can pay
+/// ([`spin_pays`]): Go's `active_spin` (4). One under loom, so the models
+/// cover a spinner's claim of `WOKEN`.
+const SPINS: u32 = if cfg!(loom) { 1 } else { 4 };
+
+/// `spin_loop` hints in the first spin round, doubling each round (1, 2, 4,
+/// 8: 15 in all). Go's `active_spin_cnt` is 30 per round, 120 in all; but a
+/// `PAUSE` costs 40-80 ns on current AMD cores, so 120 would spin 5-10 µs,
+/// longer than a park and a wake, and a spinner may be keeping the holder
+/// itself off its worker (Go checks its local run queue is empty; Tokio
+/// does not expose that). 15 keep a failed spin near 1 µs. None under loom,
+/// whose models need no busy loop.
+const PAUSES: u32 = if cfg!(loom) { 0 } else { 1 };
+
+/// Whether spinning can pay on this thread: some other thread may be
+/// running the holder (Go's `sync_runtime_canSpin`: more than one CPU and
+/// GOMAXPROCS > 1; a current-thread or single-worker runtime never spins,
+/// as its holder cannot run while its waiter spins). Decided once per
+/// thread: a worker thread belongs to one runtime for life, and the
+/// queries behind it are too slow for every contended acquire.
+#[cfg(not(loom))]
+fn spin_pays() -> bool {
+    use std::cell::Cell;
+    thread_local! {
+        static PAYS: Cell<Option<bool>> = const { Cell::new(None) };
+    }
+    PAYS.with(|pays| {
+        pays.get().unwrap_or_else(|| {
+            let answer = csp_core::num_cpu() > 1 && csp_core::gomaxprocs() > 1;
+            pays.set(Some(answer));
+            answer
+        })
+    })
+}
+
+#[cfg(loom)]
+fn spin_pays() -> bool {
+    true
+}
 
 /// Shared (read) or exclusive (write) access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,6 +173,16 @@ impl Access {
     }
 }
 
+/// How a spin ended.
+enum Spin {
+    Acquired,
+    /// Not acquired; `claimed`: the spinner holds `WOKEN` (it must clear it
+    /// as it queues).
+    Failed {
+        claimed: bool,
+    },
+}
+
 #[derive(Debug)]
 struct Waiter {
     token: Arc<Token>,
@@ -154,23 +218,39 @@ impl RawRwLock {
     /// claim (Go's `TryLock`: a writer may barge past queued waiters in
     /// normal mode, never in hand-off mode; a reader never passes a waiter).
     pub(crate) fn try_acquire(&self, access: Access) -> bool {
-        self.try_take(access, false)
+        self.try_quiet(access) || self.try_take(access, false, self.state.load(Ordering::Relaxed))
     }
 
-    /// One lock-free attempt; `retry` for a woken waiter, the head by right:
-    /// the queue does not stop it, and taking the lock clears `WOKEN`.
-    fn try_take(&self, access: Access, retry: bool) -> bool {
-        // A fresh acquirer bets on a free, quiet lock (Go's `CAS(0, locked)`):
-        // the compare-exchange alone then takes it, with no load before it
-        // (under contention a load first fetches the line shared, and the
-        // exchange must fetch it again). A lost bet returns the real word.
-        let mut s = if retry {
-            self.state.load(Ordering::Relaxed)
-        } else {
-            0
-        };
+    /// The fast path: takes a free lock with nobody queued (Go's
+    /// `CAS(0, locked)`). One compare-exchange and no load before it: under
+    /// contention a load first fetches the line shared, and the exchange
+    /// must fetch it again. A reader that finds only readers (and nobody queued) joins them with
+    /// a second exchange from the word the first returned.
+    #[inline]
+    fn try_quiet(&self, access: Access) -> bool {
+        match self
+            .state
+            .compare_exchange(0, access.take(0), Ordering::Acquire, Ordering::Relaxed)
+        {
+            Ok(_) => true,
+            Err(s) => {
+                access == Access::Shared
+                    && s & !(ONE_READER - 1) == s
+                    && self
+                        .state
+                        .compare_exchange(s, access.take(s), Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+            }
+        }
+    }
+
+    /// One lock-free attempt from the observed word `s`; `head` for an
+    /// acquirer with a right to the next free lock (a woken waiter, or a
+    /// spinner holding `WOKEN`): the queue does not stop it, and taking the
+    /// lock clears `WOKEN`.
+    fn try_take(&self, access: Access, head: bool, mut s: usize) -> bool {
         loop {
-            let (may, new) = if retry {
+            let (may, new) = if head {
                 (
                     s & HANDOFF == 0 && access.is_free(s),
                     access.take(s & !WOKEN),
@@ -191,26 +271,67 @@ impl RawRwLock {
         }
     }
 
-    /// [`try_take`](Self::try_take) a few times with short pauses, as Go's
-    /// `sync.Mutex` spins before it sleeps: a holder on another worker
-    /// often releases within a few hundred cycles.
-    fn spin_acquire(&self, access: Access, retry: bool) -> bool {
-        for round in 0..SPINS {
-            if self.try_take(access, retry) {
-                return true;
+    /// Lock-free attempts between short pauses before an acquirer parks, as
+    /// Go's `sync.Mutex` spins before it sleeps: a holder running on
+    /// another worker often releases within a few hundred cycles, far less
+    /// than a park and a wake cost. The spinner reads the word and tries
+    /// the exchange only when the lock looks free, so it does not steal the
+    /// line from the holder. A writer spinning while waiters are queued
+    /// claims `WOKEN` (Go's spinner sets `mutexWoken`): the release then
+    /// wakes nobody, since the spinner is about to take the lock, and the
+    /// spinner takes it as the head would. A claim ends in this call: the
+    /// spinner takes the lock, or clears `WOKEN` as it queues (`claimed`).
+    fn spin_acquire(&self, access: Access, retry: bool) -> Spin {
+        let mut claimed = false;
+        let mut round = 0;
+        loop {
+            let s = self.state.load(Ordering::Relaxed);
+            if s & HANDOFF != 0 {
+                break;
             }
-            if self.state.load(Ordering::Relaxed) & HANDOFF != 0 {
-                return false;
+            if self.try_take(access, retry || claimed, s) {
+                return Spin::Acquired;
             }
-            for _ in 0..(1u32 << round) {
+            if round == SPINS || !spin_pays() {
+                break;
+            }
+            round += 1;
+            if !retry
+                && !claimed
+                && access == Access::Exclusive
+                && s & (QUEUED | WOKEN | HANDOFF) == QUEUED
+            {
+                claimed = self
+                    .state
+                    .compare_exchange(s, s | WOKEN, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok();
+            }
+            for _ in 0..PAUSES << (round - 1) {
                 std::hint::spin_loop();
             }
         }
-        self.try_take(access, retry)
+        Spin::Failed { claimed }
     }
 
     /// Releases one `access` hold; wakes or grants waiters if any are queued.
+    #[inline]
     pub(crate) fn release(&self, access: Access) {
+        // Bets on the only hold with nobody queued (as `try_quiet` does):
+        // one compare-exchange, no load before it.
+        if self
+            .state
+            .compare_exchange(access.take(0), 0, Ordering::Release, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        self.release_slow(access);
+    }
+
+    /// [`release`](Self::release) past the bet: other readers, queued
+    /// waiters or hand-off mode.
+    #[inline(never)]
+    fn release_slow(&self, access: Access) {
         debug_assert!(
             {
                 let s = self.state.load(Ordering::Relaxed);
@@ -221,12 +342,7 @@ impl RawRwLock {
             },
             "unlock of an unlocked lock"
         );
-        // A writer bets on a word with nobody queued (as `try_take` does):
-        // one compare-exchange, no load before it.
-        let mut s = match access {
-            Access::Exclusive => WRITER,
-            Access::Shared => self.state.load(Ordering::Relaxed),
-        };
+        let mut s = self.state.load(Ordering::Relaxed);
         loop {
             let last = access == Access::Exclusive || s < 2 * ONE_READER;
             let must_hand_on = s & HANDOFF != 0 || (s & QUEUED != 0 && s & WOKEN == 0);
@@ -293,21 +409,29 @@ impl RawRwLock {
         let mut granted = Vec::new();
         let mut starving = true;
         while let Some(front) = queue.front() {
-            if !front.access.is_free(self.state.load(Ordering::Acquire)) {
+            let access = front.access;
+            if !access.is_free(self.state.load(Ordering::Acquire)) {
                 break;
             }
+            // The hold is counted before the token is selected: the waiter
+            // may be polled (and release) as soon as it is selected, woken or
+            // not. Nobody else takes the lock meanwhile (hand-off mode).
+            self.count_hold(access);
             let waiter = queue.pop_front().expect("front exists");
             if waiter.token.try_select(GRANTED) {
-                let access = waiter.access;
-                match access {
-                    Access::Shared => self.state.fetch_add(ONE_READER, Ordering::AcqRel),
-                    Access::Exclusive => self.state.fetch_or(WRITER, Ordering::AcqRel),
-                };
                 starving &= waiter.since.elapsed() >= STARVING_AFTER;
                 granted.push(waiter.token);
                 if access == Access::Exclusive {
                     break;
                 }
+            } else {
+                // Withdrawn: take the hold back. A reader that released
+                // meanwhile saw it and left the hand-off to this loop, which
+                // looks at the word again for the next waiter.
+                match access {
+                    Access::Shared => self.state.fetch_sub(ONE_READER, Ordering::AcqRel),
+                    Access::Exclusive => self.state.fetch_and(!WRITER, Ordering::AcqRel),
+                };
             }
         }
         if !granted.is_empty() && !starving {
@@ -316,6 +440,14 @@ impl RawRwLock {
         }
         self.sync_queued(queue);
         granted
+    }
+
+    /// Counts an `access` hold granted to a waiter.
+    fn count_hold(&self, access: Access) {
+        match access {
+            Access::Shared => self.state.fetch_add(ONE_READER, Ordering::AcqRel),
+            Access::Exclusive => self.state.fetch_or(WRITER, Ordering::AcqRel),
+        };
     }
 
     /// Under the queue lock: clears `QUEUED` and `HANDOFF` once the queue
@@ -328,19 +460,21 @@ impl RawRwLock {
 
     /// The slow path of an acquirer: under the queue lock, takes the lock if
     /// it may, or queues a token (at the front for a woken waiter retrying,
-    /// which may switch the lock to hand-off mode). `None` when acquired.
+    /// which may switch the lock to hand-off mode). A woken waiter and a
+    /// spinner that `claimed` `WOKEN` clear it either way. `None` when
+    /// acquired.
     fn acquire_or_queue(
         &self,
         access: Access,
-        retry: bool,
+        (retry, claimed): (bool, bool),
         since: Instant,
         waker: &Waker,
     ) -> Option<Arc<Token>> {
         let mut queue = self.queue.lock();
-        let clear = if retry { WOKEN } else { 0 };
+        let clear = if retry || claimed { WOKEN } else { 0 };
         let mut s = self.state.load(Ordering::Relaxed);
         loop {
-            let may_take = if retry {
+            let may_take = if retry || claimed {
                 s & HANDOFF == 0 && access.is_free(s)
             } else {
                 access.may_barge(s)
@@ -375,6 +509,7 @@ impl RawRwLock {
     }
 
     /// Withdraws a parked acquirer whose future is dropped.
+    #[inline(never)]
     fn withdraw(&self, access: Access, token: &Arc<Token>) {
         match token.try_abort() {
             Ok(()) => {
@@ -430,6 +565,12 @@ impl RawRwLock {
         }
     }
 
+    /// The whole word (for the loom models' final checks).
+    #[cfg(all(test, loom))]
+    pub(crate) fn word(&self) -> usize {
+        self.state.load(Ordering::Relaxed)
+    }
+
     /// Whether any hold (read or write) is outstanding.
     pub(crate) fn is_locked(&self) -> bool {
         let s = self.state.load(Ordering::Relaxed);
@@ -463,42 +604,60 @@ pub(crate) struct Acquire<'a> {
 impl Future for Acquire<'_> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        assert!(!this.acquired, "lock future polled after completion");
-        if let Some(token) = &this.token {
-            match token.poll_selected(cx.waker()) {
-                None => {
-                    record_park(this.reason, this.at);
-                    return Poll::Pending;
-                }
-                Some(GRANTED) => {
-                    this.token = None;
-                    this.acquired = true;
-                    return Poll::Ready(());
-                }
-                Some(_) => {
-                    this.token = None;
-                    this.retry = true;
-                }
-            }
-        }
-        if this.lock.spin_acquire(this.access, this.retry) {
+        if this.token.is_none() && !this.retry && !this.acquired && this.lock.try_quiet(this.access)
+        {
             this.acquired = true;
             return Poll::Ready(());
         }
-        let since = *this.since.get_or_insert_with(Instant::now);
-        match this
+        this.poll_contended(cx)
+    }
+}
+
+impl Acquire<'_> {
+    /// [`poll`](Future::poll) past the fast path: spin, queue, or check the
+    /// queued token.
+    #[inline(never)]
+    fn poll_contended(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(!self.acquired, "lock future polled after completion");
+        if let Some(token) = &self.token {
+            match token.poll_selected(cx.waker()) {
+                None => {
+                    record_park(self.reason, self.at);
+                    return Poll::Pending;
+                }
+                Some(GRANTED) => {
+                    self.token = None;
+                    self.acquired = true;
+                    return Poll::Ready(());
+                }
+                Some(_) => {
+                    self.token = None;
+                    self.retry = true;
+                }
+            }
+        }
+        let claimed = match self.lock.spin_acquire(self.access, self.retry) {
+            Spin::Acquired => {
+                self.acquired = true;
+                return Poll::Ready(());
+            }
+            Spin::Failed { claimed } => claimed,
+        };
+        let since = *self.since.get_or_insert_with(Instant::now);
+        match self
             .lock
-            .acquire_or_queue(this.access, this.retry, since, cx.waker())
+            .acquire_or_queue(self.access, (self.retry, claimed), since, cx.waker())
         {
             None => {
-                this.acquired = true;
+                self.acquired = true;
                 Poll::Ready(())
             }
             Some(token) => {
-                this.token = Some(token);
-                record_park(this.reason, this.at);
+                self.token = Some(token);
+                record_park(self.reason, self.at);
                 Poll::Pending
             }
         }
@@ -506,10 +665,8 @@ impl Future for Acquire<'_> {
 }
 
 impl Drop for Acquire<'_> {
+    #[inline]
     fn drop(&mut self) {
-        if self.acquired {
-            return;
-        }
         // Polls leave it either acquired or parked with a token.
         if let Some(token) = self.token.take() {
             self.lock.withdraw(self.access, &token);

@@ -83,26 +83,33 @@ fn try_lock_excludes() {
     assert_eq!(mu.into_inner(), 5);
 }
 
-/// FIFO hand-off: waiters get the lock in arrival order.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn waiters_served_in_order() {
-    tokio::time::timeout(DEADLINE, async {
-        let mu = Arc::new(Mutex::new(Vec::new()));
-        let held = mu.lock().await;
-        let mut handles = Vec::new();
-        for i in 0..8 {
-            let mu = mu.clone();
-            handles.push(tokio::spawn(async move { mu.lock().await.push(i) }));
-            tokio::time::sleep(Duration::from_millis(10)).await; // arrive in order
-        }
-        drop(held);
-        for h in handles {
-            h.await.unwrap();
-        }
-        assert_eq!(*mu.lock().await, (0..8).collect::<Vec<_>>());
-    })
-    .await
-    .expect("hang");
+/// FIFO: waiters get the lock in arrival order. The waiters are polled
+/// here, in order, so their arrival does not depend on a loaded machine
+/// starting tasks on time; each unlock must wake exactly the next one.
+#[test]
+fn waiters_served_in_order() {
+    const WAITERS: usize = 8;
+    let mu = Mutex::new(Vec::new());
+    let held = mu.try_lock().unwrap();
+    let mut waiters: Vec<_> = (0..WAITERS)
+        .map(|i| {
+            let mu = &mu;
+            tokio_test::task::spawn(async move { mu.lock().await.push(i) })
+        })
+        .collect();
+    for w in &mut waiters {
+        assert!(w.poll().is_pending(), "queued behind the holder");
+    }
+    drop(held);
+    for i in 0..WAITERS {
+        assert!(waiters[i].is_woken(), "waiter {i} is next");
+        assert!(
+            waiters[i + 1..].iter().all(|w| !w.is_woken()),
+            "one wake per unlock"
+        );
+        assert!(waiters[i].poll().is_ready(), "waiter {i} gets the lock");
+    }
+    assert_eq!(*mu.try_lock().unwrap(), (0..WAITERS).collect::<Vec<_>>());
 }
 
 /// Go's normal mode: an unlock wakes the head waiter, but a running

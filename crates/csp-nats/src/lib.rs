@@ -74,6 +74,7 @@
 mod backoff;
 mod error;
 mod name;
+mod outbox;
 mod recv;
 mod remote;
 mod rendezvous;

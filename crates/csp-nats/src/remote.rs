@@ -28,6 +28,7 @@ use serde::Serialize;
 use crate::backoff::Backoff;
 use crate::error::{BridgeError, ChanError, ConnectError};
 use crate::name;
+use crate::outbox::{self, Outbox, Outboxes};
 use crate::{recv, rendezvous, send};
 
 /// Capacity of the [`Remote::errors`] channel; reports beyond it are only
@@ -82,16 +83,6 @@ impl RemoteOptions {
     }
 }
 
-/// A channel's stream as [`Shared::stream_state`] found it.
-pub(crate) struct StreamState {
-    /// Closed: the stream no longer listens on the data subject.
-    pub(crate) closed: bool,
-    /// Values stored and not yet acknowledged.
-    pub(crate) held: u64,
-    /// The sequence number of the last value ever stored.
-    pub(crate) last_seq: u64,
-}
-
 /// What the bridges of one [`Remote`] share.
 pub(crate) struct Shared {
     pub(crate) client: async_nats::Client,
@@ -100,6 +91,9 @@ pub(crate) struct Shared {
     errors_tx: Sender<BridgeError>,
     /// One line to each live send bridge, for [`Remote::flush`].
     flushers: parking_lot::Mutex<Vec<send::FlushLine>>,
+    /// What the live send bridges owe the server, for the last [`Remote`]'s
+    /// drop.
+    pub(crate) outboxes: Outboxes,
     /// Makes message ids unique across processes (JetStream deduplicates a
     /// retried publish by its id).
     nonce: String,
@@ -127,18 +121,6 @@ impl Shared {
         let info = stream.cached_info();
         let closed = info.config.subjects != [name::data_subject(name)];
         Some((closed, info.state.messages))
-    }
-
-    /// The channel's stream as the server sees it now; `None` when the
-    /// server cannot say.
-    pub(crate) async fn stream_state(&self, name: &str) -> Option<StreamState> {
-        let stream = self.js.get_stream(name::stream_name(name)).await.ok()?;
-        let info = stream.cached_info();
-        Some(StreamState {
-            closed: info.config.subjects != [name::data_subject(name)],
-            held: info.state.messages,
-            last_seq: info.state.last_sequence,
-        })
     }
 
     /// Closes the channel on the server: its stream stops listening on the
@@ -220,6 +202,22 @@ impl Shared {
 pub struct Remote {
     shared: Arc<Shared>,
     errors_rx: Receiver<BridgeError>,
+    /// Shared by the clones: dropped with the last one.
+    _exit: Arc<ExitGuard>,
+}
+
+/// Dropped with the last [`Remote`] handle: waits until the send bridges
+/// owe the server nothing (see [`crate::outbox`]).
+struct ExitGuard(Arc<Shared>);
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let opts = &self.0.opts;
+        // Capacity 0 stores an unconfirmed value after `ack_wait`: room for
+        // that, and for the store.
+        let limit = opts.ack_wait + opts.ack_wait.max(Duration::from_secs(5));
+        outbox::drain_before_exit(&self.0.outboxes, limit);
+    }
 }
 
 impl Remote {
@@ -255,16 +253,19 @@ impl Remote {
         let js = jetstream::new(client.clone());
         let (errors_tx, errors_rx) = chan(ERRORS_CAPACITY);
         let nonce = client.new_inbox().replace('.', "-");
+        let shared = Arc::new(Shared {
+            client,
+            js,
+            opts,
+            errors_tx,
+            flushers: parking_lot::Mutex::new(Vec::new()),
+            outboxes: Outboxes::default(),
+            nonce,
+            next_id: AtomicU64::new(0),
+        });
         Ok(Remote {
-            shared: Arc::new(Shared {
-                client,
-                js,
-                opts,
-                errors_tx,
-                flushers: parking_lot::Mutex::new(Vec::new()),
-                nonce,
-                next_id: AtomicU64::new(0),
-            }),
+            _exit: Arc::new(ExitGuard(shared.clone())),
+            shared,
             errors_rx,
         })
     }
@@ -411,6 +412,9 @@ impl Remote {
             flushers.retain(|line| !line.is_closed());
             flushers.push(flush_line);
         }
+        let local = user_tx.clone();
+        let outbox = Arc::new(Outbox::new(name, move || local.is_closed()));
+        self.shared.outboxes.add(outbox.clone());
         let (shared, name) = (self.shared.clone(), name.to_owned());
         match rendezvous {
             Some((done, done_inbox, replies, inbox, haves)) => {
@@ -424,6 +428,7 @@ impl Remote {
                     flushes,
                     done_inbox,
                     done,
+                    outbox,
                 }));
                 go(rendezvous::run_receiving(rendezvous::Receiving {
                     shared,
@@ -443,13 +448,13 @@ impl Remote {
                     flushes,
                     shared: shared.clone(),
                     name: name.clone(),
-                    capacity,
                     stream,
                     rx: bridge_rx,
                     demand: send_demand,
                     keeper: user_tx.clone(),
                     control,
                     free,
+                    outbox,
                 }));
                 go(recv::run(recv::RecvBridge {
                     shared,

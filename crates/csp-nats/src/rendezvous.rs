@@ -54,6 +54,7 @@ use tokio::time::Instant;
 
 use crate::error::BridgeError;
 use crate::name;
+use crate::outbox::Outbox;
 use crate::recv::{hand, Handed};
 use crate::remote::Shared;
 use crate::send::{store, Stored};
@@ -78,6 +79,9 @@ pub(crate) struct Sending<T> {
     /// The inbox receiving bridges confirm *done* on.
     pub(crate) done_inbox: String,
     pub(crate) done: Subscriber,
+    /// What the bridge owes, for the last `Remote`'s drop: the values it
+    /// took and nobody confirmed yet.
+    pub(crate) outbox: Arc<Outbox>,
 }
 
 /// A value handed to a receiving process, not yet confirmed.
@@ -117,7 +121,9 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             biased;
             Some(msg) = b.done.next() => {
                 let id = String::from_utf8_lossy(&msg.payload).into_owned();
-                unconfirmed.remove(&id);
+                if unconfirmed.remove(&id).is_some() {
+                    b.outbox.release();
+                }
             }
             () = sleep_until(next_deadline) => {
                 let now = Instant::now();
@@ -139,9 +145,13 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                     if let Stored::Closed = store(&b.shared, &b.name, u.payload, &id, None).await {
                         b.shared.report(BridgeError::SendAfterClose { channel: b.name.clone() });
                     }
+                    b.outbox.release();
                 }
             }
             Some(done) = b.flushes.recv() => flush_waiters.push(done),
+            // A close made where its wake was held back (main's last poll):
+            // the branches below look again.
+            () = b.outbox.nudge.notified() => {}
             Some(_) = b.control.next() => {
                 if let Some((true, _)) = b.shared.remote_state(&b.name).await {
                     b.rx.close();
@@ -149,14 +159,21 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             }
             Some(want) = next_want(&mut wants) => {
                 let Some(reply) = want.reply else { continue };
+                b.outbox.hold();
                 match b.rx.try_recv() {
                     Ok(value) => {
                         if let Some(u) = offer(&b, reply, value).await {
                             unconfirmed.insert(u.0, u.1);
+                        } else {
+                            b.outbox.release();
                         }
                     }
-                    Err(TryRecvError::Empty) => held.push_back((reply, Instant::now())),
+                    Err(TryRecvError::Empty) => {
+                        b.outbox.release();
+                        held.push_back((reply, Instant::now()));
+                    }
                     Err(TryRecvError::Closed) => {
+                        b.outbox.release();
                         answer_none(&b, reply).await;
                         wants = None;
                     }
@@ -169,14 +186,20 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                     answer_none(&b, reply).await;
                     continue;
                 }
+                b.outbox.hold();
                 match b.rx.try_recv() {
                     Ok(value) => {
                         if let Some(u) = offer(&b, reply, value).await {
                             unconfirmed.insert(u.0, u.1);
+                        } else {
+                            b.outbox.release();
                         }
                     }
                     // The send gave up again: the want keeps waiting.
-                    Err(_) => held.push_front((reply, at)),
+                    Err(_) => {
+                        b.outbox.release();
+                        held.push_front((reply, at));
+                    }
                 }
             }
             // Subscribed, the bridge learns of a local close here: nobody
@@ -189,6 +212,7 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                 if !waiting {
                     tracing::trace!("remote channel {:?}: local close; send bridge ends", b.name);
                     b.shared.close_remote(&b.name).await;
+                    b.outbox.closed_remotely();
                     closed = true;
                     continue;
                 }
@@ -208,6 +232,7 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             }
         }
     }
+    b.shared.outboxes.remove(&b.outbox);
     drop(b.keeper);
 }
 

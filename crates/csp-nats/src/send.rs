@@ -5,53 +5,52 @@
 //!
 //! # Invariants
 //! - A value is taken from the local channel only while a local send is
-//!   parked on it (a [`Demand`]) and the value has a slot:
-//!   - *reserved*: the bridge first stores an empty reservation on the
-//!     value's own subject (the stream refuses it when full: the server
-//!     decides, atomically), then takes the value and publishes it on that
-//!     subject, where it replaces the reservation (one message per subject;
-//!     the server allows a replacement in a full stream). Receiving bridges
-//!     skip reservations, and reap one that outlived `ack_wait` (its sending
-//!     process died). This path is exact, and costs one more trip;
-//!   - *counted*, the fast path: the stream had more than a quarter of the
-//!     capacity (at least 2 slots) free by this bridge's count, which takes
-//!     every publish the stream's sequence numbers show since its last look
-//!     (its own and other processes' that landed before its last) and gives
-//!     back one for every slot-free ping heard, and is younger than `poll`;
-//!     below the margin the bridge looks at the stream again (unless a look
-//!     within a quarter of `poll` found it nearly full) before it reserves.
-//!     The count's errors: other processes' publishes since its last
-//!     publish, and pings already on their way at the look; when they
-//!     exceed the margin, the publish is refused and this bridge holds that
-//!     one value (its send completed) until a slot frees.
+//!   parked on it (a [`Demand`]) and the value has a slot: the bridge first
+//!   stores an empty *reservation* on the value's own subject (the stream
+//!   refuses it when full: the server decides, atomically), then takes the
+//!   value and publishes it on that subject, where it replaces the
+//!   reservation (one message per subject; the server allows a replacement
+//!   in a full stream). So capacity n is never passed, whichever processes
+//!   send. Receiving bridges skip reservations, and reap one that outlived
+//!   `ack_wait` (its sending process died).
+//! - The value's publish is not awaited on the spot: its acknowledgement is
+//!   awaited after the next value's reservation (the server answers in
+//!   order), so a value costs one trip, the reservation's. A value is
+//!   settled (its acknowledgement seen, or republished until stored) before
+//!   the next one is published, and before the bridge closes the channel.
 //! - One value at a time, in the order the local channel gave them, so one
 //!   producer's values reach the stream in its order.
 //! - A publish is retried with the same message id until the server answers,
 //!   so a retry after a lost acknowledgement is deduplicated, not stored
-//!   twice; a full stream (discard new) is retried until a slot frees.
+//!   twice.
+//! - Every value taken is *held* in the bridge's [`Outbox`] until settled,
+//!   so the last `Remote` handle's drop waits for it (see [`crate::outbox`]).
 //! - The local channel is closed only by `close()` (the bridge keeps a sender
 //!   alive): its close closes the remote channel; a remote close closes it.
 //!
 //! # Locking
 //! None: the bridge owns its state.
 
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::publish::PublishAck;
 use async_nats::jetstream::stream;
 use async_nats::{HeaderMap, Subscriber};
 use csp_core::chan::Demand;
 use csp_core::{Receiver, Sender};
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
-use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::error::BridgeError;
 use crate::name;
-use crate::remote::{Shared, StreamState};
+use crate::outbox::Outbox;
+use crate::remote::Shared;
 
 /// How [`Remote::flush`](crate::Remote::flush) asks a send bridge to answer
 /// once it holds no value.
@@ -61,7 +60,6 @@ pub(crate) type FlushLine = tokio::sync::mpsc::UnboundedSender<tokio::sync::ones
 pub(crate) struct SendBridge<T> {
     pub(crate) shared: Arc<Shared>,
     pub(crate) name: String,
-    pub(crate) capacity: usize,
     pub(crate) stream: stream::Stream,
     pub(crate) rx: Receiver<T>,
     pub(crate) demand: Demand<T>,
@@ -72,86 +70,48 @@ pub(crate) struct SendBridge<T> {
     pub(crate) free: Subscriber,
     /// Flush requests, answered when the bridge holds no value.
     pub(crate) flushes: tokio::sync::mpsc::UnboundedReceiver<tokio::sync::oneshot::Sender<()>>,
+    /// What the bridge owes the server, for the last `Remote`'s drop.
+    pub(crate) outbox: Arc<Outbox>,
 }
 
 /// What became of one value given to [`store`].
 pub(crate) enum Stored {
-    /// In the stream, with this sequence number.
-    Done(u64),
+    /// In the stream.
+    Done,
     /// The remote channel is closed: nothing can land in it.
     Closed,
-}
-
-/// What this bridge knows of the stream's room: the free slots and the last
-/// sequence number at its last look, the last sequence number it has seen
-/// since (its own publishes' acknowledgements), when it last learned
-/// anything and when it last looked.
-struct Room {
-    capacity: u64,
-    free_at_look: u64,
-    seq_at_look: u64,
-    seq_seen: u64,
-    /// Slot-free pings heard since the look.
-    freed: u64,
-    seen: Instant,
-    looked: Instant,
-}
-
-impl Room {
-    /// Takes what a look at the stream found.
-    fn look(&mut self, capacity: usize, state: &StreamState) {
-        let now = Instant::now();
-        *self = Room {
-            capacity: capacity as u64,
-            free_at_look: (capacity as u64).saturating_sub(state.held),
-            seq_at_look: state.last_seq,
-            seq_seen: state.last_seq,
-            freed: 0,
-            seen: now,
-            looked: now,
-        };
-    }
-
-    /// The free slots by this bridge's count: every publish the sequence
-    /// numbers show since the look (its own and those of other processes
-    /// that landed before its last, reservations included) took one, every
-    /// slot-free ping heard gave one back.
-    fn free(&self) -> u64 {
-        (self.free_at_look + self.freed)
-            .saturating_sub(self.seq_seen.saturating_sub(self.seq_at_look))
-            .min(self.capacity)
-    }
 }
 
 /// The header marking a reservation (see the module docs).
 pub(crate) const RESERVED_HEADER: &str = "Csp-Reserved";
 
+/// A value published whose acknowledgement the bridge has not awaited yet.
+struct Published {
+    ack: Pin<Box<dyn Future<Output = Result<PublishAck, PublishError>> + Send>>,
+    payload: bytes::Bytes,
+    id: String,
+}
+
 /// Runs the bridge until the channel closes, locally or remotely.
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
-    let margin = (b.capacity as u64 / 4).max(1);
-    let long_ago = Instant::now()
-        .checked_sub(b.shared.opts.poll)
-        .unwrap_or_else(Instant::now);
-    let mut room = Room {
-        capacity: b.capacity as u64,
-        free_at_look: 0,
-        seq_at_look: 0,
-        seq_seen: 0,
-        freed: 0,
-        seen: long_ago,
-        looked: long_ago,
-    };
+    let mut published: Option<Published> = None;
     loop {
-        // `biased`, demand first: a value whose send parked before a flush
-        // request was made is taken (and published) before the request is
-        // answered.
+        // `biased`: the last value's acknowledgement first, then demand: a
+        // value whose send parked before a flush request was made is taken
+        // (and stored) before the request is answered.
         let waiting = tokio::select! {
             biased;
+            res = ack_of(&mut published), if published.is_some() => {
+                let p = published.take().expect("checked");
+                settle(&mut b, p, res).await;
+                continue;
+            }
             waiting = b.demand.sender_waiting() => waiting,
-            Some(done) = b.flushes.recv() => {
+            Some(done) = b.flushes.recv(), if published.is_none() => {
                 let _ = done.send(());
                 continue;
             }
+            () = b.outbox.nudge.notified() => continue,
             Some(_) = b.control.next() => {
                 if let Some((true, _)) = b.shared.remote_state(&b.name).await {
                     b.rx.close();
@@ -161,75 +121,87 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
         };
         if !waiting {
             tracing::trace!("remote channel {:?}: local close; send bridge ends", b.name);
-            // Closed locally by `close()`, or above after a remote close.
+            // Closed locally by `close()`, or above after a remote close;
+            // the last value lands before the close.
+            if let Some(mut p) = published.take() {
+                let res = (&mut p.ack).await;
+                settle(&mut b, p, res).await;
+            }
             b.shared.close_remote(&b.name).await;
+            b.outbox.closed_remotely();
             break;
         }
         let id = b.shared.next_msg_id();
-        // Each slot-free ping is one slot freed since (a lost ping only
-        // makes the count cautious).
-        while let Some(Some(_)) = b.free.next().now_or_never() {
-            room.freed += 1;
-        }
-        let trusted =
-            |room: &Room| room.free() > margin && room.seen.elapsed() < b.shared.opts.poll;
-        // Look again before paying for a reservation, unless a recent look
-        // found the stream (nearly) full.
-        let full_lately =
-            room.looked.elapsed() < b.shared.opts.poll / 4 && room.free_at_look <= margin;
-        if !trusted(&room) && !full_lately {
-            match b.shared.stream_state(&b.name).await {
-                Some(state) if state.closed => {
-                    b.rx.close();
-                    continue;
-                }
-                Some(state) => room.look(b.capacity, &state),
-                None => {}
-            }
-        }
-        let reservation = if trusted(&room) {
-            None
-        } else {
-            match reserve(&mut b, &id).await {
-                Reserve::Stored(seq) => Some(seq),
-                Reserve::Gone | Reserve::Closed => continue,
-            }
+        let reservation = match reserve(&mut b, &id).await {
+            Reserve::Stored(seq) => seq,
+            Reserve::Gone | Reserve::Closed => continue,
         };
+        // The server answers in order: the previous value's acknowledgement
+        // came before the reservation's. Settled here, before the next value
+        // is published, a retry keeps the order.
+        if let Some(mut p) = published.take() {
+            let res = (&mut p.ack).await;
+            settle(&mut b, p, res).await;
+        }
+        b.outbox.hold();
         // The parked send may have given up meanwhile: then look again.
         let Ok(value) = b.rx.try_recv() else {
-            if let Some(seq) = reservation {
-                // Another value will need it soon, but not necessarily here.
-                let _ = b.stream.delete_message(seq).await;
-            }
+            b.outbox.release();
+            // Another value will need it soon, but not necessarily here.
+            let _ = b.stream.delete_message(reservation).await;
             continue;
         };
         let payload = match postcard::to_stdvec(&value) {
-            Ok(p) => p,
+            Ok(p) => bytes::Bytes::from(p),
             Err(e) => {
                 b.shared.report(BridgeError::Encode {
                     channel: b.name.clone(),
                     error: e.to_string(),
                 });
-                if let Some(seq) = reservation {
-                    let _ = b.stream.delete_message(seq).await;
-                }
+                b.outbox.release();
+                let _ = b.stream.delete_message(reservation).await;
                 continue;
             }
         };
-        match store(&b.shared, &b.name, payload.into(), &id, Some(&mut b.free)).await {
-            Stored::Done(seq) => {
-                room.seq_seen = room.seq_seen.max(seq);
-                room.seen = Instant::now();
-            }
-            Stored::Closed => {
-                b.shared.report(BridgeError::SendAfterClose {
-                    channel: b.name.clone(),
-                });
-                b.rx.close();
-            }
+        // Published now, its acknowledgement awaited while the next
+        // reservation travels.
+        let message = PublishMessage::build()
+            .payload(payload.clone())
+            .message_id(&id);
+        let subject = name::value_subject(&b.name, &id);
+        let ack = match b.shared.js.send_publish(subject, message).await {
+            Ok(ack) => ack.into_future(),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        };
+        published = Some(Published { ack, payload, id });
+    }
+    b.shared.outboxes.remove(&b.outbox);
+    drop(b.keeper);
+}
+
+/// The acknowledgement of the published value (cancel safe: polled in place).
+async fn ack_of(published: &mut Option<Published>) -> Result<PublishAck, PublishError> {
+    match published {
+        Some(p) => (&mut p.ack).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Finishes a published value: on an error (a lost connection, ...) it is
+/// published again with the same message id (deduplicated) until stored; a
+/// closed channel refuses it, which is reported.
+async fn settle<T>(b: &mut SendBridge<T>, p: Published, res: Result<PublishAck, PublishError>) {
+    if let Err(e) = res {
+        tracing::debug!("remote channel {:?}: publish: {e}; retrying", b.name);
+        if let Stored::Closed = store(&b.shared, &b.name, p.payload, &p.id, Some(&mut b.free)).await
+        {
+            b.shared.report(BridgeError::SendAfterClose {
+                channel: b.name.clone(),
+            });
+            b.rx.close();
         }
     }
-    drop(b.keeper);
+    b.outbox.release();
 }
 
 /// What became of a reservation.
@@ -318,7 +290,7 @@ pub(crate) async fn store(
             Err(e) => Err(e),
         };
         match res {
-            Ok(ack) => return Stored::Done(ack.sequence),
+            Ok(_) => return Stored::Done,
             Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
                 if let Some((true, _)) = shared.remote_state(channel).await {
                     return Stored::Closed;

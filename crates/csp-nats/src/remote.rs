@@ -448,6 +448,7 @@ impl Remote {
                     flushes,
                     shared: shared.clone(),
                     name: name.clone(),
+                    capacity,
                     stream,
                     rx: bridge_rx,
                     demand: send_demand,

@@ -36,6 +36,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
@@ -60,6 +62,7 @@ pub(crate) type FlushLine = tokio::sync::mpsc::UnboundedSender<tokio::sync::ones
 pub(crate) struct SendBridge<T> {
     pub(crate) shared: Arc<Shared>,
     pub(crate) name: String,
+    pub(crate) capacity: usize,
     pub(crate) stream: stream::Stream,
     pub(crate) rx: Receiver<T>,
     pub(crate) demand: Demand<T>,
@@ -85,16 +88,35 @@ pub(crate) enum Stored {
 /// The header marking a reservation (see the module docs).
 pub(crate) const RESERVED_HEADER: &str = "Csp-Reserved";
 
+/// A publish's acknowledgement, to await later.
+type AckFuture = Pin<Box<dyn Future<Output = Result<PublishAck, PublishError>> + Send>>;
+
 /// A value published whose acknowledgement the bridge has not awaited yet.
 struct Published {
-    ack: Pin<Box<dyn Future<Output = Result<PublishAck, PublishError>> + Send>>,
+    ack: AckFuture,
     payload: bytes::Bytes,
     id: String,
 }
 
+/// A reservation made ahead, for the value of a send that has not parked
+/// yet (see the module docs).
+struct Spare {
+    id: String,
+    ack: AckFuture,
+    made: Instant,
+}
+
+/// How long a spare reservation waits for a local send before the bridge
+/// deletes it.
+const SPARE_HOLD: Duration = Duration::from_millis(5);
+/// The smallest capacity for which the bridge reserves ahead: a spare holds
+/// at most a quarter of the channel.
+const SPARE_MIN_CAPACITY: usize = 4;
+
 /// Runs the bridge until the channel closes, locally or remotely.
 pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
     let mut published: Option<Published> = None;
+    let mut spare: Option<Spare> = None;
     loop {
         // `biased`: the last value's acknowledgement first, then demand: a
         // value whose send parked before a flush request was made is taken
@@ -107,6 +129,11 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
                 continue;
             }
             waiting = b.demand.sender_waiting() => waiting,
+            () = spare_expiry(spare.as_ref().map(|s| s.made)) => {
+                let s = spare.take().expect("checked");
+                drop_spare(&b, s).await;
+                continue;
+            }
             Some(done) = b.flushes.recv(), if published.is_none() => {
                 let _ = done.send(());
                 continue;
@@ -127,14 +154,31 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
                 let res = (&mut p.ack).await;
                 settle(&mut b, p, res).await;
             }
+            if let Some(s) = spare.take() {
+                drop_spare(&b, s).await;
+            }
             b.shared.close_remote(&b.name).await;
             b.outbox.closed_remotely();
             break;
         }
-        let id = b.shared.next_msg_id();
-        let reservation = match reserve(&mut b, &id).await {
-            Reserve::Stored(seq) => seq,
-            Reserve::Gone | Reserve::Closed => continue,
+        // A spare reservation stored is this value's slot.
+        let spared = match spare.take() {
+            Some(mut s) => {
+                let res = (&mut s.ack).await;
+                b.outbox.release();
+                res.ok().map(|ack| (s.id, ack.sequence))
+            }
+            None => None,
+        };
+        let (id, reservation, roomy) = match spared {
+            Some((id, seq)) => (id, seq, true),
+            None => {
+                let id = b.shared.next_msg_id();
+                match reserve(&mut b, &id).await {
+                    Reserve::Stored { seq, waited } => (id, seq, !waited),
+                    Reserve::Gone | Reserve::Closed => continue,
+                }
+            }
         };
         // The server answers in order: the previous value's acknowledgement
         // came before the reservation's. Settled here, before the next value
@@ -174,9 +218,41 @@ pub(crate) async fn run<T: Serialize>(mut b: SendBridge<T>) {
             Err(e) => Box::pin(std::future::ready(Err(e))),
         };
         published = Some(Published { ack, payload, id });
+        // The producer's next send parks in a moment: its reservation
+        // travels now, behind this value, unless the stream was full or
+        // the channel is small.
+        if roomy && b.capacity >= SPARE_MIN_CAPACITY {
+            let id = b.shared.next_msg_id();
+            let (subject, message) = reservation_message(&b.name, &id);
+            if let Ok(ack) = b.shared.js.send_publish(subject, message).await {
+                b.outbox.hold();
+                spare = Some(Spare {
+                    id,
+                    ack: ack.into_future(),
+                    made: Instant::now(),
+                });
+            }
+        }
     }
     b.shared.outboxes.remove(&b.outbox);
     drop(b.keeper);
+}
+
+/// Resolves when `spare` has waited [`SPARE_HOLD`] for a local send; never
+/// without one.
+async fn spare_expiry(made: Option<Instant>) {
+    match made {
+        Some(made) => tokio::time::sleep_until(made + SPARE_HOLD).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Deletes an unused spare reservation, freeing its slot.
+async fn drop_spare<T>(b: &SendBridge<T>, mut s: Spare) {
+    if let Ok(ack) = (&mut s.ack).await {
+        let _ = b.stream.delete_message(ack.sequence).await;
+    }
+    b.outbox.release();
 }
 
 /// The acknowledgement of the published value (cancel safe: polled in place).
@@ -206,8 +282,9 @@ async fn settle<T>(b: &mut SendBridge<T>, p: Published, res: Result<PublishAck, 
 
 /// What became of a reservation.
 enum Reserve {
-    /// Stored, with this sequence number.
-    Stored(u64),
+    /// Stored, with this sequence number; `waited`: the stream was full
+    /// first.
+    Stored { seq: u64, waited: bool },
     /// The parked send gave up while the stream was full: nothing reserved.
     Gone,
     /// The channel is closed (remotely, or locally while waiting): the local
@@ -218,25 +295,24 @@ enum Reserve {
 /// Stores a reservation on value `id`'s subject, waiting while the stream is
 /// full for as long as a local send stays parked.
 async fn reserve<T>(b: &mut SendBridge<T>, id: &str) -> Reserve {
-    let subject = name::value_subject(&b.name, id);
-    let mut headers = HeaderMap::new();
-    headers.insert(RESERVED_HEADER, "1");
-    let reservation_id = format!("{id}-r");
     let mut full = Backoff::full();
     let mut errors = Backoff::errors();
+    let mut waited = false;
     loop {
         // Pings from before this attempt say nothing about later.
         while let Some(Some(_)) = b.free.next().now_or_never() {}
-        let message = PublishMessage::build()
-            .payload(bytes::Bytes::new())
-            .headers(headers.clone())
-            .message_id(&reservation_id);
-        let res = match b.shared.js.send_publish(subject.clone(), message).await {
+        let (subject, message) = reservation_message(&b.name, id);
+        let res = match b.shared.js.send_publish(subject, message).await {
             Ok(ack) => ack.await,
             Err(e) => Err(e),
         };
         match res {
-            Ok(ack) => return Reserve::Stored(ack.sequence),
+            Ok(ack) => {
+                return Reserve::Stored {
+                    seq: ack.sequence,
+                    waited,
+                }
+            }
             Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
                 if let Some((true, _)) = b.shared.remote_state(&b.name).await {
                     b.rx.close();
@@ -245,6 +321,7 @@ async fn reserve<T>(b: &mut SendBridge<T>, id: &str) -> Reserve {
                 errors.wait().await;
             }
             Err(e) if e.to_string().contains("maximum messages") => {
+                waited = true;
                 // Full: a receiving bridge pings when it frees a slot; the
                 // backoff step covers a missed ping.
                 tokio::select! {
@@ -265,6 +342,18 @@ async fn reserve<T>(b: &mut SendBridge<T>, id: &str) -> Reserve {
             }
         }
     }
+}
+
+/// The reservation of value `id` of channel `channel`: its subject and
+/// message.
+fn reservation_message(channel: &str, id: &str) -> (String, PublishMessage) {
+    let mut headers = HeaderMap::new();
+    headers.insert(RESERVED_HEADER, "1");
+    let message = PublishMessage::build()
+        .payload(bytes::Bytes::new())
+        .headers(headers)
+        .message_id(format!("{id}-r"));
+    (name::value_subject(channel, id), message)
 }
 
 /// Publishes one value to the channel's stream with message id `id`,

@@ -186,6 +186,15 @@ impl Shared {
 ///
 /// Cloning is cheap and shares the connection.
 ///
+/// # Dropping the last handle
+/// Blocks until every value a completed local send handed to this
+/// connection is stored (capacity 0: confirmed by the receiving process),
+/// and every close made on its channels is done, for at most twice
+/// [`RemoteOptions::ack_wait`] (5 s at least); at once when nothing is on its way. So a
+/// program that sends and returns from `main` loses nothing, as Go's does.
+/// The channel halves keep working after the drop. On a current-thread Tokio
+/// runtime the drop cannot wait (see [`flush`](Remote::flush)).
+///
 /// # Examples
 /// ```
 /// # csp_core::runtime_for_doctest(async {
@@ -215,7 +224,7 @@ impl Drop for ExitGuard {
         let opts = &self.0.opts;
         // Capacity 0 stores an unconfirmed value after `ack_wait`: room for
         // that, and for the store.
-        let limit = opts.ack_wait + opts.ack_wait.max(Duration::from_secs(5));
+        let limit = (opts.ack_wait * 2).max(Duration::from_secs(5));
         outbox::drain_before_exit(&self.0.outboxes, limit);
     }
 }
@@ -512,9 +521,12 @@ impl Remote {
     /// done.
     ///
     /// A local send completes when the send bridge takes the value, one trip
-    /// before the value reaches the server or the receiving process, so a
-    /// process that exits right after its last send must flush first; Go has
-    /// no counterpart (a sent value is in the channel).
+    /// before the value reaches the server or the receiving process. The
+    /// last `Remote` handle's drop waits for the same (blocking its thread);
+    /// `flush` is the way to wait without blocking: before another process
+    /// relies on the values being stored (a close from elsewhere), or on a
+    /// current-thread Tokio runtime, where the drop cannot wait. Go has no
+    /// counterpart (a sent value is in the channel).
     ///
     /// # Cancel safety
     /// Cancel safe: flushing only waits.

@@ -9,13 +9,13 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The environment variable carrying a child's part: `<url> <name>
-/// <capacity> <first> <values> <close|open>`.
+/// <capacity> <first> <values> <close|open> <csp|tokio>`.
 const CHILD_ENV: &str = "CSP_NATS_EXIT_CHILD";
 /// Sending processes, one after the other: each exit is one chance for the
 /// last value to be lost.
 const ROUNDS: u32 = 4;
 /// Values each child sends.
-const VALUES: u32 = 50;
+const VALUES: u32 = 20;
 /// Bytes each value carries besides its number: a large value stays on its
 /// way to the server for longer after its send completed.
 const PAD: usize = 256 * 1024;
@@ -33,7 +33,7 @@ fn child() {
     let first: u32 = words[3].parse().unwrap();
     let values: u32 = words[4].parse().unwrap();
     let close = words[5] == "close";
-    csp::run(async move {
+    let main = async move {
         let remote = csp_nats::Remote::connect_with(&url, common::quick_options())
             .await
             .unwrap();
@@ -49,7 +49,17 @@ fn child() {
         }
         // Returns at once: the last value's trip to the server (and the
         // close) are still on their way.
-    });
+    };
+    if words[6] == "tokio" {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(main);
+    } else {
+        csp::run(main);
+    }
     std::process::exit(0);
 }
 
@@ -57,10 +67,10 @@ fn child() {
 /// values on `name` and exiting (the last one closing the channel when told
 /// to), while this process receives; checks every value arrives once, in
 /// order, and (with `close`) that the channel then reads as closed.
-async fn senders_exit(capacity: usize, close: bool) {
+async fn senders_exit(capacity: usize, close: bool, runtime: &'static str) {
     let server = common::server();
     let remote = common::connect(&server).await;
-    let name = format!("exit_{capacity}_{close}");
+    let name = format!("exit_{capacity}_{close}_{runtime}");
     let (_, rx) = remote
         .chan::<(u32, Vec<u8>)>(&name, capacity)
         .await
@@ -73,7 +83,8 @@ async fn senders_exit(capacity: usize, close: bool) {
             } else {
                 "open"
             };
-            let spec = format!("{url} {name} {capacity} {} {VALUES} {last}", round * VALUES);
+            let first = round * VALUES;
+            let spec = format!("{url} {name} {capacity} {first} {VALUES} {last} {runtime}");
             Command::new(std::env::current_exe().unwrap())
                 .args(["--exact", "child", "--nocapture", "--test-threads", "1"])
                 .env(CHILD_ENV, spec)
@@ -123,15 +134,20 @@ async fn senders_exit(capacity: usize, close: bool) {
 
 #[csp::test(timeout_secs = 60)]
 async fn a_buffered_sender_that_returns_from_main_loses_nothing() {
-    senders_exit(8, false).await;
+    senders_exit(8, false, "csp").await;
+}
+
+#[csp::test(timeout_secs = 60)]
+async fn a_sender_on_a_plain_tokio_runtime_that_returns_from_main_loses_nothing() {
+    senders_exit(8, true, "tokio").await;
 }
 
 #[csp::test(timeout_secs = 60)]
 async fn an_unbuffered_sender_that_returns_from_main_loses_nothing() {
-    senders_exit(0, false).await;
+    senders_exit(0, false, "csp").await;
 }
 
 #[csp::test(timeout_secs = 60)]
 async fn a_close_made_just_before_returning_from_main_reaches_the_channel() {
-    senders_exit(8, true).await;
+    senders_exit(8, true, "csp").await;
 }

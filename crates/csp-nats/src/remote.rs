@@ -11,10 +11,13 @@
 //!   a [`ChanError::CapacityMismatch`].
 //! - A closed channel's stream listens on another subject, so no publish can
 //!   land after the close; it keeps its remaining values for the receivers.
+//! - The last [`Remote`] handle's drop returns only once the send bridges
+//!   owe the server nothing, or after its limit ([`crate::outbox`]).
 //!
 //! # Locking
-//! No lock: the NATS client is shared by cloning; the error channel is a csp
-//! channel.
+//! The NATS client is shared by cloning; the error channel is a csp channel.
+//! Two small mutexes, the send bridges' flush lines and their outboxes, are
+//! held only to add, remove or copy entries, never across an await.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -18,6 +18,13 @@
 //!   order), so a value costs one trip, the reservation's. A value is
 //!   settled (its acknowledgement seen, or republished until stored) before
 //!   the next one is published, and before the bridge closes the channel.
+//! - A *spare*: when a reservation was stored without waiting for room and
+//!   the capacity is at least [`SPARE_MIN_CAPACITY`], the next value's
+//!   reservation is published right behind the value, before that value's
+//!   send has parked (a producer's next send parks a moment after its last
+//!   completed), so the next value waits for no trip of its own. A spare
+//!   no send claims within [`SPARE_HOLD`] is deleted; it is held in the
+//!   outbox meanwhile, so the program's end deletes it too.
 //! - One value at a time, in the order the local channel gave them, so one
 //!   producer's values reach the stream in its order.
 //! - A publish is retried with the same message id until the server answers,
@@ -36,8 +43,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::publish::PublishAck;
@@ -47,6 +52,7 @@ use csp_core::chan::Demand;
 use csp_core::{Receiver, Sender};
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
+use tokio::time::Instant;
 
 use crate::backoff::Backoff;
 use crate::error::BridgeError;

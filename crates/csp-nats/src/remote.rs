@@ -411,6 +411,7 @@ impl Remote {
                 subscribe(inbox.clone()).await?,
                 inbox,
                 subscribe(name::have_subject(name)).await?,
+                subscribe(name::cancel_subject(name)).await?,
             ))
         } else {
             None
@@ -429,7 +430,7 @@ impl Remote {
         self.shared.outboxes.add(outbox.clone());
         let (shared, name) = (self.shared.clone(), name.to_owned());
         match rendezvous {
-            Some((done, done_inbox, replies, inbox, haves)) => {
+            Some((done, done_inbox, replies, inbox, haves, cancels)) => {
                 go(rendezvous::run_sending(rendezvous::Sending {
                     shared: shared.clone(),
                     name: name.clone(),
@@ -440,6 +441,7 @@ impl Remote {
                     flushes,
                     done_inbox,
                     done,
+                    cancels,
                     outbox,
                 }));
                 go(rendezvous::run_receiving(rendezvous::Receiving {

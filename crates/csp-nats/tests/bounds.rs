@@ -309,3 +309,42 @@ async fn race_round(server: &csp_nats::TestServer, name: &str) {
     txs[0].close();
     assert_eq!(rx.recv().await, None);
 }
+
+/// A receiving process whose receiver gave up withdraws its ask: a send
+/// that parks afterwards, in the process the ask waited at, finds no
+/// receiver and waits, as in Go.
+#[csp::test(timeout_secs = 60)]
+async fn an_ask_whose_receiver_gave_up_is_withdrawn() {
+    let server = common::server();
+    // An ask waits a quarter of `poll` at a sending process for a send to
+    // park: 250 ms here, far longer than the give-up below takes to travel.
+    let opts = csp_nats::RemoteOptions {
+        poll: Duration::from_secs(1),
+        ..common::quick_options()
+    };
+    let a = csp_nats::Remote::connect_with(&server.url(), opts.clone())
+        .await
+        .unwrap();
+    let b = csp_nats::Remote::connect_with(&server.url(), opts)
+        .await
+        .unwrap();
+    let (tx, _) = a.chan::<u32>("withdrawn", 0).await.unwrap();
+    let (_, rx) = b.chan::<u32>("withdrawn", 0).await.unwrap();
+    // Let A's sending bridge subscribe to asks (a send that times out).
+    let res = tx.send_timeout(0, Duration::from_millis(100)).await;
+    assert!(matches!(res, Err(SendTimeoutError::Timeout(0))), "{res:?}");
+    for round in 1..=3 {
+        assert!(
+            rx.recv_timeout(Duration::from_millis(30)).await.is_err(),
+            "nobody sends yet"
+        );
+        sleep(Duration::from_millis(60)).await;
+        let res = tx.send_timeout(round, Duration::from_millis(150)).await;
+        assert!(
+            matches!(res, Err(SendTimeoutError::Timeout(_))),
+            "round {round}: the receiver gave up before this send began: {res:?}"
+        );
+    }
+    tx.close();
+    assert_eq!(rx.recv().await, None, "no value was left over");
+}

@@ -65,10 +65,9 @@ async fn producer(remote: &Remote, n: u64) -> Result<(), String> {
             }
         }
     }
-    // The close is done by the jobs channel's send bridge: wait for the
-    // feeder, then for the bridges, before the process exits.
+    // The close is carried out by the jobs channel's send bridge; the last
+    // `Remote` handle's drop (as the program ends) waits for it.
     let _ = feeder.await;
-    remote.flush().await;
     println!("done {n}");
     Ok(())
 }
@@ -92,7 +91,8 @@ async fn worker(remote: &Remote, id: u32) -> Result<(), String> {
             .map_err(|_| "results closed")?;
         handled += 1;
     }
-    remote.flush().await; // the last results reach the server before exit
+    // The last results are on their way: the last `Remote` handle's drop, as
+    // the program ends, waits until the server stored them.
     println!("worker {id} handled {handled}");
     Ok(())
 }

@@ -123,6 +123,13 @@ pub(crate) fn have_subject(name: &str) -> String {
     format!("csp.have.{name}")
 }
 
+/// Capacity 0: the core-NATS subject a receiving bridge withdraws a want
+/// on (`<inbox> <want number>`) when its local receivers gave up; every
+/// sending bridge listens.
+pub(crate) fn cancel_subject(name: &str) -> String {
+    format!("csp.cancel.{name}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

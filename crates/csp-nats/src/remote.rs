@@ -11,10 +11,13 @@
 //!   a [`ChanError::CapacityMismatch`].
 //! - A closed channel's stream listens on another subject, so no publish can
 //!   land after the close; it keeps its remaining values for the receivers.
+//! - The last [`Remote`] handle's drop returns only once the send bridges
+//!   owe the server nothing, or after its limit ([`crate::outbox`]).
 //!
 //! # Locking
-//! No lock: the NATS client is shared by cloning; the error channel is a csp
-//! channel.
+//! The NATS client is shared by cloning; the error channel is a csp channel.
+//! Two small mutexes, the send bridges' flush lines and their outboxes, are
+//! held only to add, remove or copy entries, never across an await.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,6 +31,7 @@ use serde::Serialize;
 use crate::backoff::Backoff;
 use crate::error::{BridgeError, ChanError, ConnectError};
 use crate::name;
+use crate::outbox::{self, Outbox, Outboxes};
 use crate::{recv, rendezvous, send};
 
 /// Capacity of the [`Remote::errors`] channel; reports beyond it are only
@@ -82,16 +86,6 @@ impl RemoteOptions {
     }
 }
 
-/// A channel's stream as [`Shared::stream_state`] found it.
-pub(crate) struct StreamState {
-    /// Closed: the stream no longer listens on the data subject.
-    pub(crate) closed: bool,
-    /// Values stored and not yet acknowledged.
-    pub(crate) held: u64,
-    /// The sequence number of the last value ever stored.
-    pub(crate) last_seq: u64,
-}
-
 /// What the bridges of one [`Remote`] share.
 pub(crate) struct Shared {
     pub(crate) client: async_nats::Client,
@@ -100,6 +94,9 @@ pub(crate) struct Shared {
     errors_tx: Sender<BridgeError>,
     /// One line to each live send bridge, for [`Remote::flush`].
     flushers: parking_lot::Mutex<Vec<send::FlushLine>>,
+    /// What the live send bridges owe the server, for the last [`Remote`]'s
+    /// drop.
+    pub(crate) outboxes: Outboxes,
     /// Makes message ids unique across processes (JetStream deduplicates a
     /// retried publish by its id).
     nonce: String,
@@ -127,18 +124,6 @@ impl Shared {
         let info = stream.cached_info();
         let closed = info.config.subjects != [name::data_subject(name)];
         Some((closed, info.state.messages))
-    }
-
-    /// The channel's stream as the server sees it now; `None` when the
-    /// server cannot say.
-    pub(crate) async fn stream_state(&self, name: &str) -> Option<StreamState> {
-        let stream = self.js.get_stream(name::stream_name(name)).await.ok()?;
-        let info = stream.cached_info();
-        Some(StreamState {
-            closed: info.config.subjects != [name::data_subject(name)],
-            held: info.state.messages,
-            last_seq: info.state.last_sequence,
-        })
     }
 
     /// Closes the channel on the server: its stream stops listening on the
@@ -204,6 +189,15 @@ impl Shared {
 ///
 /// Cloning is cheap and shares the connection.
 ///
+/// # Dropping the last handle
+/// Blocks until every value a completed local send handed to this
+/// connection is stored (capacity 0: confirmed by the receiving process),
+/// and every close made on its channels is done, for at most twice
+/// [`RemoteOptions::ack_wait`] (5 s at least); at once when nothing is on its way. So a
+/// program that sends and returns from `main` loses nothing, as Go's does.
+/// The channel halves keep working after the drop. On a current-thread Tokio
+/// runtime the drop cannot wait (see [`flush`](Remote::flush)).
+///
 /// # Examples
 /// ```
 /// # csp_core::runtime_for_doctest(async {
@@ -220,6 +214,22 @@ impl Shared {
 pub struct Remote {
     shared: Arc<Shared>,
     errors_rx: Receiver<BridgeError>,
+    /// Shared by the clones: dropped with the last one.
+    _exit: Arc<ExitGuard>,
+}
+
+/// Dropped with the last [`Remote`] handle: waits until the send bridges
+/// owe the server nothing (see [`crate::outbox`]).
+struct ExitGuard(Arc<Shared>);
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        let opts = &self.0.opts;
+        // Capacity 0 stores an unconfirmed value after `ack_wait`: room for
+        // that, and for the store.
+        let limit = (opts.ack_wait * 2).max(Duration::from_secs(5));
+        outbox::drain_before_exit(&self.0.outboxes, limit);
+    }
 }
 
 impl Remote {
@@ -255,16 +265,19 @@ impl Remote {
         let js = jetstream::new(client.clone());
         let (errors_tx, errors_rx) = chan(ERRORS_CAPACITY);
         let nonce = client.new_inbox().replace('.', "-");
+        let shared = Arc::new(Shared {
+            client,
+            js,
+            opts,
+            errors_tx,
+            flushers: parking_lot::Mutex::new(Vec::new()),
+            outboxes: Outboxes::default(),
+            nonce,
+            next_id: AtomicU64::new(0),
+        });
         Ok(Remote {
-            shared: Arc::new(Shared {
-                client,
-                js,
-                opts,
-                errors_tx,
-                flushers: parking_lot::Mutex::new(Vec::new()),
-                nonce,
-                next_id: AtomicU64::new(0),
-            }),
+            _exit: Arc::new(ExitGuard(shared.clone())),
+            shared,
             errors_rx,
         })
     }
@@ -398,6 +411,7 @@ impl Remote {
                 subscribe(inbox.clone()).await?,
                 inbox,
                 subscribe(name::have_subject(name)).await?,
+                subscribe(name::cancel_subject(name)).await?,
             ))
         } else {
             None
@@ -411,9 +425,12 @@ impl Remote {
             flushers.retain(|line| !line.is_closed());
             flushers.push(flush_line);
         }
+        let local = user_tx.clone();
+        let outbox = Arc::new(Outbox::new(name, move || local.is_closed()));
+        self.shared.outboxes.add(outbox.clone());
         let (shared, name) = (self.shared.clone(), name.to_owned());
         match rendezvous {
-            Some((done, done_inbox, replies, inbox, haves)) => {
+            Some((done, done_inbox, replies, inbox, haves, cancels)) => {
                 go(rendezvous::run_sending(rendezvous::Sending {
                     shared: shared.clone(),
                     name: name.clone(),
@@ -424,6 +441,8 @@ impl Remote {
                     flushes,
                     done_inbox,
                     done,
+                    cancels,
+                    outbox,
                 }));
                 go(rendezvous::run_receiving(rendezvous::Receiving {
                     shared,
@@ -450,6 +469,7 @@ impl Remote {
                     keeper: user_tx.clone(),
                     control,
                     free,
+                    outbox,
                 }));
                 go(recv::run(recv::RecvBridge {
                     shared,
@@ -506,9 +526,12 @@ impl Remote {
     /// done.
     ///
     /// A local send completes when the send bridge takes the value, one trip
-    /// before the value reaches the server or the receiving process, so a
-    /// process that exits right after its last send must flush first; Go has
-    /// no counterpart (a sent value is in the channel).
+    /// before the value reaches the server or the receiving process. The
+    /// last `Remote` handle's drop waits for the same (blocking its thread);
+    /// `flush` is the way to wait without blocking: before another process
+    /// relies on the values being stored (a close from elsewhere), or on a
+    /// current-thread Tokio runtime, where the drop cannot wait. Go has no
+    /// counterpart (a sent value is in the channel).
     ///
     /// # Cancel safety
     /// Cancel safe: flushing only waits.

@@ -16,6 +16,10 @@
 //!    partner often parks a moment later), then is answered *none* (the
 //!    receiving bridge asks again at once), and the bridge unsubscribes
 //!    until a local send parks again.
+//!    A receiving bridge whose local receivers stop waiting before an answer
+//!    came withdraws its want (on [`name::cancel_subject`], every sending
+//!    bridge listens): a want held for a send to park is dropped, so a send
+//!    that parks later does not complete for nobody.
 //! 3. The receiving bridge hands the value to a local receiver and confirms
 //!    *done*. If the local receivers gave up meanwhile (a timeout, another
 //!    `select!` case) and none takes it within `hold`, the value is a
@@ -54,6 +58,7 @@ use tokio::time::Instant;
 
 use crate::error::BridgeError;
 use crate::name;
+use crate::outbox::Outbox;
 use crate::recv::{hand, Handed};
 use crate::remote::Shared;
 use crate::send::{store, Stored};
@@ -78,6 +83,11 @@ pub(crate) struct Sending<T> {
     /// The inbox receiving bridges confirm *done* on.
     pub(crate) done_inbox: String,
     pub(crate) done: Subscriber,
+    /// Withdrawn wants (see [`name::cancel_subject`]).
+    pub(crate) cancels: Subscriber,
+    /// What the bridge owes, for the last `Remote`'s drop: the values it
+    /// took and nobody confirmed yet.
+    pub(crate) outbox: Arc<Outbox>,
 }
 
 /// A value handed to a receiving process, not yet confirmed.
@@ -95,7 +105,8 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
     // answered *none*.
     let keep_want = b.shared.opts.poll / 4;
     let mut wants: Option<Subscriber> = None;
-    let mut held: VecDeque<(async_nats::Subject, Instant)> = VecDeque::new();
+    // Wants waiting for a local send: reply subject, arrival, want number.
+    let mut held: VecDeque<(async_nats::Subject, Instant, Bytes)> = VecDeque::new();
     let mut unconfirmed: HashMap<String, Unconfirmed> = HashMap::new();
     let mut flush_waiters: Vec<tokio::sync::oneshot::Sender<()>> = Vec::new();
     let mut closed = false;
@@ -111,18 +122,20 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
         let next_deadline = unconfirmed
             .values()
             .map(|u| u.deadline)
-            .chain(held.front().map(|(_, at)| *at + keep_want))
+            .chain(held.front().map(|(_, at, _)| *at + keep_want))
             .min();
         tokio::select! {
             biased;
             Some(msg) = b.done.next() => {
                 let id = String::from_utf8_lossy(&msg.payload).into_owned();
-                unconfirmed.remove(&id);
+                if unconfirmed.remove(&id).is_some() {
+                    b.outbox.release();
+                }
             }
             () = sleep_until(next_deadline) => {
                 let now = Instant::now();
-                while held.front().is_some_and(|(_, at)| *at + keep_want <= now) {
-                    let (reply, _) = held.pop_front().expect("checked");
+                while held.front().is_some_and(|(_, at, _)| *at + keep_want <= now) {
+                    let (reply, _, _) = held.pop_front().expect("checked");
                     answer_none(&b, reply).await;
                 }
                 if held.is_empty() && !b.demand.sender_waiting_now() {
@@ -139,24 +152,42 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                     if let Stored::Closed = store(&b.shared, &b.name, u.payload, &id, None).await {
                         b.shared.report(BridgeError::SendAfterClose { channel: b.name.clone() });
                     }
+                    b.outbox.release();
                 }
             }
             Some(done) = b.flushes.recv() => flush_waiters.push(done),
+            // A close made where its wake was held back (main's last poll):
+            // the branches below look again.
+            () = b.outbox.nudge.notified() => {}
             Some(_) = b.control.next() => {
                 if let Some((true, _)) = b.shared.remote_state(&b.name).await {
                     b.rx.close();
                 }
             }
+            // An asking process's receivers gave up: its held want goes.
+            Some(cancel) = b.cancels.next() => {
+                held.retain(|(reply, _, n)| !is_withdrawal(&cancel.payload, reply, n));
+                if held.is_empty() && !b.demand.sender_waiting_now() {
+                    wants = None;
+                }
+            }
             Some(want) = next_want(&mut wants) => {
                 let Some(reply) = want.reply else { continue };
+                b.outbox.hold();
                 match b.rx.try_recv() {
                     Ok(value) => {
                         if let Some(u) = offer(&b, reply, value).await {
                             unconfirmed.insert(u.0, u.1);
+                        } else {
+                            b.outbox.release();
                         }
                     }
-                    Err(TryRecvError::Empty) => held.push_back((reply, Instant::now())),
+                    Err(TryRecvError::Empty) => {
+                        b.outbox.release();
+                        held.push_back((reply, Instant::now(), want.payload));
+                    }
                     Err(TryRecvError::Closed) => {
+                        b.outbox.release();
                         answer_none(&b, reply).await;
                         wants = None;
                     }
@@ -164,19 +195,25 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             }
             // A held want meets a send that parked since.
             waiting = b.demand.sender_waiting(), if !held.is_empty() => {
-                let (reply, at) = held.pop_front().expect("checked");
+                let (reply, at, n) = held.pop_front().expect("checked");
                 if !waiting {
                     answer_none(&b, reply).await;
                     continue;
                 }
+                b.outbox.hold();
                 match b.rx.try_recv() {
                     Ok(value) => {
                         if let Some(u) = offer(&b, reply, value).await {
                             unconfirmed.insert(u.0, u.1);
+                        } else {
+                            b.outbox.release();
                         }
                     }
                     // The send gave up again: the want keeps waiting.
-                    Err(_) => held.push_front((reply, at)),
+                    Err(_) => {
+                        b.outbox.release();
+                        held.push_front((reply, at, n));
+                    }
                 }
             }
             // Subscribed, the bridge learns of a local close here: nobody
@@ -189,6 +226,7 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                 if !waiting {
                     tracing::trace!("remote channel {:?}: local close; send bridge ends", b.name);
                     b.shared.close_remote(&b.name).await;
+                    b.outbox.closed_remotely();
                     closed = true;
                     continue;
                 }
@@ -208,7 +246,18 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             }
         }
     }
+    b.shared.outboxes.remove(&b.outbox);
     drop(b.keeper);
+}
+
+/// Whether a withdrawal (`<inbox> <want number>`) names the want with reply
+/// subject `reply` and number `n`.
+fn is_withdrawal(cancel: &[u8], reply: &async_nats::Subject, n: &[u8]) -> bool {
+    let (inbox, number) = (reply.as_bytes(), n);
+    cancel.len() == inbox.len() + 1 + number.len()
+        && cancel.starts_with(inbox)
+        && cancel[inbox.len()] == b' '
+        && cancel.ends_with(number)
 }
 
 /// Tells an asking bridge there is no value here after all.
@@ -298,15 +347,24 @@ enum Answer {
     None,
     /// No sending process waits: wait for a *have* (or a poll interval).
     Nobody,
+    /// The local receivers gave up before an answer came: the want was
+    /// withdrawn (a late answer is handled as any).
+    Withdrawn,
 }
+
+/// How often a receiving bridge waiting for an answer looks whether its
+/// local receivers still wait.
+const GIVE_UP_CHECK: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Runs the receiving bridge until the channel is closed and drained, or
 /// every local receiver is gone.
 pub(crate) async fn run_receiving<T: DeserializeOwned>(mut b: Receiving<T>) {
     let want_subject = name::want_subject(&b.name);
+    let cancel_subject = name::cancel_subject(&b.name);
     let poll = b.shared.opts.poll;
     // The stream may hold leftovers from before this process came.
     let mut leftovers = true;
+    let mut asked: u64 = 0;
     loop {
         // Wait for a local receiver; a late answer to an earlier want is
         // handled meanwhile.
@@ -315,7 +373,7 @@ pub(crate) async fn run_receiving<T: DeserializeOwned>(mut b: Receiving<T>) {
             Some(msg) = b.replies.next() => {
                 match take_answer(&b, msg).await {
                     Answer::Stored => leftovers = true,
-                    Answer::Value | Answer::None | Answer::Nobody => {}
+                    Answer::Value | Answer::None | Answer::Nobody | Answer::Withdrawn => {}
                 }
                 if b.tx.is_closed() {
                     return;
@@ -336,20 +394,38 @@ pub(crate) async fn run_receiving<T: DeserializeOwned>(mut b: Receiving<T>) {
         }
         // Pings from before this want say nothing about now.
         while let Some(Some(_)) = futures::FutureExt::now_or_never(b.haves.next()) {}
+        asked += 1;
+        let number = Bytes::from(asked.to_string());
         let _ = b
             .shared
             .client
-            .publish_with_reply(want_subject.clone(), b.inbox.clone(), Bytes::new())
+            .publish_with_reply(want_subject.clone(), b.inbox.clone(), number.clone())
             .await;
-        let answer = match tokio::time::timeout(poll, b.replies.next()).await {
-            Ok(Some(msg)) => take_answer(&b, msg).await,
-            Ok(None) => {
-                tokio::time::sleep(poll).await;
-                Answer::Nobody
+        let deadline = Instant::now() + poll;
+        let answer = loop {
+            tokio::select! {
+                biased;
+                msg = b.replies.next() => match msg {
+                    Some(msg) => break take_answer(&b, msg).await,
+                    None => {
+                        tokio::time::sleep(poll).await;
+                        break Answer::Nobody;
+                    }
+                },
+                // No answer in time (a lost message): a late one is
+                // handled as above.
+                () = tokio::time::sleep_until(deadline) => break Answer::Nobody,
+                // The local receivers gave up: withdraw the want, so that
+                // a send parking later at the process holding it does not
+                // complete for nobody.
+                () = tokio::time::sleep(GIVE_UP_CHECK) => {
+                    if !b.demand.receiver_waiting_now() {
+                        let withdrawal = format!("{} {asked}", b.inbox);
+                        let _ = b.shared.client.publish(cancel_subject.clone(), withdrawal.into()).await;
+                        break Answer::Withdrawn;
+                    }
+                }
             }
-            // No answer in time (a lost message): a late one is handled
-            // as above.
-            Err(_) => Answer::Nobody,
         };
         if b.tx.is_closed() {
             return;

@@ -236,3 +236,115 @@ async fn a_dead_process_reservation_is_never_received_and_is_reaped() {
     tx.close();
     assert_eq!(rx.recv().await, None);
 }
+
+/// Many sending processes race on a small capacity: the sends that have
+/// completed, less the values received, never exceed the capacity (each
+/// bridge reserves a slot before it takes a value; a bridge that took a
+/// value on its own count of the room, and then found the stream full,
+/// would pass the capacity by one value per process). Nothing is lost or
+/// duplicated on the way.
+#[csp::test(timeout_secs = 90)]
+async fn racing_sending_processes_never_pass_the_capacity() {
+    let server = common::server();
+    // Each round is one chance for the race; a bridge that trusted its own
+    // count lost it about every other round.
+    for round in 0..3 {
+        race_round(&server, &format!("raced_{round}")).await;
+    }
+}
+
+async fn race_round(server: &csp_nats::TestServer, name: &str) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    const CAP: usize = 4;
+    const PROCESSES: u32 = 6;
+    const EACH: u32 = 20;
+    let completed = Arc::new(AtomicU32::new(0));
+    let mut senders = Vec::new();
+    let mut remotes = Vec::new();
+    for p in 0..PROCESSES {
+        let remote = common::connect(server).await;
+        let (tx, _) = remote.chan::<u32>(name, CAP).await.unwrap();
+        remotes.push(remote);
+        let completed = completed.clone();
+        senders.push(go(async move {
+            for i in 0..EACH {
+                tx.send(p * EACH + i).await.unwrap();
+                completed.fetch_add(1, Ordering::SeqCst);
+            }
+            tx
+        }));
+    }
+    // No receiver yet: the sends fill the channel, then wait.
+    sleep(Duration::from_millis(700)).await;
+    let filled = completed.load(Ordering::SeqCst);
+    assert!(
+        filled as usize <= CAP,
+        "{filled} sends completed with no receiver: capacity {CAP} passed"
+    );
+    let receiver = common::connect(server).await;
+    let (_, rx) = receiver.chan::<u32>(name, CAP).await.unwrap();
+    let mut counts = vec![0u32; (PROCESSES * EACH) as usize];
+    let mut worst = 0;
+    for received in 1..=PROCESSES * EACH {
+        let v = rx.recv().await.unwrap();
+        counts[v as usize] += 1;
+        // Read after the receive: a later count only lowers the excess.
+        let excess = completed.load(Ordering::SeqCst).saturating_sub(received);
+        worst = worst.max(excess);
+        assert!(
+            excess as usize <= CAP,
+            "{excess} values sent and not received: capacity {CAP} passed"
+        );
+    }
+    eprintln!("racing senders on {name}: {filled} sends completed before any receive; at most {worst} waiting after");
+    assert!(
+        counts.iter().all(|&n| n == 1),
+        "every value once: {counts:?}"
+    );
+    let mut txs = Vec::new();
+    for s in senders {
+        txs.push(s.await.unwrap());
+    }
+    txs[0].close();
+    assert_eq!(rx.recv().await, None);
+}
+
+/// A receiving process whose receiver gave up withdraws its ask: a send
+/// that parks afterwards, in the process the ask waited at, finds no
+/// receiver and waits, as in Go.
+#[csp::test(timeout_secs = 60)]
+async fn an_ask_whose_receiver_gave_up_is_withdrawn() {
+    let server = common::server();
+    // An ask waits a quarter of `poll` at a sending process for a send to
+    // park: 250 ms here, far longer than the give-up below takes to travel.
+    let opts = csp_nats::RemoteOptions {
+        poll: Duration::from_secs(1),
+        ..common::quick_options()
+    };
+    let a = csp_nats::Remote::connect_with(&server.url(), opts.clone())
+        .await
+        .unwrap();
+    let b = csp_nats::Remote::connect_with(&server.url(), opts)
+        .await
+        .unwrap();
+    let (tx, _) = a.chan::<u32>("withdrawn", 0).await.unwrap();
+    let (_, rx) = b.chan::<u32>("withdrawn", 0).await.unwrap();
+    // Let A's sending bridge subscribe to asks (a send that times out).
+    let res = tx.send_timeout(0, Duration::from_millis(100)).await;
+    assert!(matches!(res, Err(SendTimeoutError::Timeout(0))), "{res:?}");
+    for round in 1..=3 {
+        assert!(
+            rx.recv_timeout(Duration::from_millis(30)).await.is_err(),
+            "nobody sends yet"
+        );
+        sleep(Duration::from_millis(60)).await;
+        let res = tx.send_timeout(round, Duration::from_millis(150)).await;
+        assert!(
+            matches!(res, Err(SendTimeoutError::Timeout(_))),
+            "round {round}: the receiver gave up before this send began: {res:?}"
+        );
+    }
+    tx.close();
+    assert_eq!(rx.recv().await, None, "no value was left over");
+}

@@ -5,8 +5,9 @@
 //! channel once every producer is done.
 //!
 //! Each process is this test binary re-executed with [`CHILD_ENV`]. The
-//! counts scale with [`values_per_producer`]: 5,000 per producer by default (CI),
-//! 100,000 with `CSP_NATS_LEDGER_FULL=1`.
+//! counts scale with [`values_per_producer`]: 5,000 per producer by default
+//! (CI), any other count with `CSP_NATS_LEDGER_VALUES=<n>` (the issue's
+//! full size: `CSP_NATS_LEDGER_VALUES=100000`).
 
 mod common;
 
@@ -20,33 +21,31 @@ use csp::prelude::*;
 
 /// The environment variable carrying a child's part: `<url> <capacity> <index>`.
 const CHILD_ENV: &str = "CSP_NATS_LEDGER_CHILD";
-/// Set to run the full-size ledger.
-const FULL_ENV: &str = "CSP_NATS_LEDGER_FULL";
+/// Values per producer, when set (see the module docs).
+const VALUES_ENV: &str = "CSP_NATS_LEDGER_VALUES";
 /// Producers, consumers and processes.
 const PRODUCERS: u32 = 4;
 const CONSUMERS: u32 = 4;
 const PROCESSES: u32 = 3;
-/// Values per producer in the CI run, and with [`FULL_ENV`].
+/// Values per producer in the CI run.
 const VALUES_CI: u32 = 5_000;
-const VALUES_FULL: u32 = 100_000;
 /// Capacities covered.
 const CAPACITIES: [usize; 3] = [0, 1, 64];
 
 fn values_per_producer() -> u32 {
-    if std::env::var_os(FULL_ENV).is_some() {
-        VALUES_FULL
-    } else {
-        VALUES_CI
+    match std::env::var(VALUES_ENV) {
+        Ok(n) => n
+            .parse()
+            .unwrap_or_else(|_| panic!("{VALUES_ENV}={n}: not a count of values")),
+        Err(_) => VALUES_CI,
     }
 }
 
-/// A child's deadline: every value sent and received.
+/// A capacity's deadline: every value sent and received (150 s for the CI
+/// count, at least 5 ms per value beyond).
 fn child_timeout() -> Duration {
-    Duration::from_secs(if std::env::var_os(FULL_ENV).is_some() {
-        3_600
-    } else {
-        150
-    })
+    let values = u64::from(PRODUCERS * values_per_producer());
+    Duration::from_secs(150).max(Duration::from_millis(5 * values))
 }
 
 /// In a child: runs the producers and consumers of process `index`, printing

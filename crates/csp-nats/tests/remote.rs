@@ -240,3 +240,38 @@ fn works_on_a_plain_tokio_runtime_with_tokio_select_and_timers() {
         assert!(outcome.is_ok(), "timed out");
     });
 }
+
+/// On a current-thread Tokio runtime the last `Remote`'s drop cannot wait
+/// for the bridges (they need its thread): it returns at once, and the
+/// channel halves, which outlive it, keep working.
+#[test]
+fn dropping_the_last_remote_on_a_current_thread_runtime_does_not_block() {
+    let server = common::server();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+            let remote = common::connect(&server).await;
+            let (tx, rx) = remote.chan::<u32>("current_thread", 2).await.unwrap();
+            let sender = tokio::spawn(async move {
+                tx.send(5).await.unwrap();
+                tx
+            });
+            let tx = sender.await.unwrap();
+            // The value may still be on its way: the drop must not block.
+            let started = std::time::Instant::now();
+            drop(remote);
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "the drop blocked"
+            );
+            assert_eq!(rx.recv().await, Some(5));
+            tx.close();
+            assert_eq!(rx.recv().await, None);
+        })
+        .await;
+        assert!(outcome.is_ok(), "timed out");
+    });
+}

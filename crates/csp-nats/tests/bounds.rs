@@ -72,16 +72,7 @@ async fn an_unbuffered_send_completes_only_while_a_receiver_waits() {
     let server = common::server();
     // A long poll: the receiving bridge never asks twice for one receive on
     // a loaded machine (a second ask could meet the second send).
-    let opts = csp_nats::RemoteOptions {
-        poll: Duration::from_secs(2),
-        ..common::quick_options()
-    };
-    let a = csp_nats::Remote::connect_with(&server.url(), opts.clone())
-        .await
-        .unwrap();
-    let b = csp_nats::Remote::connect_with(&server.url(), opts)
-        .await
-        .unwrap();
+    let (a, b) = common::connect_pair_polling(&server, Duration::from_secs(2)).await;
     let (tx, _) = a.chan::<u32>("meet", 0).await.unwrap();
     let (_, rx) = b.chan::<u32>("meet", 0).await.unwrap();
     // Neither process receives: sends wait, whatever `Receiver`s exist.
@@ -318,16 +309,7 @@ async fn an_ask_whose_receiver_gave_up_is_withdrawn() {
     let server = common::server();
     // An ask waits a quarter of `poll` at a sending process for a send to
     // park: 250 ms here, far longer than the give-up below takes to travel.
-    let opts = csp_nats::RemoteOptions {
-        poll: Duration::from_secs(1),
-        ..common::quick_options()
-    };
-    let a = csp_nats::Remote::connect_with(&server.url(), opts.clone())
-        .await
-        .unwrap();
-    let b = csp_nats::Remote::connect_with(&server.url(), opts)
-        .await
-        .unwrap();
+    let (a, b) = common::connect_pair_polling(&server, Duration::from_secs(1)).await;
     let (tx, _) = a.chan::<u32>("withdrawn", 0).await.unwrap();
     let (_, rx) = b.chan::<u32>("withdrawn", 0).await.unwrap();
     // Let A's sending bridge subscribe to asks (a send that times out).

@@ -27,3 +27,19 @@ pub async fn connect(server: &TestServer) -> Remote {
         .await
         .expect("connect to the test server")
 }
+
+/// Two processes' worth of connections to `server`, with [`quick_options`]
+/// but the given `poll` (how long a receiving bridge's ask waits).
+pub async fn connect_pair_polling(server: &TestServer, poll: Duration) -> (Remote, Remote) {
+    let opts = RemoteOptions {
+        poll,
+        ..quick_options()
+    };
+    let a = Remote::connect_with(&server.url(), opts.clone())
+        .await
+        .expect("connect to the test server");
+    let b = Remote::connect_with(&server.url(), opts)
+        .await
+        .expect("connect to the test server");
+    (a, b)
+}

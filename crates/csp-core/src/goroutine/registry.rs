@@ -10,7 +10,10 @@
 //! - An entry exists exactly while its goroutine is live: it is inserted before
 //!   the goroutine is first polled and removed when its future returns
 //!   `Ready`, panics, or is dropped (abort, runtime shutdown), whichever comes
-//!   first; removal is idempotent (see `EntryGuard`).
+//!   first; removal is idempotent (see `EntryGuard`). An entry holds its
+//!   registry (and its panic policy's runtime context) while the table
+//!   holds the entry: the cycle ends at removal, which every goroutine
+//!   reaches (Tokio drops every task at shutdown).
 //! - Ids are unique within a registry and never reused. Id 1 is the main
 //!   goroutine (the future given to `csp::run`, `Runtime::run` or the first
 //!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2 in

@@ -173,21 +173,12 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
             }
             Some(want) = next_want(&mut wants) => {
                 let Some(reply) = want.reply else { continue };
-                b.outbox.hold();
-                match b.rx.try_recv() {
-                    Ok(value) => {
-                        if let Some(u) = offer(&b, reply, value).await {
-                            unconfirmed.insert(u.0, u.1);
-                        } else {
-                            b.outbox.release();
-                        }
-                    }
-                    Err(TryRecvError::Empty) => {
-                        b.outbox.release();
+                match take_and_offer(&b, reply).await {
+                    Ok(offered) => unconfirmed.extend(offered),
+                    Err((reply, TryRecvError::Empty)) => {
                         held.push_back((reply, Instant::now(), want.payload));
                     }
-                    Err(TryRecvError::Closed) => {
-                        b.outbox.release();
+                    Err((reply, TryRecvError::Closed)) => {
                         answer_none(&b, reply).await;
                         wants = None;
                     }
@@ -200,20 +191,10 @@ pub(crate) async fn run_sending<T: Serialize>(mut b: Sending<T>) {
                     answer_none(&b, reply).await;
                     continue;
                 }
-                b.outbox.hold();
-                match b.rx.try_recv() {
-                    Ok(value) => {
-                        if let Some(u) = offer(&b, reply, value).await {
-                            unconfirmed.insert(u.0, u.1);
-                        } else {
-                            b.outbox.release();
-                        }
-                    }
+                match take_and_offer(&b, reply).await {
+                    Ok(offered) => unconfirmed.extend(offered),
                     // The send gave up again: the want keeps waiting.
-                    Err(_) => {
-                        b.outbox.release();
-                        held.push_front((reply, at, n));
-                    }
+                    Err((reply, _)) => held.push_front((reply, at, n)),
                 }
             }
             // Subscribed, the bridge learns of a local close here: nobody
@@ -284,6 +265,30 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
+    }
+}
+
+/// Takes the value of a send parked on the local channel for the asker
+/// `reply` and offers it (see [`offer`]). The outbox holds the value from
+/// before it is taken until it is confirmed, or releases it at once if
+/// nothing was offered. `Err` gives the reply back with why nothing was taken.
+async fn take_and_offer<T: Serialize>(
+    b: &Sending<T>,
+    reply: async_nats::Subject,
+) -> Result<Option<(String, Unconfirmed)>, (async_nats::Subject, TryRecvError)> {
+    b.outbox.hold();
+    match b.rx.try_recv() {
+        Ok(value) => {
+            let offered = offer(b, reply, value).await;
+            if offered.is_none() {
+                b.outbox.release();
+            }
+            Ok(offered)
+        }
+        Err(e) => {
+            b.outbox.release();
+            Err((reply, e))
+        }
     }
 }
 

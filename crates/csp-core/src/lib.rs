@@ -40,7 +40,7 @@ pub use runtime::{
 #[doc(hidden)]
 pub use plain_thread::block_on as block_on_plain_thread;
 
-/// Runs a doc example on a small multi-thread runtime.
+/// Runs a doc example (or a unit test) on a small multi-thread runtime.
 #[doc(hidden)]
 pub fn runtime_for_doctest<F: std::future::Future>(fut: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()

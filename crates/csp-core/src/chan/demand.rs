@@ -295,17 +295,9 @@ mod tests {
     use super::watched;
     use crate::select::{select, RecvCase, SelectCase};
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
     #[test]
     fn sees_a_parked_receiver_and_a_parked_select_case() {
-        rt().block_on(async {
+        crate::runtime_for_doctest(async {
             let (tx, rx, demand) = watched::<u32>(0);
             let idle = tokio::time::timeout(Duration::from_millis(50), demand.receiver_waiting());
             assert!(idle.await.is_err(), "nobody receives yet");
@@ -337,7 +329,7 @@ mod tests {
 
     #[test]
     fn sees_a_parked_sender_and_close() {
-        rt().block_on(async {
+        crate::runtime_for_doctest(async {
             let (tx, rx, demand) = watched::<u32>(1);
             tx.send(1).await.unwrap(); // buffered: no sender waits
             assert!(!demand.sender_waiting_now());

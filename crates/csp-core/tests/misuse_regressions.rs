@@ -23,8 +23,16 @@ use csp_core::time::Timer;
 /// pass without testing much; the first one would fail.)
 const FIRE_WAIT: Duration = Duration::from_millis(50);
 
-fn rt() -> Runtime {
-    Runtime::builder().gomaxprocs(2).build().unwrap()
+/// Runs `test` as the main goroutine of a 2-worker csp runtime, within the
+/// shared deadline.
+fn run(test: impl Future<Output = ()> + Send + 'static) {
+    within(|| {
+        Runtime::builder()
+            .gomaxprocs(2)
+            .build()
+            .unwrap()
+            .block_on(test)
+    });
 }
 
 /// Polls `f` once with the goroutine's own waker.
@@ -48,96 +56,82 @@ async fn handed_then_dropped(between: impl FnOnce(&Timer)) -> Timer {
 
 #[test]
 fn a_value_a_dropped_receive_gave_back_is_still_received() {
-    within(|| {
-        rt().block_on(async {
-            let t = handed_then_dropped(|_| {}).await;
-            assert!(t.c.try_recv().is_ok(), "the fired value was lost");
-            assert!(t.c.try_recv().is_err(), "a one-shot timer fires once");
-        })
+    run(async {
+        let t = handed_then_dropped(|_| {}).await;
+        assert!(t.c.try_recv().is_ok(), "the fired value was lost");
+        assert!(t.c.try_recv().is_err(), "a one-shot timer fires once");
     });
 }
 
 #[test]
 fn stop_discards_a_value_a_dropped_receive_gave_back() {
-    within(|| {
-        rt().block_on(async {
-            let t = handed_then_dropped(|_| {}).await;
-            assert!(t.stop(), "the value was never received: stop stops it");
-            assert!(t.c.try_recv().is_err(), "a stale value after stop");
-        })
+    run(async {
+        let t = handed_then_dropped(|_| {}).await;
+        assert!(t.stop(), "the value was never received: stop stops it");
+        assert!(t.c.try_recv().is_err(), "a stale value after stop");
     });
 }
 
 #[test]
 fn reset_discards_a_value_a_dropped_receive_gave_back() {
-    within(|| {
-        rt().block_on(async {
-            let t = handed_then_dropped(|_| {}).await;
-            assert!(t.reset(Duration::from_secs(3600)), "it was active");
-            assert!(t.c.try_recv().is_err(), "a stale value after reset");
-        })
+    run(async {
+        let t = handed_then_dropped(|_| {}).await;
+        assert!(t.reset(Duration::from_secs(3600)), "it was active");
+        assert!(t.c.try_recv().is_err(), "a stale value after reset");
     });
 }
 
 #[test]
 fn a_value_handed_before_stop_is_not_given_back_after_it() {
-    within(|| {
-        rt().block_on(async {
-            let t = handed_then_dropped(|t| {
-                // The value is with the parked receive: delivered, so stop
-                // finds nothing to stop, and it must not come back later.
-                assert!(!t.stop());
-            })
-            .await;
-            assert!(t.c.try_recv().is_err(), "a stale value after stop");
+    run(async {
+        let t = handed_then_dropped(|t| {
+            // The value is with the parked receive: delivered, so stop
+            // finds nothing to stop, and it must not come back later.
+            assert!(!t.stop());
         })
+        .await;
+        assert!(t.c.try_recv().is_err(), "a stale value after stop");
     });
 }
 
 #[test]
 fn a_value_handed_before_reset_is_not_given_back_after_it() {
-    within(|| {
-        rt().block_on(async {
-            let t = handed_then_dropped(|t| {
-                t.reset(Duration::from_secs(3600));
-            })
-            .await;
-            assert!(t.c.try_recv().is_err(), "a stale value after reset");
+    run(async {
+        let t = handed_then_dropped(|t| {
+            t.reset(Duration::from_secs(3600));
         })
+        .await;
+        assert!(t.c.try_recv().is_err(), "a stale value after reset");
     });
 }
 
 #[test]
 fn stop_discards_a_value_a_dropped_select_gave_back() {
-    within(|| {
-        rt().block_on(async {
-            let t = Timer::new(Duration::from_millis(1));
-            {
-                let mut case = pin!(RecvCase::new(&t.c));
-                let mut cases = [case.as_mut() as Pin<&mut dyn csp_core::select::SelectCase>];
-                let mut sel = pin!(select(&mut cases));
-                assert!(poll_once(sel.as_mut()).await.is_pending());
-                tokio::time::sleep(FIRE_WAIT).await;
-            }
-            assert!(t.stop());
-            assert!(t.c.try_recv().is_err(), "a stale value after stop");
-        })
+    run(async {
+        let t = Timer::new(Duration::from_millis(1));
+        {
+            let mut case = pin!(RecvCase::new(&t.c));
+            let mut cases = [case.as_mut() as Pin<&mut dyn csp_core::select::SelectCase>];
+            let mut sel = pin!(select(&mut cases));
+            assert!(poll_once(sel.as_mut()).await.is_pending());
+            tokio::time::sleep(FIRE_WAIT).await;
+        }
+        assert!(t.stop());
+        assert!(t.c.try_recv().is_err(), "a stale value after stop");
     });
 }
 
 #[test]
 fn ticker_stop_discards_a_tick_a_dropped_receive_gave_back() {
-    within(|| {
-        rt().block_on(async {
-            let t = csp_core::time::Ticker::new(Duration::from_millis(1));
-            {
-                let mut recv = pin!(t.receiver().recv());
-                assert!(poll_once(recv.as_mut()).await.is_pending(), "not due yet");
-                tokio::time::sleep(FIRE_WAIT).await;
-            }
-            t.stop();
+    run(async {
+        let t = csp_core::time::Ticker::new(Duration::from_millis(1));
+        {
+            let mut recv = pin!(t.receiver().recv());
+            assert!(poll_once(recv.as_mut()).await.is_pending(), "not due yet");
             tokio::time::sleep(FIRE_WAIT).await;
-            assert!(t.receiver().try_recv().is_err(), "a stale tick after stop");
-        })
+        }
+        t.stop();
+        tokio::time::sleep(FIRE_WAIT).await;
+        assert!(t.receiver().try_recv().is_err(), "a stale tick after stop");
     });
 }

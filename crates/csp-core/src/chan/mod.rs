@@ -1,7 +1,8 @@
 //! Go-semantic channels: `make(chan T, n)`, `ch <- v`, `<-ch`, `close(ch)`.
 //!
 //! Contents, in dependency order:
-//! 1. `state`: the state machine (`buffer` + sender and receiver wait queues),
+//! 1. `state`: the state machine (`buffer` + sender and receiver wait queues
+//!    (`queue`)),
 //!    one algorithm for every capacity as in Go's `hchan`: capacity 0 is the
 //!    rendezvous flavour (a send completes only when a receiver has the
 //!    value), capacity n ≥ 1 the buffered one. Go's nil channel is a disabled
@@ -32,6 +33,7 @@ pub mod demand;
 mod error;
 pub(crate) mod lock;
 pub(crate) mod op;
+mod queue;
 mod receiver;
 mod sender;
 mod sink;

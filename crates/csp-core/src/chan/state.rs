@@ -19,10 +19,10 @@
 //! Methods never wake anyone: they return the wakers of the hooks they
 //! selected, and the caller wakes them after unlocking.
 
-use std::collections::VecDeque;
 use std::task::Waker;
 
 use super::buffer::Buffer;
+use super::queue::WaitQueue;
 use super::snapshot::{Snapshot, MAX_LEN};
 use super::timed::TimedSource;
 use crate::waiter::{Hook, HookPtr};
@@ -54,9 +54,9 @@ pub(crate) struct State<T> {
     buf: Buffer<T>,
     cap: usize,
     /// Parked receivers, FIFO.
-    pub(crate) recvq: VecDeque<HookPtr<T>>,
+    pub(crate) recvq: WaitQueue<T>,
     /// Parked senders, FIFO; each hook's slot holds its value.
-    pub(crate) sendq: VecDeque<HookPtr<T>>,
+    pub(crate) sendq: WaitQueue<T>,
     closed: bool,
     /// The timer flavor's value source (see [`super::timed`]), or a watched
     /// channel's demand watch (see [`super::demand`]); `None` for every
@@ -69,8 +69,8 @@ impl<T> State<T> {
         Self {
             buf: Buffer::new(cap),
             cap,
-            recvq: VecDeque::new(),
-            sendq: VecDeque::new(),
+            recvq: WaitQueue::new(),
+            sendq: WaitQueue::new(),
             closed: false,
             timer: None,
         }
@@ -174,7 +174,7 @@ impl<T> State<T> {
         }
         self.closed = true;
         let mut woken = Vec::new();
-        for ptr in self.recvq.drain(..).chain(self.sendq.drain(..)) {
+        for ptr in self.recvq.drain().chain(self.sendq.drain()) {
             // SAFETY: lock held, popped in this critical section (lifetime
             // protocol; waker rule 3). A stale hook is simply dropped from
             // the queue: its owner withdraws it.
@@ -221,14 +221,7 @@ impl<T> State<T> {
         } else {
             &mut self.recvq
         };
-        // Search from the back: an owner withdrawing usually parked last.
-        let removed = match queue.iter().rposition(|h| h.is(hook)) {
-            Some(i) => {
-                queue.remove(i);
-                true
-            }
-            None => false,
-        };
+        let removed = queue.remove(hook);
         if !sending && self.recvq.is_empty() {
             if let Some(timer) = self.timer.as_mut() {
                 timer.disarm();
@@ -298,7 +291,7 @@ pub(crate) fn saturated_len<T>(len: usize) -> usize {
 
 /// Hands `value` to the first live parked receiver in `recvq`: its waker
 /// (to wake after unlocking), or the value back if none is parked.
-fn hand_to_receiver<T>(recvq: &mut VecDeque<HookPtr<T>>, mut value: T) -> Result<Option<Waker>, T> {
+fn hand_to_receiver<T>(recvq: &mut WaitQueue<T>, mut value: T) -> Result<Option<Waker>, T> {
     while let Some(ptr) = recvq.pop_front() {
         // SAFETY: the caller holds the channel lock and we popped `ptr` from
         // its queue in this critical section (lifetime protocol).

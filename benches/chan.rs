@@ -486,18 +486,25 @@ const SIEVE_PRIMES: usize = 2_000;
 
 /// The sieve over channels made by `$make` (unbuffered), with `$send`
 /// yielding `true` on success and `$recv` an `Option`. Resolves to the
-/// `SIEVE_PRIMES`th prime.
+/// `SIEVE_PRIMES`th prime once every task of the chain has ended.
+///
+/// Dropping the last receiver starts the chain's teardown (each filter's
+/// send fails, it returns and drops its input, and so on back to the
+/// generator), which keeps numbers flowing for a while. Awaiting it makes
+/// each iteration the same work: left running, it raced the next
+/// iteration's sieve and the times split into a fast and a slow mode.
 macro_rules! sieve {
     ($make:expr, |$tx:ident, $v:ident| $send:expr, |$rx:ident| $recv:expr) => {
         async {
             let (gen_tx, mut rx) = $make;
-            tokio::spawn(async move {
+            let mut tasks = Vec::with_capacity(SIEVE_PRIMES + 1);
+            tasks.push(tokio::spawn(async move {
                 let $tx = gen_tx;
                 let mut $v = 2u64;
                 while $send {
                     $v += 1;
                 }
-            });
+            }));
             let mut prime = 0;
             for _ in 0..SIEVE_PRIMES {
                 prime = {
@@ -506,7 +513,7 @@ macro_rules! sieve {
                 };
                 let (next_tx, next_rx) = $make;
                 let input = std::mem::replace(&mut rx, next_rx);
-                tokio::spawn(async move {
+                tasks.push(tokio::spawn(async move {
                     let $tx = next_tx;
                     loop {
                         let Some($v) = ({
@@ -519,7 +526,11 @@ macro_rules! sieve {
                             return;
                         }
                     }
-                });
+                }));
+            }
+            drop(rx);
+            for task in tasks {
+                task.await.expect("a sieve task");
             }
             prime
         }

@@ -8,9 +8,11 @@
 //! wrote last.
 //!
 //! # Invariants
-//! - `head` is the oldest hook; `rest` holds the others, oldest first.
-//! - `head.is_none()` implies `rest.is_empty()`: the queue is empty exactly
-//!   when its head is.
+//! - `rest` holds hooks oldest first; `head`, when it holds one, is older
+//!   than every hook in `rest`: a hook goes to `head` only when the whole
+//!   queue is empty, and a pop takes `head` first. Under a crowd (many
+//!   parked senders of an MPSC channel) `head` stays empty and the queue is
+//!   just `rest`, so nothing is shuffled between the two.
 //!
 //! # Locking
 //! Lives in the channel's `State`: every method runs under the channel lock.
@@ -35,13 +37,13 @@ impl<T> WaitQueue<T> {
 
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.head.is_none()
+        self.head.is_none() && self.rest.is_empty()
     }
 
     /// Queues `hook` last.
     #[inline]
     pub(crate) fn push_back(&mut self, hook: HookPtr<T>) {
-        if self.head.is_none() {
+        if self.is_empty() {
             self.head = Some(hook);
         } else {
             self.rest.push_back(hook);
@@ -51,11 +53,7 @@ impl<T> WaitQueue<T> {
     /// Takes the oldest hook.
     #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<HookPtr<T>> {
-        let head = self.head.take()?;
-        if !self.rest.is_empty() {
-            self.head = self.rest.pop_front();
-        }
-        Some(head)
+        self.head.take().or_else(|| self.rest.pop_front())
     }
 
     /// Takes every hook, oldest first.
@@ -76,7 +74,7 @@ impl<T> WaitQueue<T> {
             return true;
         }
         if self.head.is_some_and(|h| h.is(hook)) {
-            self.head = self.rest.pop_front();
+            self.head = None;
             return true;
         }
         false

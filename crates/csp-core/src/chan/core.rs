@@ -30,7 +30,9 @@ pub(crate) struct Chan<T> {
     /// See [`Chan::key`].
     id: usize,
     lock: RawLock,
-    /// Next to the lock: written while its cache line is ours anyway.
+    /// The lock-free view of `state` (see the invariants), published at
+    /// every unlock. Field order is the compiler's: placing the hot fields
+    /// by hand on one cache line measured no faster (docs/performance.md).
     snapshot: AtomicUsize,
     cap: usize,
     state: UnsafeCell<State<T>>,

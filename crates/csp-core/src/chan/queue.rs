@@ -83,60 +83,69 @@ impl<T> WaitQueue<T> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use std::collections::VecDeque;
+
+    use proptest::prelude::*;
+
     use super::WaitQueue;
     use crate::waiter::{Hook, HookPtr};
 
-    /// Against a `VecDeque` doing the same: order, emptiness and removal
-    /// from every position agree.
-    #[test]
-    fn behaves_as_a_fifo() {
-        let hooks: Vec<Hook<u8>> = (0..6).map(|_| Hook::plain()).collect();
-        let ptr = |i: usize| HookPtr::new(&hooks[i]);
-        let index = |p: HookPtr<u8>| (0..6).find(|&i| p.is(&hooks[i])).unwrap();
-        // Each step: push i, pop, or remove i, checked against the model.
-        let script: &[(char, usize)] = &[
-            ('+', 0),
-            ('-', 0),
-            ('+', 1),
-            ('+', 2),
-            ('+', 3),
-            ('x', 1),
-            ('-', 0),
-            ('+', 4),
-            ('x', 4),
-            ('+', 5),
-            ('x', 0),
-            ('-', 0),
-            ('-', 0),
-            ('+', 0),
-            ('x', 0),
-        ];
-        let mut q = WaitQueue::new();
-        let mut model = std::collections::VecDeque::new();
-        for &(op, i) in script {
-            match op {
-                '+' => {
-                    q.push_back(ptr(i));
-                    model.push_back(i);
-                }
-                '-' => assert_eq!(q.pop_front().map(index), model.pop_front()),
-                _ => {
-                    let at = model.iter().position(|&m| m == i);
-                    assert_eq!(q.remove(&hooks[i]), at.is_some());
-                    if let Some(at) = at {
-                        model.remove(at);
+    /// One step on a queue of hooks `0..HOOKS`.
+    #[derive(Clone, Debug)]
+    enum Step {
+        /// Park hook `i` (skipped if it is already queued: a hook waits in
+        /// one place at a time).
+        Push(usize),
+        Pop,
+        /// Withdraw hook `i`, queued or not.
+        Remove(usize),
+        Drain,
+    }
+
+    const HOOKS: usize = 6;
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            4 => (0..HOOKS).prop_map(Step::Push),
+            3 => Just(Step::Pop),
+            2 => (0..HOOKS).prop_map(Step::Remove),
+            1 => Just(Step::Drain),
+        ]
+    }
+
+    proptest! {
+        /// Against a `VecDeque` doing the same: order, emptiness, removal
+        /// from every position and draining agree after every step.
+        #[test]
+        fn behaves_as_a_fifo(steps in prop::collection::vec(step(), 1..80)) {
+            let hooks: Vec<Hook<u8>> = (0..HOOKS).map(|_| Hook::plain()).collect();
+            let index = |p: HookPtr<u8>| (0..HOOKS).find(|&i| p.is(&hooks[i])).unwrap();
+            let mut q = WaitQueue::new();
+            let mut model = VecDeque::new();
+            for step in steps {
+                match step {
+                    Step::Push(i) if !model.contains(&i) => {
+                        q.push_back(HookPtr::new(&hooks[i]));
+                        model.push_back(i);
+                    }
+                    Step::Push(_) => {}
+                    Step::Pop => prop_assert_eq!(q.pop_front().map(index), model.pop_front()),
+                    Step::Remove(i) => {
+                        let at = model.iter().position(|&m| m == i);
+                        prop_assert_eq!(q.remove(&hooks[i]), at.is_some());
+                        if let Some(at) = at {
+                            model.remove(at);
+                        }
+                    }
+                    Step::Drain => {
+                        let drained: Vec<usize> = q.drain().map(index).collect();
+                        prop_assert_eq!(drained, Vec::from(std::mem::take(&mut model)));
                     }
                 }
+                prop_assert_eq!(q.is_empty(), model.is_empty());
+                let now: Vec<usize> = q.iter().map(index).collect();
+                prop_assert_eq!(now, Vec::from(model.clone()));
             }
-            assert_eq!(q.is_empty(), model.is_empty());
-            assert_eq!(
-                q.iter().map(index).collect::<Vec<_>>(),
-                Vec::from(model.clone())
-            );
         }
-        q.push_back(ptr(1));
-        q.push_back(ptr(2));
-        assert_eq!(q.drain().map(index).collect::<Vec<_>>(), [1, 2]);
-        assert!(q.is_empty() && q.pop_front().is_none());
     }
 }

@@ -2,8 +2,12 @@
 //! benchmarks, on a free loopback port with its own store directory.
 //!
 //! # Invariants
-//! While a `TestServer` lives, its process runs (unless [`TestServer::kill`]
-//! stopped it); dropping it kills the process and removes the directory.
+//! - While a `TestServer` lives, its process runs (unless [`TestServer::kill`]
+//!   stopped it); dropping it kills the process and removes the directory.
+//! - Its port stays its own across `kill` and `restart`: on Linux it lies
+//!   below the ephemeral range, where no outgoing connection takes its local
+//!   port, and each server of the process starts its search elsewhere (see
+//!   [`free_port`]).
 //!
 //! # Locking
 //! None.
@@ -17,6 +21,47 @@ use std::time::{Duration, Instant};
 
 /// How long a starting server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The lowest port [`free_port`] hands out below the ephemeral range.
+const LOWEST_PORT: u32 = 10_000;
+
+/// A loopback port free right now, for a server that will be killed and
+/// restarted on it.
+///
+/// A port the system picks (`bind` to port 0) comes from the ephemeral
+/// range, where clients' outgoing connections take their local ports: while
+/// the server is down, a client reconnecting could take that very port as
+/// its own (or connect to itself on it: TCP's simultaneous open), and the
+/// restarted server would not get it back. So on Linux the port is searched
+/// below `ip_local_port_range`, from a starting point that differs per
+/// process and per call (two servers of one process never race for one);
+/// elsewhere the system picks.
+fn free_port() -> std::io::Result<u16> {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .filter(|&low| low > LOWEST_PORT + 1_000 && low <= u32::from(u16::MAX))
+        .map(|low| LOWEST_PORT..low);
+    if let Some(range) = range {
+        let span = u64::from(range.end - range.start);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
+        // Calls of one process step 97 ports apart; processes start 7,919
+        // apart (both prime to most spans), so neighbours rarely meet.
+        let start = (u64::from(std::process::id()) * 7_919 + call * 97) % span;
+        for k in 0..span {
+            let Ok(port) = u16::try_from(range.start + ((start + k) % span) as u32) else {
+                continue;
+            };
+            if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                return Ok(port);
+            }
+        }
+    }
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
 
 /// Why a [`TestServer`] did not start.
 #[derive(Debug)]
@@ -57,10 +102,8 @@ impl TestServer {
     /// install it), or the server does not come up.
     pub fn start() -> Result<TestServer, TestServerError> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .and_then(|l| l.local_addr())
-            .map_err(|e| TestServerError(format!("no free loopback port: {e}")))?
-            .port();
+        let port =
+            free_port().map_err(|e| TestServerError(format!("no free loopback port: {e}")))?;
         let dir = std::env::temp_dir().join(format!(
             "csp-nats-{}-{}-{port}",
             std::process::id(),
@@ -149,5 +192,29 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{free_port, LOWEST_PORT};
+
+    /// On Linux the port lies below the ephemeral range (no reconnecting
+    /// client can take it as its local port), and two calls in a row give
+    /// two ports.
+    #[test]
+    fn ports_lie_below_the_ephemeral_range_and_differ() {
+        let a = free_port().unwrap();
+        let b = free_port().unwrap();
+        assert_ne!(a, b);
+        if let Ok(range) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range") {
+            let low: u32 = range.split_whitespace().next().unwrap().parse().unwrap();
+            if low > LOWEST_PORT + 1_000 {
+                for port in [a, b] {
+                    let port = u32::from(port);
+                    assert!((LOWEST_PORT..low).contains(&port), "{port} not below {low}");
+                }
+            }
+        }
     }
 }

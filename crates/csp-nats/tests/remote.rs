@@ -216,28 +216,24 @@ fn works_on_a_plain_tokio_runtime_with_tokio_select_and_timers() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let outcome = tokio::time::timeout(Duration::from_secs(20), async {
-            let remote = common::connect(&server).await;
-            let (tx, rx) = remote.chan::<u32>("plain_tokio", 2).await.unwrap();
-            let (notify_tx, mut notify_rx) = tokio::sync::mpsc::channel::<u32>(1);
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                tx.send(41).await.unwrap();
-                notify_tx.send(1).await.unwrap();
-            });
-            let mut got = Vec::new();
-            while got.len() < 2 {
-                tokio::select! {
-                    Some(v) = rx.recv() => got.push(v),
-                    Some(n) = notify_rx.recv() => got.push(n),
-                }
+    common::run_on_tokio(&rt, Duration::from_secs(20), async {
+        let remote = common::connect(&server).await;
+        let (tx, rx) = remote.chan::<u32>("plain_tokio", 2).await.unwrap();
+        let (notify_tx, mut notify_rx) = tokio::sync::mpsc::channel::<u32>(1);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            tx.send(41).await.unwrap();
+            notify_tx.send(1).await.unwrap();
+        });
+        let mut got = Vec::new();
+        while got.len() < 2 {
+            tokio::select! {
+                Some(v) = rx.recv() => got.push(v),
+                Some(n) = notify_rx.recv() => got.push(n),
             }
-            got.sort();
-            assert_eq!(got, [1, 41]);
-        })
-        .await;
-        assert!(outcome.is_ok(), "timed out");
+        }
+        got.sort();
+        assert_eq!(got, [1, 41]);
     });
 }
 
@@ -251,27 +247,23 @@ fn dropping_the_last_remote_on_a_current_thread_runtime_does_not_block() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let outcome = tokio::time::timeout(Duration::from_secs(20), async {
-            let remote = common::connect(&server).await;
-            let (tx, rx) = remote.chan::<u32>("current_thread", 2).await.unwrap();
-            let sender = tokio::spawn(async move {
-                tx.send(5).await.unwrap();
-                tx
-            });
-            let tx = sender.await.unwrap();
-            // The value may still be on its way: the drop must not block.
-            let started = std::time::Instant::now();
-            drop(remote);
-            assert!(
-                started.elapsed() < Duration::from_secs(1),
-                "the drop blocked"
-            );
-            assert_eq!(rx.recv().await, Some(5));
-            tx.close();
-            assert_eq!(rx.recv().await, None);
-        })
-        .await;
-        assert!(outcome.is_ok(), "timed out");
+    common::run_on_tokio(&rt, Duration::from_secs(20), async {
+        let remote = common::connect(&server).await;
+        let (tx, rx) = remote.chan::<u32>("current_thread", 2).await.unwrap();
+        let sender = tokio::spawn(async move {
+            tx.send(5).await.unwrap();
+            tx
+        });
+        let tx = sender.await.unwrap();
+        // The value may still be on its way: the drop must not block.
+        let started = std::time::Instant::now();
+        drop(remote);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the drop blocked"
+        );
+        assert_eq!(rx.recv().await, Some(5));
+        tx.close();
+        assert_eq!(rx.recv().await, None);
     });
 }

@@ -43,3 +43,15 @@ pub async fn connect_pair_polling(server: &TestServer, poll: Duration) -> (Remot
         .expect("connect to the test server");
     (a, b)
 }
+
+/// Runs `test` to its end on the plain Tokio runtime `rt` (no csp
+/// runtime), failing if it takes longer than `limit`.
+pub fn run_on_tokio<F: std::future::Future>(
+    rt: &tokio::runtime::Runtime,
+    limit: Duration,
+    test: F,
+) {
+    // The timeout is made inside the runtime: its timer needs the runtime's.
+    let outcome = rt.block_on(async { tokio::time::timeout(limit, test).await });
+    assert!(outcome.is_ok(), "timed out after {limit:?}");
+}

@@ -62,6 +62,15 @@ fn child() {
             drop(rt);
             println!("runtime dropped");
         }
+        "withdrawn_first" => csp::run(async {
+            tokio::time::timeout(
+                Duration::from_secs(20),
+                a_withdrawn_first_waiter_loses_nothing(),
+            )
+            .await
+            .expect("the case finishes");
+            println!("every value once");
+        }),
         "soak" => soak(),
         other => panic!("unknown child program {other}"),
     }
@@ -446,6 +455,78 @@ async fn mixes_on_a_plain_tokio_runtime() {
     tokio::select! {
         _ = timer.recv() => {}
         () = tokio::time::sleep(OUTSIDE) => panic!("the csp timer never fired"),
+    }
+}
+
+/// A channel keeps its first waiter apart from the ones queued behind it
+/// (`chan/queue.rs`). The first receiver is withdrawn by a Tokio timeout
+/// while a second waits behind it, then a third parks: each value goes to
+/// the oldest receiver still waiting, none is lost, and the withdrawn
+/// receive gets nothing.
+async fn a_withdrawn_first_waiter_loses_nothing() {
+    let (tx, rx) = csp::chan::<u32>(0);
+    let (got_tx, got_rx) = csp::chan::<(&'static str, u32)>(3);
+    // The first receiver parks, then its Tokio timeout withdraws it.
+    let first = {
+        let rx = rx.clone();
+        go(async move { tokio::time::timeout(Duration::from_millis(100), rx.recv()).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let second = {
+        let (rx, got_tx) = (rx.clone(), got_tx.clone());
+        go(async move {
+            got_tx
+                .send(("second", rx.recv().await.unwrap()))
+                .await
+                .unwrap()
+        })
+    };
+    assert!(
+        first.await.unwrap().is_err(),
+        "the first receive timed out empty"
+    );
+    let third = go(async move {
+        got_tx
+            .send(("third", rx.recv().await.unwrap()))
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    tx.send(1).await.unwrap();
+    tx.send(2).await.unwrap();
+    let mut got = vec![got_rx.recv().await.unwrap(), got_rx.recv().await.unwrap()];
+    got.sort_unstable();
+    assert_eq!(got, [("second", 1), ("third", 2)]);
+    second.await.unwrap();
+    third.await.unwrap();
+}
+
+#[test]
+fn a_withdrawn_first_waiter_loses_nothing_on_csp_runtime() {
+    expect_clean("withdrawn_first", "every value once");
+}
+
+#[test]
+fn a_withdrawn_first_waiter_loses_nothing_on_plain_tokio_runtimes() {
+    for rt in [
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    ] {
+        rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(20),
+                a_withdrawn_first_waiter_loses_nothing(),
+            )
+            .await
+            .expect("the case finishes");
+        });
     }
 }
 

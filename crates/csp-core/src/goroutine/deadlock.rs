@@ -459,7 +459,7 @@ impl Drop for Armed {
 fn report(ctx: &Context, infos: &[GoroutineInfo]) {
     let text = dump::deadlock_report(infos, Instant::now());
     tracing::error!(target: "csp::deadlock", goroutines = infos.len(), "{text}");
-    match &ctx.panic {
+    match ctx.registry.panic_mode() {
         PanicMode::Report(report_to) => report_to(text),
         PanicMode::Exit | PanicMode::Propagate => {
             use std::io::Write;

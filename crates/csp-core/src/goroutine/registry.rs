@@ -11,14 +11,14 @@
 //!   the goroutine is first polled and removed when its future returns
 //!   `Ready`, panics, or is dropped (abort, runtime shutdown), whichever comes
 //!   first; removal is idempotent (see `EntryGuard`). An entry holds its
-//!   registry (and its panic policy's runtime context) while the table
-//!   holds the entry: the cycle ends at removal, which every goroutine
-//!   reaches (Tokio drops every task at shutdown).
+//!   registry while the table holds the entry: the cycle ends at removal,
+//!   which every goroutine reaches (Tokio drops every task at shutdown).
 //! - Ids are unique within a registry and never reused. Id 1 is the main
 //!   goroutine (the future given to `csp::run`, `Runtime::run` or the first
 //!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2 in
 //!   the order one thread spawns them (each thread takes ids in blocks, so
-//!   goroutines spawned on different workers interleave blocks).
+//!   goroutines spawned on different workers interleave blocks). An entry is
+//!   main's exactly when its id is 1.
 //! - An entry's state is `Waiting` only if its last poll returned `Pending`
 //!   after a csp primitive called `park::record_park`; otherwise `Running`.
 //!   `Waiting` is what a dump shows; whether the goroutine is really blocked
@@ -29,6 +29,9 @@
 //!   so a park costs no clock read.
 //! - The run epoch moves on when a main goroutine completes or the runtime is
 //!   dropped; goroutines spawned in an earlier epoch are never polled again.
+//! - The panic policy is the runtime's, fixed when the registry is made
+//!   (`Propagate` for the foreign registry); it sits with the epoch on a
+//!   line that only the end of a run writes, since every poll reads both.
 //! - `live` equals the number of entries in `table`, and the low half of
 //!   `word` the number of them whose state is `Waiting`; both are updated in
 //!   the same critical section as the change they count (`word` under the
@@ -56,8 +59,8 @@ use super::park::{ParkRecord, WaitReason};
 use super::table::{Slot, Table};
 use super::waker::{TaskWaker, WakeState};
 use crate::loom::unmodeled::{AtomicU64 as AtomicU64Unmodeled, Ordering as OrderingUnmodeled};
-use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
-use crate::runtime::context::{self, Context};
+use crate::loom::{Arc, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::runtime::context::{self, PanicMode};
 
 /// What a goroutine is doing, as in the `[...]` of a Go goroutine dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +130,12 @@ impl GoroutineInfo {
 /// Everything a goroutine keeps beyond its future lives here, not in the
 /// wrapper, so that wrapping a future adds little to Tokio's task cell (see
 /// `spawn`'s module docs).
+///
+/// At most 96 bytes (a unit test holds it): with its count, one 104-byte
+/// heap block, which glibc serves from the 112-byte holes that aligning
+/// Tokio's 128-byte task cells leaves, so the entry adds next to no
+/// resident memory (see `docs/performance.md`, "A goroutine's memory,
+/// round 4"); a field more would cost a block of its own.
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) id: u64,
@@ -136,13 +145,10 @@ pub(crate) struct Entry {
     /// Where the entry sits in the registry's table (`Slot::packed`);
     /// `NOT_LISTED` once unregistered. Only the goroutine's `EntryGuard`
     /// writes it.
-    slot: AtomicU64,
-    /// The runtime whose panic policy catches this goroutine's panics.
-    pub(crate) catch: Option<Arc<Context>>,
+    slot: AtomicU32,
     /// The low half of the run epoch the goroutine was spawned in (see
     /// [`Registry::epoch_tag`]); frozen once the registry's moves on.
     pub(crate) epoch: u32,
-    pub(crate) is_main: bool,
     state: Mutex<Parked>,
     /// What the goroutine's waker clones say (see `waker`).
     pub(crate) wake: WakeState,
@@ -150,10 +156,15 @@ pub(crate) struct Entry {
     pub(crate) task: TaskWaker,
 }
 
-/// `Entry::slot` of an entry no longer in the table.
-const NOT_LISTED: u64 = u64::MAX;
+/// `Entry::slot` of an entry no longer in the table (never a packed slot).
+const NOT_LISTED: u32 = u32::MAX;
 
 impl Entry {
+    /// Whether this is the main goroutine (id 1).
+    pub(crate) fn is_main(&self) -> bool {
+        self.id == 1
+    }
+
     fn info(&self) -> GoroutineInfo {
         let state = {
             let mut parked = self.state.lock().unwrap_or_else(PoisonError::into_inner);
@@ -174,7 +185,7 @@ impl Entry {
         GoroutineInfo {
             id: self.id,
             spawned_at: self.spawned_at,
-            is_main: self.is_main,
+            is_main: self.is_main(),
             state,
         }
     }
@@ -238,9 +249,18 @@ pub(crate) struct Registry {
     live: AtomicUsize,
     /// `generation << 32 | waiting`: see the module invariants.
     word: AtomicU64,
-    /// The current run epoch (see [`Registry::end_epoch`]), on a cache line
-    /// of its own: every goroutine poll reads it.
-    epoch: Padded<AtomicU64>,
+    /// The run epoch and the panic policy, which every goroutine poll
+    /// reads, on a cache line of their own.
+    hot: Padded<Hot>,
+}
+
+/// The read-mostly part of a [`Registry`].
+#[derive(Debug)]
+struct Hot {
+    /// The current run epoch (see [`Registry::end_epoch`]).
+    epoch: AtomicU64,
+    /// What a goroutine's panic does (see [`Registry::catches`]).
+    panic: PanicMode,
 }
 
 /// Keeps a hot, read-mostly atomic off the lines the registry writes.
@@ -262,7 +282,8 @@ const GENERATION: u64 = 1 << 32;
 const WAITING_MASK: u64 = GENERATION - 1;
 
 impl Registry {
-    pub(crate) fn new() -> Self {
+    /// An empty registry whose goroutines' panics follow `panic`.
+    pub(crate) fn new(panic: PanicMode) -> Self {
         static SERIAL: AtomicU64Unmodeled = AtomicU64Unmodeled::new(1);
         Registry {
             table: Table::new(),
@@ -271,7 +292,27 @@ impl Registry {
             main_taken: AtomicBool::new(false),
             live: AtomicUsize::new(0),
             word: AtomicU64::new(0),
-            epoch: Padded(AtomicU64::new(0)),
+            hot: Padded(Hot {
+                epoch: AtomicU64::new(0),
+                panic,
+            }),
+        }
+    }
+
+    /// The runtime's panic policy for its goroutines.
+    pub(crate) fn panic_mode(&self) -> &PanicMode {
+        &self.hot.0.panic
+    }
+
+    /// Whether the wrapper of a goroutine in `role` catches its panics
+    /// (to apply the policy: Go's crash, or a test's report); otherwise
+    /// they unwind into Tokio or `block_on`'s caller.
+    #[inline]
+    pub(crate) fn catches(&self, role: Role) -> bool {
+        match (&self.hot.0.panic, role) {
+            (_, Role::BlockOn) | (PanicMode::Propagate, _) => false,
+            (PanicMode::Exit, _) => true,
+            (PanicMode::Report(_), role) => role == Role::Spawned,
         }
     }
 
@@ -279,7 +320,7 @@ impl Registry {
     /// frozen (never polled again).
     #[inline]
     pub(crate) fn epoch(&self) -> u64 {
-        self.epoch.0.load(Ordering::Acquire)
+        self.hot.0.epoch.load(Ordering::Acquire)
     }
 
     /// The low half of the current run epoch: what an entry keeps (an
@@ -293,7 +334,7 @@ impl Registry {
     /// Ends the current run epoch: the main goroutine returned (or the
     /// runtime is dropped), so every goroutine spawned so far stays frozen.
     pub(crate) fn end_epoch(&self) {
-        self.epoch.0.fetch_add(1, Ordering::AcqRel);
+        self.hot.0.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Whether any live goroutine may be run or woken by something the
@@ -343,14 +384,11 @@ impl Registry {
 
     /// Registers a new goroutine and returns the guard that unregisters it.
     ///
-    /// `main` asks for id 1; it gets it only the first time.
-    /// `catch` is the runtime whose panic policy catches the goroutine's
-    /// panics, if any.
+    /// A main `role` asks for id 1; it gets it only the first time.
     pub(crate) fn register(
         this: &Arc<Self>,
         spawned_at: &'static Location<'static>,
         role: Role,
-        catch: Option<Arc<Context>>,
     ) -> EntryGuard {
         let main = role != Role::Spawned;
         let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
@@ -359,10 +397,8 @@ impl Registry {
             id,
             spawned_at,
             registry: this.clone(),
-            slot: AtomicU64::new(NOT_LISTED),
-            catch,
+            slot: AtomicU32::new(NOT_LISTED),
             epoch: this.epoch_tag(),
-            is_main,
             state: Mutex::new(Parked::default()),
             wake: WakeState::new(role == Role::BlockOn),
             task: TaskWaker::default(),
@@ -448,16 +484,15 @@ impl Drop for EntryGuard {
 /// The registry goroutines on this thread belong to: the current csp
 /// runtime's, else the process-wide one for Tokio runtimes csp did not build.
 pub(crate) fn current() -> Arc<Registry> {
-    match context::current() {
-        Some(ctx) => ctx.registry.clone(),
-        None => foreign(),
-    }
+    context::current_registry().unwrap_or_else(foreign)
 }
 
 /// The process-wide registry of goroutines on runtimes csp did not build.
 fn foreign() -> Arc<Registry> {
     static FOREIGN: std::sync::OnceLock<Arc<Registry>> = std::sync::OnceLock::new();
-    FOREIGN.get_or_init(|| Arc::new(Registry::new())).clone()
+    FOREIGN
+        .get_or_init(|| Arc::new(Registry::new(PanicMode::Propagate)))
+        .clone()
 }
 
 /// The number of live goroutines, including main.

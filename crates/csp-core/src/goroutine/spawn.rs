@@ -40,7 +40,7 @@ use super::park::{self, ParkRecord};
 use super::registry::{self, EntryGuard, Registry, Role};
 use super::waker::{self, MainPoll};
 use crate::loom::Arc;
-use crate::runtime::context::{self, Context, PanicMode};
+use crate::runtime::context::PanicMode;
 
 /// Starts a goroutine: runs `fut` concurrently with the caller.
 ///
@@ -93,30 +93,23 @@ where
              or from inside any Tokio runtime"
         ),
     };
-    let ctx = context::current();
-    spawn_on(&handle, fut, at, false, ctx.as_ref())
+    spawn_on(&handle, fut, at, Role::Spawned, &registry::current())
 }
 
-/// Spawns a wrapped goroutine on `handle`; `main` asks for id 1.
+/// Spawns a wrapped goroutine on `handle` into `registry`; a `Role::Main`
+/// asks for id 1.
 pub(crate) fn spawn_on<F>(
     handle: &tokio::runtime::Handle,
     fut: F,
     at: &'static Location<'static>,
-    main: bool,
-    ctx: Option<&Arc<Context>>,
+    role: Role,
+    registry: &Arc<Registry>,
 ) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let registry = ctx.map_or_else(registry::current, |c| c.registry.clone());
-    let catch = ctx.filter(|c| match c.panic {
-        PanicMode::Exit => true,
-        PanicMode::Report(_) => !main,
-        PanicMode::Propagate => false,
-    });
-    let role = if main { Role::Main } else { Role::Spawned };
-    let wrapped = Goroutine::new(fut, &registry, at, role, catch.cloned());
+    let wrapped = Goroutine::new(fut, registry, at, role);
     let id = wrapped.guard.entry().id;
     JoinHandle {
         inner: handle.spawn(wrapped),
@@ -147,10 +140,18 @@ pub(crate) struct Goroutine<F> {
 struct Extra {
     /// The goroutine's `tracing` span, if a subscriber is interested.
     span: Option<tracing::Span>,
-    /// A main goroutine's (`run`/`block_on`) buffer of held-back wakes (see
-    /// `waker::MainPoll`); `Some` exactly for a main goroutine, which is
+    /// `Some` exactly for a main goroutine (`run`/`block_on`), which is
     /// never frozen and whose completion ends the run epoch.
-    held: Option<Vec<std::task::Waker>>,
+    main: Option<MainPart>,
+}
+
+/// What only a main goroutine keeps.
+struct MainPart {
+    /// Its buffer of held-back wakes (see `waker::MainPoll`).
+    held: Vec<std::task::Waker>,
+    /// Whether its wrapper catches its panics (`Registry::catches` for its
+    /// role; a spawned goroutine asks the registry at the panic).
+    catches: bool,
 }
 
 impl<F: Future> Goroutine<F> {
@@ -160,14 +161,16 @@ impl<F: Future> Goroutine<F> {
         registry: &Arc<Registry>,
         at: &'static Location<'static>,
         role: Role,
-        catch: Option<Arc<Context>>,
     ) -> Self {
-        let guard = Registry::register(registry, at, role, catch);
+        let guard = Registry::register(registry, at, role);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
         tracing::trace!(parent: &span, "goroutine spawned");
         let span = (!span.is_disabled()).then_some(span);
-        let held = (role != Role::Spawned).then(Vec::new);
-        let extra = (span.is_some() || held.is_some()).then(|| Box::new(Extra { span, held }));
+        let main = (role != Role::Spawned).then(|| MainPart {
+            held: Vec::new(),
+            catches: registry.catches(role),
+        });
+        let extra = (span.is_some() || main.is_some()).then(|| Box::new(Extra { span, main }));
         Goroutine {
             fut,
             guard,
@@ -183,11 +186,11 @@ impl<F: Future> Future for Goroutine<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let mut this = self.project();
         let entry = this.guard.entry();
-        let (span, held) = match this.extra.as_deref_mut() {
-            Some(extra) => (extra.span.as_ref(), extra.held.as_mut()),
+        let (span, main) = match this.extra.as_deref_mut() {
+            Some(extra) => (extra.span.as_ref(), extra.main.as_mut()),
             None => (None, None),
         };
-        if held.is_none() && entry.registry.epoch_tag() != entry.epoch {
+        if main.is_none() && entry.registry.epoch_tag() != entry.epoch {
             // Main returned: the program is over for this goroutine (Go never
             // runs a goroutine again once main returns). Runtime shutdown drops it.
             return Poll::Pending;
@@ -201,22 +204,25 @@ impl<F: Future> Future for Goroutine<F> {
         entry.wake.begin_poll();
         let waker = waker::lend(entry);
         let mut gcx = TaskContext::from_waker(&waker);
-        let main_poll = held.map(|held| MainPoll::begin(held, &entry.registry));
+        let catches = match &main {
+            Some(main) => main.catches,
+            None => entry.registry.catches(Role::Spawned),
+        };
+        let main_poll = main.map(|main| MainPoll::begin(&mut main.held, &entry.registry));
         let mark = park::PollMark::begin();
-        let poll = match &entry.catch {
-            None => this.fut.as_mut().poll(&mut gcx),
-            Some(ctx) => {
-                match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx))) {
-                    Ok(poll) => poll,
-                    Err(payload) => {
-                        drop(main_poll);
-                        mark.end();
-                        let (ctx, id, at) = (ctx.clone(), entry.id, entry.spawned_at);
-                        this.guard.unregister();
-                        goroutine_panicked(&ctx, id, at, payload)
-                    }
+        let poll = if catches {
+            match catch_unwind(AssertUnwindSafe(|| this.fut.as_mut().poll(&mut gcx))) {
+                Ok(poll) => poll,
+                Err(payload) => {
+                    drop(main_poll);
+                    mark.end();
+                    let (registry, id, at) = (entry.registry.clone(), entry.id, entry.spawned_at);
+                    this.guard.unregister();
+                    goroutine_panicked(registry.panic_mode(), id, at, payload)
                 }
             }
+        } else {
+            this.fut.as_mut().poll(&mut gcx)
         };
         let record = mark.end();
         entry.wake.end_poll();
@@ -254,13 +260,13 @@ fn same_record(a: Option<ParkRecord>, b: Option<ParkRecord>) -> bool {
 
 /// Applies the runtime's panic policy to a caught goroutine panic.
 fn goroutine_panicked(
-    ctx: &Context,
+    panic: &PanicMode,
     id: u64,
     at: &'static Location<'static>,
     payload: Box<dyn Any + Send>,
 ) -> ! {
     let report = go_panic_report(id, at, &*payload);
-    match &ctx.panic {
+    match panic {
         PanicMode::Report(report_to) => {
             report_to(report);
             resume_unwind(payload)
@@ -292,15 +298,16 @@ mod tests {
     use crate::goroutine::registry::Entry;
 
     /// The memory budget of a goroutine beside its future (see
-    /// `docs/performance.md`, "What a parked goroutine costs"): a wrapper
+    /// `docs/performance.md`, "A goroutine's memory, round 4"): a wrapper
     /// that grows may push the task cell a 128-byte step, and an entry past
-    /// 112 bytes moves its heap block to the next size class.
+    /// 96 bytes (a 104-byte block with its count) no longer fits the holes
+    /// glibc leaves beside Tokio's aligned task cells.
     #[test]
     fn wrapper_and_entry_stay_within_budget() {
         type Fut = std::future::Pending<[u64; 8]>;
         assert!(std::mem::size_of::<Goroutine<Fut>>() <= std::mem::size_of::<Fut>() + 32);
         assert!(
-            std::mem::size_of::<Entry>() <= 112,
+            std::mem::size_of::<Entry>() <= 96,
             "{}",
             std::mem::size_of::<Entry>()
         );

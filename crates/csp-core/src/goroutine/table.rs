@@ -20,7 +20,7 @@ use std::sync::PoisonError;
 use crate::loom::unmodeled::{AtomicUsize, Ordering};
 use crate::loom::Mutex;
 
-/// How many locks the table is split into.
+/// How many locks the table is split into (a power of two).
 const SHARDS: usize = 16;
 
 /// Where a value sits in the table.
@@ -30,17 +30,27 @@ pub(crate) struct Slot {
     index: u32,
 }
 
+/// The bits of a packed [`Slot`] that hold its shard.
+const SHARD_BITS: u32 = SHARDS.trailing_zeros();
+
+/// The slots a shard can hold: a packed slot keeps its index in the bits
+/// above the shard's.
+const SLOTS_PER_SHARD: usize = 1 << (u32::BITS - SHARD_BITS);
+
 impl Slot {
-    /// The slot as one word (for an atomic field).
-    pub(crate) fn packed(self) -> u64 {
-        u64::from(self.shard) << 32 | u64::from(self.index)
+    /// The slot as one 32-bit word (for an atomic field of a goroutine's
+    /// entry, which pairs it with another 4-byte field): the shard in the
+    /// low bits, the index above. Never `u32::MAX` (the last slot of the
+    /// last shard is never handed out).
+    pub(crate) fn packed(self) -> u32 {
+        self.index << SHARD_BITS | self.shard
     }
 
     /// The slot [`Slot::packed`] made `word` from.
-    pub(crate) fn unpack(word: u64) -> Slot {
+    pub(crate) fn unpack(word: u32) -> Slot {
         Slot {
-            shard: (word >> 32) as u32,
-            index: word as u32,
+            shard: word & (SHARDS as u32 - 1),
+            index: word >> SHARD_BITS,
         }
     }
 }
@@ -101,8 +111,14 @@ impl<T> Table<T> {
                 index
             }
             None => {
+                assert!(
+                    s.slots.len() < SLOTS_PER_SHARD - 1,
+                    "csp: more than {} goroutines live on one spawning thread's shard \
+                     of the goroutine table",
+                    SLOTS_PER_SHARD - 2
+                );
                 s.slots.push(Some(value));
-                u32::try_from(s.slots.len() - 1).expect("fewer than 2^32 goroutines per shard")
+                (s.slots.len() - 1) as u32
             }
         };
         Slot {
@@ -164,7 +180,19 @@ impl<T> Table<T> {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::Table;
+    use super::{Slot, Table, SHARDS, SLOTS_PER_SHARD};
+
+    #[test]
+    fn a_packed_slot_round_trips_and_is_never_the_unlisted_word() {
+        let last = (SLOTS_PER_SHARD - 2) as u32;
+        for shard in 0..SHARDS as u32 {
+            for index in [0, 1, 12_345, last] {
+                let slot = Slot { shard, index };
+                assert_eq!(Slot::unpack(slot.packed()), slot);
+                assert_ne!(slot.packed(), u32::MAX);
+            }
+        }
+    }
 
     #[test]
     fn insert_remove_reuses_slots_and_counts() {

@@ -142,13 +142,12 @@ impl Builder {
             (None, PanicPolicy::Exit) => PanicMode::Exit,
             (None, PanicPolicy::Propagate) => PanicMode::Propagate,
         };
-        let registry = Arc::new(Registry::new());
+        let registry = Arc::new(Registry::new(panic));
         let detector = (self.detect_deadlocks && !cfg!(loom))
             .then(|| std::sync::Arc::new(Detector::new(registry.clone(), n)));
         let ctx = Arc::new(Context {
             registry,
             gomaxprocs: n,
-            panic,
             detector: detector.clone(),
         });
         let mut tokio = tokio::runtime::Builder::new_multi_thread();

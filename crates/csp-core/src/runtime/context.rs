@@ -30,6 +30,16 @@ pub(crate) enum PanicMode {
     Report(std::sync::Arc<dyn Fn(String) + Send + Sync>),
 }
 
+impl fmt::Debug for PanicMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PanicMode::Exit => "Exit",
+            PanicMode::Propagate => "Propagate",
+            PanicMode::Report(_) => "Report",
+        })
+    }
+}
+
 /// What a csp runtime does when a goroutine panics.
 ///
 /// Go crashes the whole program when any goroutine panics; csp does the same
@@ -56,9 +66,9 @@ pub enum PanicPolicy {
 
 /// Everything a goroutine needs to know about the csp runtime it runs on.
 pub(crate) struct Context {
+    /// The runtime's goroutines, and their panic policy.
     pub(crate) registry: Arc<Registry>,
     pub(crate) gomaxprocs: usize,
-    pub(crate) panic: PanicMode,
     /// The deadlock detector; `None` when turned off in the builder.
     pub(crate) detector: Option<std::sync::Arc<Detector>>,
 }
@@ -78,6 +88,12 @@ thread_local! {
 /// The csp runtime of the current thread, if any.
 pub(crate) fn current() -> Option<Arc<Context>> {
     CURRENT.with(|c| c.borrow().clone())
+}
+
+/// The registry of the current thread's csp runtime, if any (without
+/// counting a reference to the whole context).
+pub(crate) fn current_registry() -> Option<Arc<Registry>> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|ctx| ctx.registry.clone()))
 }
 
 /// Sets the current thread's runtime for good (worker threads).

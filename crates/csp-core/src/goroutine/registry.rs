@@ -386,27 +386,29 @@ impl Registry {
     ///
     /// A main `role` asks for id 1; it gets it only the first time.
     pub(crate) fn register(
-        this: &Arc<Self>,
+        this: Arc<Self>,
         spawned_at: &'static Location<'static>,
         role: Role,
     ) -> EntryGuard {
         let main = role != Role::Spawned;
         let is_main = main && !this.main_taken.swap(true, Ordering::Relaxed);
         let id = if is_main { 1 } else { this.next_id() };
+        let epoch = this.epoch_tag();
         let entry = EntryRef::new(Entry {
             id,
             spawned_at,
-            registry: this.clone(),
+            registry: this,
             slot: AtomicU32::new(NOT_LISTED),
-            epoch: this.epoch_tag(),
+            epoch,
             state: Mutex::new(Parked::default()),
             wake: WakeState::new(role == Role::BlockOn),
             task: TaskWaker::default(),
         });
-        let slot = this.table.insert(entry.clone());
+        let registry = &entry.registry;
+        let slot = registry.table.insert(entry.clone());
         entry.slot.store(slot.packed(), Ordering::Relaxed);
-        this.live.fetch_add(1, Ordering::SeqCst);
-        this.note_change(false, false);
+        registry.live.fetch_add(1, Ordering::SeqCst);
+        registry.note_change(false, false);
         EntryGuard { entry }
     }
 

@@ -93,7 +93,7 @@ where
              or from inside any Tokio runtime"
         ),
     };
-    spawn_on(&handle, fut, at, Role::Spawned, &registry::current())
+    spawn_on(&handle, fut, at, Role::Spawned, registry::current())
 }
 
 /// Spawns a wrapped goroutine on `handle` into `registry`; a `Role::Main`
@@ -103,7 +103,7 @@ pub(crate) fn spawn_on<F>(
     fut: F,
     at: &'static Location<'static>,
     role: Role,
-    registry: &Arc<Registry>,
+    registry: Arc<Registry>,
 ) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -150,7 +150,7 @@ struct MainPart {
     /// Its buffer of held-back wakes (see `waker::MainPoll`).
     held: Vec<std::task::Waker>,
     /// Whether its wrapper catches its panics (`Registry::catches` for its
-    /// role; a spawned goroutine asks the registry at the panic).
+    /// role; for a spawned goroutine the registry's policy alone decides).
     catches: bool,
 }
 
@@ -158,17 +158,18 @@ impl<F: Future> Goroutine<F> {
     /// Registers a goroutine; it counts as live from now on.
     pub(crate) fn new(
         fut: F,
-        registry: &Arc<Registry>,
+        registry: Arc<Registry>,
         at: &'static Location<'static>,
         role: Role,
     ) -> Self {
+        let catches = registry.catches(role);
         let guard = Registry::register(registry, at, role);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
         tracing::trace!(parent: &span, "goroutine spawned");
         let span = (!span.is_disabled()).then_some(span);
         let main = (role != Role::Spawned).then(|| MainPart {
             held: Vec::new(),
-            catches: registry.catches(role),
+            catches,
         });
         let extra = (span.is_some() || main.is_some()).then(|| Box::new(Extra { span, main }));
         Goroutine {

@@ -124,7 +124,7 @@ impl Runtime {
         let rt = self.tokio();
         let _ctx = context::enter(self.ctx.clone());
         let _armed = self.ctx.detector.as_ref().map(|d| d.arm(false));
-        let main = spawn_on(rt.handle(), fut, at, Role::Main, &self.ctx.registry);
+        let main = spawn_on(rt.handle(), fut, at, Role::Main, self.ctx.registry.clone());
         match rt.block_on(main.inner) {
             Ok(out) => out,
             Err(e) => match e.try_into_panic() {
@@ -153,7 +153,7 @@ impl Runtime {
         let at = Location::caller();
         refuse_inside_goroutine("Runtime::block_on", at);
         let _ctx = context::enter(self.ctx.clone());
-        let main = Goroutine::new(fut, &self.ctx.registry, at, Role::BlockOn);
+        let main = Goroutine::new(fut, self.ctx.registry.clone(), at, Role::BlockOn);
         let _armed = self.ctx.detector.as_ref().map(|d| d.arm(true));
         match catch_unwind(AssertUnwindSafe(|| self.tokio().block_on(main))) {
             Ok(out) => out,

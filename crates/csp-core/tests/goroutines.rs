@@ -347,6 +347,47 @@ fn default_policy_crashes_like_go_with_status_2() {
     );
 }
 
+/// Child: on a default-policy (`Exit`) runtime, `block_on`'s future
+/// panics, then a second `block_on` (not id 1) does; both resume in the
+/// caller, while a goroutine's panic still crashes like Go.
+#[test]
+fn child_block_on_panics_resume_in_the_caller() {
+    if !is_child("child_block_on_panics_resume_in_the_caller") {
+        return;
+    }
+    let rt = csp_core::Runtime::builder().gomaxprocs(2).build().unwrap();
+    for round in 0..2 {
+        let caught = catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async { panic!("boom from block_on") })
+        }));
+        let payload = caught.expect_err("the panic resumes in the caller");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom from block_on"));
+        println!("REPORT resumed={round}");
+    }
+    rt.block_on(async {
+        go(async { panic!("boom from a goroutine") });
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    });
+    println!("REPORT survived=true");
+}
+
+#[test]
+fn block_on_panics_resume_in_the_caller_and_goroutines_still_crash() {
+    let out = run_child("child_block_on_panics_resume_in_the_caller", &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("REPORT resumed=0") && stdout.contains("REPORT resumed=1"),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(2), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("panic: boom from a goroutine\n\ngoroutine "),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("survived"), "{stdout}");
+}
+
 #[test]
 fn block_on_registers_main_and_counts_it() {
     within(|| {

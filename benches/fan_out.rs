@@ -1,8 +1,8 @@
 //! Goroutines that run to completion at once, against `tokio::spawn` of the
 //! same future: fan-outs of [`FAN_OUT`] goroutines, each of which counts
 //! down and returns, spawned from a task (on csp's runtime, from the main
-//! goroutine) and joined by the cheapest possible join (one atomic per
-//! goroutine, one wake-up).
+//! goroutine) and joined by the cheapest possible join (`common::Countdown`:
+//! one atomic per goroutine, one wake-up).
 //!
 //! `csp::go` and `tokio::spawn` alternate iteration by iteration in one
 //! process, so both see the same machine: on a noisy VM the criterion rows
@@ -17,39 +17,13 @@
 //! and quartiles, and the ratio of the medians.
 #![allow(missing_docs)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
+
+mod common;
+use common::{runtime, Countdown};
 
 /// Goroutines per fan-out.
 const FAN_OUT: usize = 10_000;
-
-/// The cheapest join of a fan-out: one atomic decrement per goroutine and
-/// one wake-up.
-#[derive(Clone)]
-struct Countdown(Arc<(AtomicUsize, tokio::sync::Notify)>);
-
-impl Countdown {
-    fn new(n: usize) -> Self {
-        Self(Arc::new((AtomicUsize::new(n), tokio::sync::Notify::new())))
-    }
-
-    fn done(&self) {
-        if self.0 .0.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0 .1.notify_one();
-        }
-    }
-
-    async fn wait(&self) {
-        loop {
-            let notified = self.0 .1.notified();
-            if self.0 .0.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
 
 /// One fan-out spawned with `csp::go` (`with_csp`) or `tokio::spawn`, run
 /// to its join: ns per goroutine.
@@ -99,11 +73,7 @@ fn main() {
         .build()
         .expect("csp runtime")
         .run(alternate(iters));
-    let on_tokio = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    let on_tokio = runtime()
         .block_on(async move { tokio::spawn(alternate(iters)).await.expect("fan-out task") });
     println!(
         "{FAN_OUT} goroutines that run to completion at once, spawned from a task and joined; \

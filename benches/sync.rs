@@ -16,14 +16,13 @@
 #![allow(missing_docs)] // `criterion_group!` generates an undocumented `pub fn`.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 mod common;
-use common::{config, runtime};
+use common::{config, runtime, Countdown};
 
 const FAN_OUT: usize = 10_000;
 const CONTENDERS: usize = 4;
@@ -92,29 +91,6 @@ fn waitgroup_fan_out_parts(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// The least a fan-out's join can cost: one atomic decrement per task and
-/// one wake-up, with no registry and no deadlock reporting.
-#[derive(Clone)]
-struct Countdown(Arc<(AtomicUsize, tokio::sync::Notify)>);
-
-impl Countdown {
-    fn new(n: usize) -> Self {
-        Self(Arc::new((AtomicUsize::new(n), tokio::sync::Notify::new())))
-    }
-
-    fn done(&self) {
-        if self.0 .0.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0 .1.notify_one();
-        }
-    }
-
-    async fn wait(&self) {
-        while self.0 .0.load(Ordering::Acquire) != 0 {
-            self.0 .1.notified().await;
-        }
-    }
 }
 
 fn mutex_uncontended(c: &mut Criterion) {

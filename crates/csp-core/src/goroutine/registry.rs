@@ -132,10 +132,11 @@ impl GoroutineInfo {
 /// `spawn`'s module docs).
 ///
 /// At most 96 bytes (a unit test holds it): with its count, one 104-byte
-/// heap block, which glibc serves from the 112-byte holes that aligning
-/// Tokio's 128-byte task cells leaves, so the entry adds next to no
-/// resident memory (see `docs/performance.md`, "A goroutine's memory,
-/// round 4"); a field more would cost a block of its own.
+/// heap block, which glibc serves from the pieces its `memalign` cuts off
+/// when it places Tokio's 128-byte-aligned task cells, so the entry adds
+/// next to no resident memory (measured in `docs/performance.md`, "A
+/// goroutine's memory, round 4": a block of 112 bytes or more no longer
+/// fits them); a field more would cost a block of its own.
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) id: u64,

@@ -264,7 +264,7 @@ struct Hot {
     panic: PanicMode,
 }
 
-/// Keeps a hot, read-mostly atomic off the lines the registry writes.
+/// Keeps hot, read-mostly fields off the lines the registry writes.
 #[derive(Debug)]
 #[repr(align(128))]
 struct Padded<T>(T);

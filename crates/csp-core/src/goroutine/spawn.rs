@@ -149,9 +149,9 @@ struct Extra {
 struct MainPart {
     /// Its buffer of held-back wakes (see `waker::MainPoll`).
     held: Vec<std::task::Waker>,
-    /// Whether its wrapper catches its panics (`Registry::catches` for its
-    /// role; for a spawned goroutine the registry's policy alone decides).
-    catches: bool,
+    /// `Role::Main` (`run`) or `Role::BlockOn`: whose panic rule applies
+    /// (`Registry::catches`); every other goroutine is `Role::Spawned`.
+    role: Role,
 }
 
 impl<F: Future> Goroutine<F> {
@@ -162,14 +162,13 @@ impl<F: Future> Goroutine<F> {
         at: &'static Location<'static>,
         role: Role,
     ) -> Self {
-        let catches = registry.catches(role);
         let guard = Registry::register(registry, at, role);
         let span = tracing::info_span!("goroutine", id = guard.entry().id, at = %at);
         tracing::trace!(parent: &span, "goroutine spawned");
         let span = (!span.is_disabled()).then_some(span);
         let main = (role != Role::Spawned).then(|| MainPart {
             held: Vec::new(),
-            catches,
+            role,
         });
         let extra = (span.is_some() || main.is_some()).then(|| Box::new(Extra { span, main }));
         Goroutine {
@@ -205,10 +204,9 @@ impl<F: Future> Future for Goroutine<F> {
         entry.wake.begin_poll();
         let waker = waker::lend(entry);
         let mut gcx = TaskContext::from_waker(&waker);
-        let catches = match &main {
-            Some(main) => main.catches,
-            None => entry.registry.catches(Role::Spawned),
-        };
+        let catches = entry
+            .registry
+            .catches(main.as_ref().map_or(Role::Spawned, |main| main.role));
         let main_poll = main.map(|main| MainPoll::begin(&mut main.held, &entry.registry));
         let mark = park::PollMark::begin();
         let poll = if catches {

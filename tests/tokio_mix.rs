@@ -71,6 +71,10 @@ fn child() {
             .expect("the case finishes");
             println!("every value once");
         }),
+        "panic_in_select" => csp::run(async {
+            let err = goroutine_panicking_in_tokio_select().await;
+            println!("survived: {err}");
+        }),
         "soak" => soak(),
         other => panic!("unknown child program {other}"),
     }
@@ -523,6 +527,81 @@ fn a_withdrawn_first_waiter_loses_nothing_on_plain_tokio_runtimes() {
             tokio::time::timeout(
                 Duration::from_secs(20),
                 a_withdrawn_first_waiter_loses_nothing(),
+            )
+            .await
+            .expect("the case finishes");
+        });
+    }
+}
+
+/// A goroutine whose `tokio::select!` (beside a Tokio socket accept and a
+/// Tokio sleep) takes its csp receive arm and panics there: the error its
+/// handle returns, once the runtime's policy lets the panic surface.
+async fn goroutine_panicking_in_tokio_select() -> csp::JoinError {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (tx, rx) = csp::chan::<u32>(0);
+    let handle = go(async move {
+        tokio::select! {
+            _ = listener.accept() => unreachable!("nobody connects"),
+            _ = tokio::time::sleep(Duration::from_secs(30)) => unreachable!("the send comes first"),
+            v = rx.recv() => panic!("boom inside tokio::select! after {v:?}"),
+        }
+    });
+    let id = handle.id();
+    tx.send(7).await.unwrap();
+    let err = handle.await.unwrap_err();
+    assert!(err.is_panic(), "{err}");
+    assert_eq!(err.id(), id);
+    assert!(
+        goroutines().iter().all(|g| g.id != id),
+        "the panicked goroutine is unregistered"
+    );
+    err
+}
+
+#[test]
+fn a_goroutine_panicking_in_tokio_select_crashes_like_go_on_csp_runtime() {
+    let run = spawn_child("child", "panic_in_select");
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("panic: boom inside tokio::select! after Some(7)\n\ngoroutine "),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("survived"), "{}", run.stdout);
+}
+
+#[test]
+fn a_goroutine_panicking_in_tokio_select_surfaces_through_its_handle() {
+    let propagate = Runtime::builder()
+        .gomaxprocs(2)
+        .on_goroutine_panic(csp::PanicPolicy::Propagate)
+        .build()
+        .unwrap();
+    propagate.run(async {
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            goroutine_panicking_in_tokio_select(),
+        )
+        .await
+        .expect("the case finishes");
+    });
+    for rt in [
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    ] {
+        rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(20),
+                goroutine_panicking_in_tokio_select(),
             )
             .await
             .expect("the case finishes");

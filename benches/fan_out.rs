@@ -7,10 +7,13 @@
 //! `csp::go` and `tokio::spawn` alternate iteration by iteration in one
 //! process, so both see the same machine: on a noisy VM the criterion rows
 //! of `benches/sync.rs` (`fan_out_10k_parts`) drift too much between rows to
-//! give a ratio. This is the cost of a goroutine's registry entry when it is
-//! registered and removed at once (`benches/goroutines.rs` measures parked
-//! goroutines: spawn time, resident bytes, teardown). The system allocator,
-//! uncounted: the registry entry's block is part of what is measured.
+//! give a ratio. Each iteration is measured twice: wall time, and the CPU
+//! time of the whole process (both workers, allocator and kernel time
+//! included), which a busy host disturbs far less than the wall clock. This
+//! is the cost of a goroutine's registry entry when it is registered and
+//! removed at once (`benches/goroutines.rs` measures parked goroutines:
+//! spawn time, resident bytes, teardown). The system allocator, uncounted:
+//! where blocks are freed is part of what is measured.
 //!
 //! Run: `cargo bench --bench fan_out` (`CSP_FAN_OUT_ITERS`, default 200
 //! iterations of each kind per runtime). Prints ns per goroutine, medians
@@ -25,10 +28,30 @@ use common::{runtime, Countdown};
 /// Goroutines per fan-out.
 const FAN_OUT: usize = 10_000;
 
+/// The CPU time this process has used, in ns (every thread's).
+fn process_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec` for the call's duration.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// What one fan-out cost per goroutine: wall ns and process CPU ns.
+#[derive(Clone, Copy)]
+struct Cost {
+    wall: f64,
+    cpu: f64,
+}
+
 /// One fan-out spawned with `csp::go` (`with_csp`) or `tokio::spawn`, run
-/// to its join: ns per goroutine.
-async fn fan_out(with_csp: bool) -> f64 {
+/// to its join.
+async fn fan_out(with_csp: bool) -> Cost {
     let countdown = Countdown::new(FAN_OUT);
+    let cpu = process_cpu_ns();
     let start = Instant::now();
     for _ in 0..FAN_OUT {
         let countdown = countdown.clone();
@@ -40,12 +63,17 @@ async fn fan_out(with_csp: bool) -> f64 {
         }
     }
     countdown.wait().await;
-    start.elapsed().as_nanos() as f64 / FAN_OUT as f64
+    let wall = start.elapsed().as_nanos() as f64;
+    let cpu = (process_cpu_ns() - cpu) as f64;
+    Cost {
+        wall: wall / FAN_OUT as f64,
+        cpu: cpu / FAN_OUT as f64,
+    }
 }
 
 /// `iters` fan-outs of each kind, alternating: ns per goroutine of every
 /// iteration, `csp::go`'s and `tokio::spawn`'s.
-async fn alternate(iters: usize) -> (Vec<f64>, Vec<f64>) {
+async fn alternate(iters: usize) -> (Vec<Cost>, Vec<Cost>) {
     let (mut with_csp, mut with_tokio) = (Vec::new(), Vec::new());
     for _ in 0..iters {
         with_csp.push(fan_out(true).await);
@@ -80,15 +108,20 @@ fn main() {
          {iters} iterations of each, alternating"
     );
     println!(
-        "| runtime (2 workers) | csp::go ns (p25-p75) | tokio::spawn ns (p25-p75) | csp / tokio |"
+        "| runtime (2 workers) | measure | csp::go ns (p25-p75) | tokio::spawn ns (p25-p75) | csp / tokio |"
     );
-    println!("|---|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|");
     for (runtime, (with_csp, with_tokio)) in [("csp's", on_csp), ("plain Tokio", on_tokio)] {
-        let (c, c1, c3) = quartiles(with_csp);
-        let (t, t1, t3) = quartiles(with_tokio);
-        println!(
-            "| {runtime} | {c:.0} ({c1:.0}-{c3:.0}) | {t:.0} ({t1:.0}-{t3:.0}) | {:.2} |",
-            c / t
-        );
+        for (measure, of) in [
+            ("wall", (|c: &Cost| c.wall) as fn(&Cost) -> f64),
+            ("process CPU", |c: &Cost| c.cpu),
+        ] {
+            let (c, c1, c3) = quartiles(with_csp.iter().map(of).collect());
+            let (t, t1, t3) = quartiles(with_tokio.iter().map(of).collect());
+            println!(
+                "| {runtime} | {measure} | {c:.0} ({c1:.0}-{c3:.0}) | {t:.0} ({t1:.0}-{t3:.0}) | {:.2} |",
+                c / t
+            );
+        }
     }
 }

@@ -7,12 +7,18 @@
 //! the deadlock detector all read from here.
 //!
 //! # Invariants
-//! - An entry exists exactly while its goroutine is live: it is inserted before
-//!   the goroutine is first polled and removed when its future returns
-//!   `Ready`, panics, or is dropped (abort, runtime shutdown), whichever comes
-//!   first; removal is idempotent (see `EntryGuard`). An entry holds its
-//!   registry while the table holds the entry: the cycle ends at removal,
-//!   which every goroutine reaches (Tokio drops every task at shutdown).
+//! - An entry is listed exactly while its goroutine is live: it is inserted
+//!   before the goroutine is first polled and unlisted when its future
+//!   returns `Ready`, panics, or is dropped (abort, runtime shutdown),
+//!   whichever comes first; unlisting is idempotent (see `EntryGuard`).
+//!   Only listed entries are counted, dumped or asked whether they are awake.
+//! - An unlisted entry is retired, not removed: its table slot keeps it
+//!   until the spawning thread reuses the slot (so a finished goroutine's
+//!   entry and Tokio task are usually freed on the thread that allocated
+//!   them; see `table`), a batch of retired entries is reclaimed, or the
+//!   registry is closed. An entry holds its registry: [`Registry::close`]
+//!   (the runtime's drop) ends that cycle; the process-wide foreign registry
+//!   is never closed (nor freed).
 //! - Ids are unique within a registry and never reused. Id 1 is the main
 //!   goroutine (the future given to `csp::run`, `Runtime::run` or the first
 //!   `Runtime::block_on`), as in Go; spawned goroutines count up from 2 in
@@ -32,7 +38,7 @@
 //! - The panic policy is the runtime's, fixed when the registry is made
 //!   (`Propagate` for the foreign registry); it sits with the epoch on a
 //!   line that only the end of a run writes, since every poll reads both.
-//! - `live` equals the number of entries in `table`, and the low half of
+//! - `live` equals the number of listed entries in `table`, and the low half of
 //!   `word` the number of them whose state is `Waiting`; both are updated in
 //!   the same critical section as the change they count (`word` under the
 //!   entry's `state` lock), so the deadlock detector reads "every live
@@ -41,9 +47,10 @@
 //!   nothing changed in between (barring 2^32 changes).
 //!
 //! # Locking
-//! - `Registry::table` (see `table`) is locked only to insert, remove or
-//!   copy out entries (O(1) per spawn and exit; O(n) for a snapshot), never
-//!   while polling a future or waking a task.
+//! - `Registry::table` (see `table`) is locked only to insert, retire or
+//!   copy out entries (O(1) per spawn and exit, amortized; O(n) for a
+//!   snapshot), never while polling a future or waking a task; an exit
+//!   takes its shard's retired list, not the lock a spawn inserts under.
 //! - `Entry::state` protects one goroutine's state; the goroutine's wrapper
 //!   takes it only when the state changes. The two locks are never held
 //!   together: a snapshot copies the entries out of `table`, releases it, then
@@ -56,7 +63,7 @@ use std::time::Instant;
 
 use super::entry_ref::EntryRef;
 use super::park::{ParkRecord, WaitReason};
-use super::table::{Slot, Table};
+use super::table::{Listed, Slot, Table};
 use super::waker::{TaskWaker, WakeState};
 use crate::loom::unmodeled::{AtomicU64 as AtomicU64Unmodeled, Ordering as OrderingUnmodeled};
 use crate::loom::{Arc, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Mutex, Ordering};
@@ -159,6 +166,14 @@ pub(crate) struct Entry {
 
 /// `Entry::slot` of an entry no longer in the table (never a packed slot).
 const NOT_LISTED: u32 = u32::MAX;
+
+impl Listed for EntryRef {
+    /// Whether the goroutine is live: its guard unlists it (under the
+    /// entry's `slot`) before retiring its table slot.
+    fn is_listed(&self) -> bool {
+        self.slot.load(Ordering::Relaxed) != NOT_LISTED
+    }
+}
 
 impl Entry {
     /// Whether this is the main goroutine (id 1).
@@ -338,6 +353,14 @@ impl Registry {
         self.hot.0.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The runtime is going away: drops the entries of goroutines that
+    /// exited and were left in the table for their spawning threads to
+    /// recycle (each holds this registry), and makes every later exit drop
+    /// its entry at once.
+    pub(crate) fn close(&self) {
+        self.table.close();
+    }
+
     /// Whether any live goroutine may be run or woken by something the
     /// registry cannot see (see `waker`). O(n), for the deadlock detector.
     pub(crate) fn any_awake(&self) -> bool {
@@ -457,12 +480,12 @@ impl EntryGuard {
         self.registry().note_change(was, record.is_some());
     }
 
-    /// Removes the entry now (idempotent).
+    /// Unlists the entry now and retires its table slot (idempotent).
     pub(crate) fn unregister(&mut self) {
         let slot = self.entry.slot.swap(NOT_LISTED, Ordering::Relaxed);
         if slot != NOT_LISTED {
             let registry = self.registry();
-            drop(registry.table.remove(Slot::unpack(slot)));
+            registry.table.retire(Slot::unpack(slot));
             registry.live.fetch_sub(1, Ordering::SeqCst);
             let mut current = self.lock_state();
             let was = current.record.take().is_some();

@@ -3,7 +3,8 @@
 //! # Invariants
 //! - Every goroutine, main included, is a [`Goroutine`] wrapper around the
 //!   user's future. The wrapper owns the registry entry (through an
-//!   `EntryGuard`), so the entry lives exactly as long as the goroutine.
+//!   `EntryGuard`), so the entry is listed exactly as long as the goroutine
+//!   lives.
 //! - Each poll runs inside a `park::PollMark` (cleared on unwind too) and,
 //!   when a `tracing` subscriber was interested at spawn, inside the
 //!   goroutine's span `goroutine{id, at}`; the entry's state is written only

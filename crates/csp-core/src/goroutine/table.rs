@@ -1,27 +1,50 @@
 //! The table of live goroutines: a sharded slab, so a spawn or an exit is one
 //! uncontended lock and a vector push or store, with no hashing and no rehash.
 //!
+//! A value that leaves the table (an exited goroutine's entry) is *retired*,
+//! not taken out: its slot index goes on its shard's retired list and the
+//! value stays in the slot, unlisted, until the shard's own thread reuses the
+//! slot for a new value and drops the old one there. So the last reference to
+//! a finished goroutine's entry (and through it, to its Tokio task) is
+//! usually dropped on the thread that allocated both, and an exit never
+//! takes the lock its spawner inserts under: with the system allocator a
+//! free from another thread contends for the allocating thread's arena, and
+//! that, more than the bookkeeping, was what a goroutine cost beyond a
+//! `tokio::spawn` (`docs/performance.md`, "A goroutine that runs to
+//! completion").
+//!
 //! # Invariants
-//! - A value lives in exactly one slot of one shard, from `insert` until the
-//!   `remove` of the [`Slot`] that `insert` returned; a freed slot index is
-//!   reused by a later insert into the same shard.
+//! - Every slot index of a shard is in exactly one place: in use (its slot
+//!   holds a value that [`Listed::is_listed`] or is about to be: see
+//!   `registry::Registry::register`), on the retired list (its slot holds the
+//!   retired value), or on the free list (its slot holds a retired value not
+//!   yet dropped, or nothing).
+//! - Readers ([`Table::any`], [`Table::cloned`]) see only listed values; a
+//!   value is unlisted by its owner before it is retired.
+//! - A retired value is dropped when its slot is reused, when its shard has
+//!   [`RECLAIM_AT`] retired values (by the thread that retires the last of
+//!   them), or by [`Table::close`]; once closed, a retire drops the value at
+//!   once. So at most about `2 * RECLAIM_AT` retired values wait per shard.
 //! - Each thread inserts into one shard of its own (assigned round-robin on
 //!   its first insert), so threads spawning at once rarely share a lock;
-//!   removal goes to the value's shard, wherever it happens.
+//!   a retire goes to the value's shard, wherever it happens.
 //!
 //! # Locking
-//! Each shard's mutex protects its slots and free list; it is held only to
-//! insert, remove or visit values, never while polling a future or waking a
-//! task, and never together with another shard's.
+//! Each shard has two mutexes, on lines of their own: `slots` (its slots and
+//! free list) and `retired` (its retired list and whether the table is
+//! closed). They are held only to insert, retire or visit values, never
+//! while polling a future, waking a task or dropping a value; when both are
+//! held, `slots` is taken first.
 
 use std::cell::Cell;
 use std::sync::PoisonError;
 
-use crate::loom::unmodeled::{AtomicUsize, Ordering};
-use crate::loom::Mutex;
+use crate::loom::unmodeled;
+use crate::loom::{AtomicBool, Mutex, Ordering};
 
-/// How many locks the table is split into (a power of two).
-const SHARDS: usize = 16;
+/// How many shards the table is split into (a power of two; two under
+/// loom, whose models visit every shard's locks).
+const SHARDS: usize = if cfg!(loom) { 2 } else { 16 };
 
 /// Where a value sits in the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,18 +81,54 @@ impl Slot {
 /// A sharded slab of values.
 #[derive(Debug)]
 pub(crate) struct Table<T> {
-    shards: [Padded<Mutex<Shard<T>>>; SHARDS],
+    shards: [Shard<T>; SHARDS],
 }
 
-/// Keeps each shard's lock on a cache line of its own.
+/// What a [`Table`] asks of its values: whether one is still in use.
+pub(crate) trait Listed {
+    /// `false` once the value's owner is done with it (before it retires it).
+    fn is_listed(&self) -> bool;
+}
+
+/// How many retired values a shard keeps before the thread that retires
+/// the last of them drops them all (when the shard's own thread has not
+/// reused their slots by then).
+pub(crate) const RECLAIM_AT: usize = 1024;
+
+#[derive(Debug)]
+struct Shard<T> {
+    slots: Padded<Mutex<Slots<T>>>,
+    retired: Padded<RetiredList>,
+}
+
+/// A shard's retired list, and a hint of whether it holds any, so a spawn
+/// with no free slot looks at it without taking its lock (a parked
+/// goroutine never retires: its spawner never pays for the list).
+#[derive(Debug)]
+struct RetiredList {
+    /// Set under `list`'s lock when it holds indices, cleared when they are
+    /// taken. Read without the lock: a stale `false` only means a new slot
+    /// instead of a retired one.
+    any: AtomicBool,
+    list: Mutex<Retired>,
+}
+
+/// Keeps each lock on a cache line of its own.
 #[derive(Debug)]
 #[repr(align(128))]
 struct Padded<T>(T);
 
 #[derive(Debug)]
-struct Shard<T> {
+struct Slots<T> {
     slots: Vec<Option<T>>,
     free: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Retired {
+    indices: Vec<u32>,
+    /// Set by [`Table::close`]: a retire drops its value at once.
+    closed: bool,
 }
 
 thread_local! {
@@ -79,37 +138,52 @@ thread_local! {
 
 /// The shard of the current thread.
 fn home() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static NEXT: unmodeled::AtomicUsize = unmodeled::AtomicUsize::new(0);
     HOME.try_with(|home| {
         if home.get() == usize::MAX {
-            home.set(NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS);
+            home.set(NEXT.fetch_add(1, unmodeled::Ordering::Relaxed) % SHARDS);
         }
         home.get()
     })
     .unwrap_or(0)
 }
 
-impl<T> Table<T> {
+impl<T: Listed> Table<T> {
     pub(crate) fn new() -> Self {
         Table {
-            shards: std::array::from_fn(|_| {
-                Padded(Mutex::new(Shard {
+            shards: std::array::from_fn(|_| Shard {
+                slots: Padded(Mutex::new(Slots {
                     slots: Vec::new(),
                     free: Vec::new(),
-                }))
+                })),
+                retired: Padded(RetiredList {
+                    any: AtomicBool::new(false),
+                    list: Mutex::new(Retired::default()),
+                }),
             }),
         }
     }
 
-    /// Stores `value` in the current thread's shard.
+    /// Stores `value` in the current thread's shard, reusing a retired
+    /// slot when there is one (its old value is dropped here, after the
+    /// lock).
     pub(crate) fn insert(&self, value: T) -> Slot {
         let shard = home();
-        let mut s = self.lock(shard);
-        let index = match s.free.pop() {
-            Some(index) => {
-                s.slots[index as usize] = Some(value);
-                index
-            }
+        let mut s = self.slots(shard);
+        if s.free.is_empty() && self.shards[shard].retired.0.any.load(Ordering::Relaxed) {
+            // Take every retired slot at once: one visit to the retired
+            // list's line per batch, and the empty free list's buffer goes
+            // back for the next batch.
+            let mut retired = self.retired(shard);
+            std::mem::swap(&mut retired.indices, &mut s.free);
+            self.shards[shard]
+                .retired
+                .0
+                .any
+                .store(false, Ordering::Relaxed);
+        }
+        let (index, old) = match s.free.pop() {
+            Some(index) => (index, s.slots[index as usize].replace(value)),
             None => {
                 assert!(
                     s.slots.len() < SLOTS_PER_SHARD - 1,
@@ -118,69 +192,197 @@ impl<T> Table<T> {
                     SLOTS_PER_SHARD - 2
                 );
                 s.slots.push(Some(value));
-                (s.slots.len() - 1) as u32
+                ((s.slots.len() - 1) as u32, None)
             }
         };
+        drop(s);
+        drop(old);
         Slot {
             shard: shard as u32,
             index,
         }
     }
 
-    /// Takes the value out of `slot` (which `insert` returned and no earlier
-    /// `remove` took).
-    pub(crate) fn remove(&self, slot: Slot) -> Option<T> {
-        let mut s = self.lock(slot.shard as usize);
-        let value = s.slots.get_mut(slot.index as usize).and_then(Option::take);
-        if value.is_some() {
+    /// Retires the value in `slot` (which `insert` returned and no earlier
+    /// `retire` took), already unlisted by its owner: it stays in its slot
+    /// until the slot is reused, or is dropped now if that makes
+    /// [`RECLAIM_AT`] retired values in the shard or the table is closed.
+    pub(crate) fn retire(&self, slot: Slot) {
+        let shard = slot.shard as usize;
+        let mut retired = self.retired(shard);
+        if retired.closed {
+            drop(retired);
+            let mut s = self.slots(shard);
+            let value = s.slots[slot.index as usize].take();
             s.free.push(slot.index);
+            drop(s);
+            drop(value);
+            return;
         }
-        value
+        retired.indices.push(slot.index);
+        if retired.indices.len() < RECLAIM_AT {
+            self.shards[shard]
+                .retired
+                .0
+                .any
+                .store(true, Ordering::Relaxed);
+            return;
+        }
+        let batch = std::mem::take(&mut retired.indices);
+        self.shards[shard]
+            .retired
+            .0
+            .any
+            .store(false, Ordering::Relaxed);
+        drop(retired);
+        let mut dead = Vec::with_capacity(batch.len());
+        let mut s = self.slots(shard);
+        for &index in &batch {
+            dead.extend(s.slots[index as usize].take());
+        }
+        s.free.extend_from_slice(&batch);
+        drop(s);
+        drop(dead);
     }
 
-    /// The number of values.
+    /// The number of values in use (retired ones not counted).
     pub(crate) fn len(&self) -> usize {
         (0..SHARDS)
             .map(|i| {
-                let s = self.lock(i);
-                s.slots.len() - s.free.len()
+                let s = self.slots(i);
+                let retired = self.retired(i).indices.len();
+                s.slots.len() - s.free.len() - retired
             })
             .sum()
     }
 
-    /// Whether `f` holds for any value (each shard locked in turn).
+    /// Whether `f` holds for any listed value (each shard locked in turn).
     pub(crate) fn any(&self, mut f: impl FnMut(&T) -> bool) -> bool {
-        (0..SHARDS).any(|i| self.lock(i).slots.iter().flatten().any(&mut f))
+        (0..SHARDS).any(|i| {
+            self.slots(i)
+                .slots
+                .iter()
+                .flatten()
+                .any(|v| v.is_listed() && f(v))
+        })
     }
 
-    /// Every value, cloned out shard by shard.
+    /// Every listed value, cloned out shard by shard.
     pub(crate) fn cloned(&self) -> Vec<T>
     where
         T: Clone,
     {
         (0..SHARDS)
             .flat_map(|i| {
-                self.lock(i)
+                self.slots(i)
                     .slots
                     .iter()
                     .flatten()
+                    .filter(|v| v.is_listed())
                     .cloned()
                     .collect::<Vec<_>>()
             })
             .collect()
     }
 
-    fn lock(&self, shard: usize) -> impl std::ops::DerefMut<Target = Shard<T>> + '_ {
+    /// Drops every retired value and makes later retires drop theirs at
+    /// once: the table's owner is going away, and retired values may hold
+    /// it (a goroutine's entry holds its registry).
+    pub(crate) fn close(&self) {
+        for i in 0..SHARDS {
+            let dead: Vec<T> = {
+                let mut guard = self.slots(i);
+                let mut retired = self.retired(i);
+                retired.closed = true;
+                let s = &mut *guard;
+                s.free.append(&mut retired.indices);
+                self.shards[i].retired.0.any.store(false, Ordering::Relaxed);
+                s.free
+                    .iter()
+                    .filter_map(|&index| s.slots[index as usize].take())
+                    .collect()
+            };
+            drop(dead);
+        }
+    }
+
+    fn slots(&self, shard: usize) -> impl std::ops::DerefMut<Target = Slots<T>> + '_ {
         self.shards[shard]
+            .slots
             .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn retired(&self, shard: usize) -> impl std::ops::DerefMut<Target = Retired> + '_ {
+        self.shards[shard]
+            .retired
+            .0
+            .list
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
+/// A table value for the tests and the loom model: listed until its owner
+/// unlists it through the flag `Value::new` hands out; the inserted value
+/// counts its drop, copies made by `cloned` do not.
+#[cfg(test)]
+mod value {
+    use super::Listed;
+    use crate::loom::{Arc, AtomicBool, AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    pub(super) struct Value {
+        pub(super) name: &'static str,
+        listed: Arc<AtomicBool>,
+        drops: Option<Arc<AtomicUsize>>,
+    }
+
+    impl Value {
+        /// A value and the flag its owner unlists it with.
+        pub(super) fn new(name: &'static str, drops: &Arc<AtomicUsize>) -> (Self, Arc<AtomicBool>) {
+            let listed = Arc::new(AtomicBool::new(true));
+            let value = Value {
+                name,
+                listed: listed.clone(),
+                drops: Some(drops.clone()),
+            };
+            (value, listed)
+        }
+    }
+
+    impl Clone for Value {
+        fn clone(&self) -> Self {
+            Value {
+                name: self.name,
+                listed: self.listed.clone(),
+                drops: None,
+            }
+        }
+    }
+
+    impl Listed for Value {
+        fn is_listed(&self) -> bool {
+            self.listed.load(Ordering::Relaxed)
+        }
+    }
+
+    impl Drop for Value {
+        fn drop(&mut self) {
+            if let Some(drops) = &self.drops {
+                drops.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{Slot, Table, SHARDS, SLOTS_PER_SHARD};
+    use super::value::Value;
+    use super::{Slot, Table, RECLAIM_AT, SHARDS, SLOTS_PER_SHARD};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[test]
     fn a_packed_slot_round_trips_and_is_never_the_unlisted_word() {
@@ -194,22 +396,147 @@ mod tests {
         }
     }
 
+    fn insert(
+        table: &Table<Value>,
+        name: &'static str,
+        drops: &Arc<AtomicUsize>,
+    ) -> (Slot, Arc<AtomicBool>) {
+        let (value, listed) = Value::new(name, drops);
+        (table.insert(value), listed)
+    }
+
+    /// What a goroutine's exit does: unlist, then retire.
+    fn exit(table: &Table<Value>, (slot, listed): &(Slot, Arc<AtomicBool>)) {
+        listed.store(false, Ordering::Relaxed);
+        table.retire(*slot);
+    }
+
+    fn names(table: &Table<Value>) -> Vec<&'static str> {
+        let mut names: Vec<_> = table.cloned().iter().map(|v| v.name).collect();
+        names.sort_unstable();
+        names
+    }
+
     #[test]
-    fn insert_remove_reuses_slots_and_counts() {
+    fn a_retired_value_is_unseen_at_once_and_dropped_when_its_slot_is_reused() {
+        let drops = Arc::new(AtomicUsize::new(0));
         let table = Table::new();
-        let a = table.insert("a");
-        let b = table.insert("b");
+        let a = insert(&table, "a", &drops);
+        let _b = insert(&table, "b", &drops);
         assert_eq!(table.len(), 2);
-        assert_eq!(table.remove(a), Some("a"));
-        assert_eq!(table.remove(a), None, "a slot is taken once");
-        let c = table.insert("c");
-        assert_eq!(c, a, "the freed slot is reused");
-        let mut all = table.cloned();
-        all.sort_unstable();
-        assert_eq!(all, ["b", "c"]);
-        assert!(table.any(|v| *v == "b"));
-        assert!(!table.any(|v| *v == "a"));
-        assert_eq!(table.remove(b), Some("b"));
+        exit(&table, &a);
         assert_eq!(table.len(), 1);
+        assert_eq!(names(&table), ["b"]);
+        assert!(!table.any(|v| v.name == "a"));
+        assert!(table.any(|v| v.name == "b"));
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            0,
+            "kept for the spawning thread"
+        );
+        let c = insert(&table, "c", &drops);
+        assert_eq!(c.0, a.0, "the retired slot is reused");
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            1,
+            "and its value dropped then"
+        );
+        assert_eq!(names(&table), ["b", "c"]);
+        assert_eq!(table.len(), 2);
+    }
+
+    #[test]
+    fn the_retire_that_makes_a_full_batch_drops_it() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let table = Table::new();
+        let exits: Vec<_> = (0..RECLAIM_AT)
+            .map(|_| insert(&table, "v", &drops))
+            .collect();
+        let keep = insert(&table, "keep", &drops);
+        for (i, e) in exits.iter().enumerate() {
+            exit(&table, e);
+            let expected = if i + 1 == RECLAIM_AT { RECLAIM_AT } else { 0 };
+            assert_eq!(
+                drops.load(Ordering::Relaxed),
+                expected,
+                "after {} exits",
+                i + 1
+            );
+        }
+        assert_eq!(table.len(), 1);
+        // The reclaimed slots are free and empty: reusing one drops nothing.
+        let again = insert(&table, "again", &drops);
+        assert_ne!(again.0, keep.0);
+        assert_eq!(drops.load(Ordering::Relaxed), RECLAIM_AT);
+        assert_eq!(names(&table), ["again", "keep"]);
+    }
+
+    #[test]
+    fn close_drops_every_retired_value_and_later_retires_drop_at_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let table = Table::new();
+        let a = insert(&table, "a", &drops);
+        let b = insert(&table, "b", &drops);
+        let c = insert(&table, "c", &drops);
+        exit(&table, &a);
+        exit(&table, &b);
+        // A reuse moves both retired slots to the free list; the one not
+        // reused still holds its value.
+        let d = insert(&table, "d", &drops);
+        assert!(d.0 == a.0 || d.0 == b.0);
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        table.close();
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            2,
+            "the value left in a free slot"
+        );
+        exit(&table, &c);
+        assert_eq!(drops.load(Ordering::Relaxed), 3, "closed: dropped at once");
+        assert_eq!(names(&table), ["d"]);
+        assert_eq!(table.len(), 1);
+        drop(table);
+        assert_eq!(drops.load(Ordering::Relaxed), 4);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_model {
+    use super::value::Value;
+    use super::Table;
+    use crate::loom::{Arc, AtomicUsize, Ordering};
+
+    /// A goroutine's exit (unlist, retire) on one thread while the table's
+    /// owner closes it on another and the spawning thread inserts (maybe
+    /// into the retired slot): the retired value is dropped exactly once
+    /// and none is left once both are done.
+    #[test]
+    fn an_exit_racing_close_and_reuse_drops_its_value_once() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let table = Arc::new(Table::new());
+            let (a, a_listed) = Value::new("a", &drops);
+            let slot = table.insert(a);
+            let exiting = {
+                let table = table.clone();
+                loom::thread::spawn(move || {
+                    a_listed.store(false, Ordering::Relaxed);
+                    table.retire(slot);
+                })
+            };
+            let closing = {
+                let table = table.clone();
+                loom::thread::spawn(move || table.close())
+            };
+            let (b, _b_listed) = Value::new("b", &drops);
+            table.insert(b);
+            assert!(table.any(|v| v.name == "b"));
+            exiting.join().unwrap();
+            closing.join().unwrap();
+            assert_eq!(drops.load(Ordering::Relaxed), 1, "`a` dropped, `b` listed");
+            let table = Arc::try_unwrap(table).expect("the threads are done");
+            drop(table);
+            assert_eq!(drops.load(Ordering::Relaxed), 2);
+        });
     }
 }

@@ -209,6 +209,9 @@ impl Drop for Runtime {
         if let Some(detector) = &self.ctx.detector {
             detector.shutdown();
         }
+        // Exited goroutines' entries hold the registry: drop them now, and
+        // those of the goroutines Tokio drops below as they go.
+        self.ctx.registry.close();
         if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
@@ -252,4 +255,48 @@ where
     refuse_inside_goroutine("csp::run", Location::caller());
     let rt = Runtime::new().unwrap_or_else(|e| panic!("csp::run: {e}"));
     rt.run(fut)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::Runtime;
+    use crate::loom::Arc;
+
+    /// Exited goroutines' entries wait in the registry's table for their
+    /// spawning thread to reuse, and each holds the registry: dropping the
+    /// runtime must still free the registry (no cycle left behind).
+    #[test]
+    fn dropping_the_runtime_frees_its_registry_after_goroutines_exited() {
+        let rt = Runtime::builder().gomaxprocs(2).build().expect("runtime");
+        let registry = Arc::downgrade(&rt.ctx.registry);
+        let exited = rt.run(async {
+            let (tx, rx) = crate::chan::<u32>(0);
+            for i in 0..200 {
+                let tx = tx.clone();
+                crate::go(async move { tx.send(i).await.expect("main receives") });
+            }
+            let mut sum = 0;
+            for _ in 0..200 {
+                sum += rx.recv().await.expect("a goroutine's value");
+            }
+            // Wait until they are gone from the registry, not merely done.
+            while crate::num_goroutine() > 1 {
+                crate::gosched().await;
+            }
+            sum
+        });
+        assert_eq!(exited, (0..200).sum::<u32>());
+        drop(rt);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while registry.strong_count() > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the registry outlived its runtime by 20 s ({} references)",
+                registry.strong_count()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }

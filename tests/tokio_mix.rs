@@ -55,6 +55,7 @@ fn child() {
         "notify" => csp::run(goroutine_loops_on_notify()),
         "thread_waker" => csp::run(thread_holds_a_waker()),
         "after_timeout" => csp::run(channel_wait_after_the_timeout_fired()),
+        "after_exits" => csp::run(channel_wait_after_mixed_goroutines_exited()),
         "main_returns" => csp::run(main_returns_with_parked_senders()),
         "main_returns_block_on" => {
             let rt = Runtime::new().unwrap();
@@ -274,6 +275,74 @@ fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
         "reported before the timer fired"
     );
     assert!(run.elapsed >= OUTSIDE);
+}
+
+/// Goroutines that each waited on a Tokio timer and a Tokio socket beside a
+/// csp channel, then exited, one of them leaving a clone of its waker with
+/// a plain thread that keeps it; then main waits on a channel nothing can
+/// send to. The exited goroutines' registry entries stay in the table for
+/// their spawning thread to reuse: they must not count as awake (the
+/// deadlock would go unreported) nor appear in the dump.
+async fn channel_wait_after_mixed_goroutines_exited() {
+    const EXITED: u32 = 64;
+    let listener = std::sync::Arc::new(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let (tx, rx) = csp::chan::<u32>(0);
+    for i in 0..EXITED {
+        let (tx, listener) = (tx.clone(), listener.clone());
+        go(async move {
+            let (_never_tx, never) = csp::chan::<u32>(0);
+            tokio::select! {
+                _ = listener.accept() => unreachable!("nobody connects"),
+                _ = never.recv() => unreachable!("nothing sends"),
+                _ = tokio::time::sleep(Duration::from_millis(1)) => {}
+            }
+            tx.send(i).await.unwrap();
+        });
+    }
+    go(async {
+        let waker = std::future::poll_fn(|cx| std::task::Poll::Ready(cx.waker().clone())).await;
+        std::thread::spawn(move || {
+            let _kept = waker;
+            loop {
+                std::thread::park();
+            }
+        });
+    });
+    let mut sum = 0;
+    for _ in 0..EXITED {
+        sum += rx.recv().await.unwrap();
+    }
+    assert_eq!(sum, (0..EXITED).sum::<u32>());
+    while csp::num_goroutine() > 1 {
+        csp::gosched().await;
+    }
+    println!("all exited");
+    rx.recv().await;
+    unreachable!("nothing sends");
+}
+
+#[test]
+fn a_deadlock_after_mixed_goroutines_exited_is_reported_with_main_alone() {
+    let run = spawn_child("child", "after_exits");
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stdout.contains("all exited"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(common::DEADLOCK_REPORT),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("goroutine 1 [chan receive]:"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("\ngoroutine ").count()
+            + usize::from(run.stderr.starts_with("goroutine ")),
+        1,
+        "only main is in the dump:\n{}",
+        run.stderr
+    );
 }
 
 /// Goroutines parked sending to channels main owns when main returns: in

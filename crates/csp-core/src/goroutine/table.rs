@@ -170,17 +170,13 @@ impl<T: Listed> Table<T> {
     pub(crate) fn insert(&self, value: T) -> Slot {
         let shard = home();
         let mut s = self.slots(shard);
-        if s.free.is_empty() && self.shards[shard].retired.0.any.load(Ordering::Relaxed) {
+        if s.free.is_empty() && self.any_retired(shard).load(Ordering::Relaxed) {
             // Take every retired slot at once: one visit to the retired
             // list's line per batch, and the empty free list's buffer goes
             // back for the next batch.
             let mut retired = self.retired(shard);
             std::mem::swap(&mut retired.indices, &mut s.free);
-            self.shards[shard]
-                .retired
-                .0
-                .any
-                .store(false, Ordering::Relaxed);
+            self.any_retired(shard).store(false, Ordering::Relaxed);
         }
         let (index, old) = match s.free.pop() {
             Some(index) => (index, s.slots[index as usize].replace(value)),
@@ -221,19 +217,11 @@ impl<T: Listed> Table<T> {
         }
         retired.indices.push(slot.index);
         if retired.indices.len() < RECLAIM_AT {
-            self.shards[shard]
-                .retired
-                .0
-                .any
-                .store(true, Ordering::Relaxed);
+            self.any_retired(shard).store(true, Ordering::Relaxed);
             return;
         }
         let batch = std::mem::take(&mut retired.indices);
-        self.shards[shard]
-            .retired
-            .0
-            .any
-            .store(false, Ordering::Relaxed);
+        self.any_retired(shard).store(false, Ordering::Relaxed);
         drop(retired);
         let mut dead = Vec::with_capacity(batch.len());
         let mut s = self.slots(shard);
@@ -296,7 +284,7 @@ impl<T: Listed> Table<T> {
                 retired.closed = true;
                 let s = &mut *guard;
                 s.free.append(&mut retired.indices);
-                self.shards[i].retired.0.any.store(false, Ordering::Relaxed);
+                self.any_retired(i).store(false, Ordering::Relaxed);
                 s.free
                     .iter()
                     .filter_map(|&index| s.slots[index as usize].take())
@@ -304,6 +292,11 @@ impl<T: Listed> Table<T> {
             };
             drop(dead);
         }
+    }
+
+    /// The hint of whether `shard`'s retired list holds any index.
+    fn any_retired(&self, shard: usize) -> &AtomicBool {
+        &self.shards[shard].retired.0.any
     }
 
     fn slots(&self, shard: usize) -> impl std::ops::DerefMut<Target = Slots<T>> + '_ {

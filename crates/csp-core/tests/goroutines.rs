@@ -65,6 +65,96 @@ fn num_goroutine_rises_and_falls_with_many_goroutines() {
     });
 }
 
+/// Exited goroutines' entries wait in the registry's table for their
+/// spawning thread to reuse (or are reclaimed in batches): spawners on
+/// both workers start waves of goroutines that exit at once or after a
+/// brief park while a watcher keeps snapshotting. Every snapshot lists
+/// distinct live goroutines and never more than are alive; once the waves
+/// are done only main is left, and a last wave reusing the slots counts
+/// right.
+#[test]
+fn snapshots_stay_exact_while_goroutines_exit_and_their_slots_are_reused() {
+    const SPAWNERS: usize = 4;
+    const WAVES: usize = 3;
+    const PER_WAVE: usize = 1_500;
+    within(|| {
+        runtime(2).run(async {
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let watcher = {
+                let stop = stop.clone();
+                go(async move {
+                    let mut snapshots = 0usize;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let all = goroutines();
+                        let mut ids: Vec<u64> = all.iter().map(|g| g.id).collect();
+                        ids.dedup();
+                        assert_eq!(ids.len(), all.len(), "a goroutine listed twice");
+                        assert!(all.iter().filter(|g| g.is_main).count() == 1);
+                        assert!(all.len() <= 2 + SPAWNERS * (PER_WAVE + 1));
+                        assert!(num_goroutine() >= 2, "main and the watcher");
+                        snapshots += 1;
+                        gosched().await;
+                    }
+                    snapshots
+                })
+            };
+            let spawners: Vec<_> = (0..SPAWNERS)
+                .map(|s| {
+                    go(async move {
+                        for wave in 0..WAVES {
+                            let (tx, rx) = csp_core::chan::<usize>(0);
+                            for i in 0..PER_WAVE {
+                                let tx = tx.clone();
+                                go(async move {
+                                    if i % 3 == 0 {
+                                        gosched().await;
+                                    }
+                                    if i % 2 == 0 {
+                                        tx.send(i).await.expect("the spawner receives");
+                                    }
+                                });
+                            }
+                            drop(tx);
+                            let mut got = 0;
+                            while rx.recv().await.is_some() {
+                                got += 1;
+                            }
+                            assert_eq!(got, PER_WAVE.div_ceil(2), "spawner {s}, wave {wave}");
+                        }
+                    })
+                })
+                .collect();
+            for h in spawners {
+                h.await.expect("spawner finished");
+            }
+            // The goroutines that sent nothing may still be finishing.
+            while num_goroutine() > 2 {
+                gosched().await;
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert!(watcher.await.expect("watcher finished") > 0);
+            while num_goroutine() > 1 {
+                gosched().await;
+            }
+            assert_eq!(goroutines().len(), 1, "only main is listed");
+            let gate = Arc::new(tokio::sync::Semaphore::new(0));
+            let parked: Vec<_> = (0..PER_WAVE)
+                .map(|_| {
+                    let gate = gate.clone();
+                    go(async move { drop(gate.acquire().await.expect("gate open")) })
+                })
+                .collect();
+            assert_eq!(num_goroutine(), PER_WAVE + 1);
+            assert_eq!(goroutines().len(), PER_WAVE + 1);
+            gate.add_permits(PER_WAVE);
+            for h in parked {
+                h.await.expect("parked goroutine finished");
+            }
+            assert_eq!(num_goroutine(), 1);
+        });
+    });
+}
+
 /// A future that parks in "a csp primitive" once (recording `ChanReceive`),
 /// until `wake` is set.
 struct FakeRecv {

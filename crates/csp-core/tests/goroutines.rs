@@ -367,7 +367,23 @@ async fn go_works_on_a_plain_tokio_runtime() {
         assert!(num_goroutine() >= 1);
         assert_eq!(go(async { 6 * 7 }).await.unwrap(), 42);
         gate.notify_one();
+        let waiter_id = waiter.id();
         waiter.await.unwrap();
+        assert!(
+            goroutines().iter().all(|g| g.id != waiter_id),
+            "an exited goroutine is no longer listed"
+        );
+        // Waves past the registry's reclaim batch: exited goroutines stay
+        // unlisted whether their entries wait for reuse or were reclaimed.
+        let mut exited = std::collections::HashSet::new();
+        for _ in 0..2 {
+            let wave: Vec<_> = (0..1_500).map(|i| go(async move { i })).collect();
+            for h in wave {
+                exited.insert(h.id());
+                h.await.unwrap();
+            }
+        }
+        assert!(goroutines().iter().all(|g| !exited.contains(&g.id)));
         // Tokio's panic behaviour on a runtime csp did not build.
         let err = go(async { panic!("foreign boom") }).await.unwrap_err();
         assert!(err.is_panic());

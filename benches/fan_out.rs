@@ -23,22 +23,10 @@
 use std::time::Instant;
 
 mod common;
-use common::{runtime, Countdown};
+use common::{process_cpu_ns, runtime, Countdown};
 
 /// Goroutines per fan-out.
 const FAN_OUT: usize = 10_000;
-
-/// The CPU time this process has used, in ns (every thread's).
-fn process_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable `timespec` for the call's duration.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
 
 /// What one fan-out cost per goroutine: wall ns and process CPU ns.
 #[derive(Clone, Copy)]

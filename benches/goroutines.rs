@@ -11,6 +11,11 @@
 //! - teardown: ns per goroutine, from `close` until `WaitGroup::wait` returns
 //!   (every goroutine woken, run to its end and freed).
 //!
+//! Spawn and teardown are also measured in the process's CPU time (every
+//! thread's, kernel included; Go: `getrusage`), in a second table: on a
+//! shared VM the wall clock of one binary moves 2x between runs, its CPU
+//! time far less.
+//!
 //! Flavors: `csp` (`csp::go` on csp's runtime), `csp-on-tokio` (`csp::go` on
 //! a plain Tokio runtime), `tokio` (`tokio::spawn` of the same future on a
 //! plain Tokio runtime), and `go` (the twin `benches/go/goroutines`, run
@@ -28,6 +33,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+mod common;
+use common::process_cpu_ns;
 use csp_workloads::heap::{heap_blocks, heap_bytes, CountingAlloc};
 use csp_workloads::rss_bytes;
 
@@ -47,6 +54,9 @@ struct Sample {
     /// Heap bytes and blocks live per parked goroutine (Go: 0, not counted).
     heap_bytes: f64,
     heap_blocks: f64,
+    /// Spawn and teardown in process CPU ns per goroutine.
+    spawn_cpu_ns: f64,
+    teardown_cpu_ns: f64,
 }
 
 /// What every goroutine shares.
@@ -83,25 +93,31 @@ macro_rules! run_flavor {
         });
         let rss0 = rss_bytes();
         let (bytes0, blocks0) = (heap_bytes(), heap_blocks());
+        let cpu = process_cpu_ns();
         let start = Instant::now();
         for _ in 0..n {
             drop($spawn(parked(shared.clone(), n)));
         }
         ready_rx.recv().await.expect("every goroutine started");
         let spawn_ns = start.elapsed().as_nanos() as f64 / n as f64;
+        let spawn_cpu_ns = (process_cpu_ns() - cpu) as f64 / n as f64;
         let rss = rss_bytes().saturating_sub(rss0) as f64 / n as f64;
         let heap_bytes = heap_bytes().wrapping_sub(bytes0) as f64 / n as f64;
         let heap_blocks = heap_blocks().wrapping_sub(blocks0) as f64 / n as f64;
+        let cpu = process_cpu_ns();
         let start = Instant::now();
         gate_tx.close();
         wg.wait().await;
         let teardown_ns = start.elapsed().as_nanos() as f64 / n as f64;
+        let teardown_cpu_ns = (process_cpu_ns() - cpu) as f64 / n as f64;
         Sample {
             spawn_ns,
             rss_bytes: rss,
             teardown_ns,
             heap_bytes,
             heap_blocks,
+            spawn_cpu_ns,
+            teardown_cpu_ns,
         }
     }};
 }
@@ -137,12 +153,14 @@ fn child(flavor: &str, n: usize) {
         other => panic!("unknown flavor {other}"),
     };
     println!(
-        "{} {} {} {} {}",
+        "{} {} {} {} {} {} {}",
         sample.spawn_ns,
         sample.rss_bytes,
         sample.teardown_ns,
         sample.heap_bytes,
-        sample.heap_blocks
+        sample.heap_blocks,
+        sample.spawn_cpu_ns,
+        sample.teardown_cpu_ns
     );
 }
 
@@ -154,8 +172,10 @@ fn parse_sample(out: &[u8]) -> Option<Sample> {
         spawn_ns: it.next()??,
         rss_bytes: it.next()??,
         teardown_ns: it.next()??,
-        heap_bytes: it.next().flatten().unwrap_or(0.0),
-        heap_blocks: it.next().flatten().unwrap_or(0.0),
+        heap_bytes: it.next()??,
+        heap_blocks: it.next()??,
+        spawn_cpu_ns: it.next()??,
+        teardown_cpu_ns: it.next()??,
     })
 }
 
@@ -224,8 +244,8 @@ fn main() {
             );
             let s = parse_sample(&out.stdout).expect("a sample line");
             eprintln!(
-                "round {round} {name}: spawn {:.0} ns, {:.0} B resident, {:.0} B in {:.2} heap blocks, teardown {:.0} ns",
-                s.spawn_ns, s.rss_bytes, s.heap_bytes, s.heap_blocks, s.teardown_ns
+                "round {round} {name}: spawn {:.0} ns ({:.0} CPU), {:.0} B resident, {:.0} B in {:.2} heap blocks, teardown {:.0} ns ({:.0} CPU)",
+                s.spawn_ns, s.spawn_cpu_ns, s.rss_bytes, s.heap_bytes, s.heap_blocks, s.teardown_ns, s.teardown_cpu_ns
             );
             samples[k].push(s);
         }
@@ -241,6 +261,8 @@ fn main() {
             teardown_ns: median(s.iter().map(|x| x.teardown_ns).collect()),
             heap_bytes: median(s.iter().map(|x| x.heap_bytes).collect()),
             heap_blocks: median(s.iter().map(|x| x.heap_blocks).collect()),
+            spawn_cpu_ns: median(s.iter().map(|x| x.spawn_cpu_ns).collect()),
+            teardown_cpu_ns: median(s.iter().map(|x| x.teardown_cpu_ns).collect()),
         })
         .collect();
     let tokio = med[2];
@@ -266,6 +288,24 @@ fn main() {
             s.spawn_ns / tokio.spawn_ns,
             s.rss_bytes / tokio.rss_bytes,
             s.teardown_ns / tokio.teardown_ns,
+        );
+    }
+    println!();
+    println!("The same rounds in process CPU time (ns per goroutine, medians)");
+    println!("| flavor | spawn CPU ns | teardown CPU ns | spawn / tokio | teardown / tokio | teardown / Go |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, s) in names.iter().zip(&med) {
+        let vs_go = if go.is_some() {
+            format!("{:.2}", s.teardown_cpu_ns / med[3].teardown_cpu_ns)
+        } else {
+            "–".into()
+        };
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.2} | {:.2} | {vs_go} |",
+            s.spawn_cpu_ns,
+            s.teardown_cpu_ns,
+            s.spawn_cpu_ns / tokio.spawn_cpu_ns,
+            s.teardown_cpu_ns / tokio.teardown_cpu_ns,
         );
     }
 }

@@ -82,6 +82,24 @@ fn child() {
     std::process::exit(0);
 }
 
+/// Runs `name`, which must end in Go's deadlock report with main parked on
+/// a channel receive (exit 2).
+fn expect_main_deadlocked(name: &str) -> ChildRun {
+    let run = spawn_child("child", name);
+    assert_eq!(run.code, Some(2), "{name}: stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(common::DEADLOCK_REPORT),
+        "{name}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("goroutine 1 [chan receive]:"),
+        "{name}: {}",
+        run.stderr
+    );
+    run
+}
+
 /// Runs `name`, which must end normally: exit 0, no report, `expect` printed.
 fn expect_clean(name: &str, expect: &str) -> ChildRun {
     let run = spawn_child("child", name);
@@ -258,18 +276,7 @@ async fn channel_wait_after_the_timeout_fired() {
 
 #[test]
 fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
-    let run = spawn_child("child", "after_timeout");
-    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
-    assert!(
-        run.stderr.contains(common::DEADLOCK_REPORT),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("goroutine 1 [chan receive]:"),
-        "{}",
-        run.stderr
-    );
+    let run = expect_main_deadlocked("after_timeout");
     assert!(
         run.stdout.contains("timer fired"),
         "reported before the timer fired"
@@ -323,19 +330,8 @@ async fn channel_wait_after_mixed_goroutines_exited() {
 
 #[test]
 fn a_deadlock_after_mixed_goroutines_exited_is_reported_with_main_alone() {
-    let run = spawn_child("child", "after_exits");
-    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    let run = expect_main_deadlocked("after_exits");
     assert!(run.stdout.contains("all exited"), "{}", run.stdout);
-    assert!(
-        run.stderr.contains(common::DEADLOCK_REPORT),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("goroutine 1 [chan receive]:"),
-        "{}",
-        run.stderr
-    );
     assert_eq!(
         run.stderr.matches("\ngoroutine ").count()
             + usize::from(run.stderr.starts_with("goroutine ")),

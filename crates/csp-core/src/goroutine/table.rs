@@ -7,11 +7,10 @@
 //! slot for a new value and drops the old one there. So the last reference to
 //! a finished goroutine's entry (and through it, to its Tokio task) is
 //! usually dropped on the thread that allocated both, and an exit never
-//! takes the lock its spawner inserts under: with the system allocator a
-//! free from another thread contends for the allocating thread's arena, and
-//! that, more than the bookkeeping, was what a goroutine cost beyond a
-//! `tokio::spawn` (`docs/performance.md`, "A goroutine that runs to
-//! completion").
+//! takes the lock its spawner inserts under. With the system allocator a
+//! free from another thread contends for the allocating thread's arena,
+//! which costs a short-lived goroutine more than all its bookkeeping
+//! (`docs/performance.md`, "A goroutine that runs to completion").
 //!
 //! # Invariants
 //! - Every slot index of a shard is in exactly one place: in use (its slot

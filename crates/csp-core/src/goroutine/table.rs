@@ -20,10 +20,12 @@
 //!   yet dropped, or nothing).
 //! - Readers ([`Table::any`], [`Table::cloned`]) see only listed values; a
 //!   value is unlisted by its owner before it is retired.
-//! - A retired value is dropped when its slot is reused, when its shard has
-//!   [`RECLAIM_AT`] retired values (by the thread that retires the last of
-//!   them), or by [`Table::close`]; once closed, a retire drops the value at
-//!   once. So at most about `2 * RECLAIM_AT` retired values wait per shard.
+//! - A retired value is dropped when its slot is reused or by
+//!   [`Table::close`]; a retire drops its value at once instead when the
+//!   shard's list already holds [`RECLAIM_AT`] or the table is closed. A
+//!   spawn moves the list onto the free list only while the free list then
+//!   holds at most [`RECLAIM_AT`] retired values. So at most
+//!   `2 * RECLAIM_AT` retired values wait per shard.
 //! - Each thread inserts into one shard of its own (assigned round-robin on
 //!   its first insert), so threads spawning at once rarely share a lock;
 //!   a retire goes to the value's shard, wherever it happens.
@@ -39,7 +41,7 @@ use std::cell::Cell;
 use std::sync::PoisonError;
 
 use crate::loom::unmodeled;
-use crate::loom::{AtomicBool, Mutex, Ordering};
+use crate::loom::{AtomicUsize, Mutex, Ordering};
 
 /// How many shards the table is split into (a power of two; two under
 /// loom, whose models visit every shard's locks).
@@ -89,9 +91,10 @@ pub(crate) trait Listed {
     fn is_listed(&self) -> bool;
 }
 
-/// How many retired values a shard keeps before the thread that retires
-/// the last of them drops them all (when the shard's own thread has not
-/// reused their slots by then).
+/// How many retired values a shard's list holds: past it (the shard's own
+/// thread is not spawning, so not reusing slots), a retire drops its value
+/// at once, one per exit rather than a batch at a time. A spawn takes the
+/// list once it is half this long, even while it has free slots.
 pub(crate) const RECLAIM_AT: usize = 1024;
 
 #[derive(Debug)]
@@ -105,10 +108,10 @@ struct Shard<T> {
 /// goroutine never retires: its spawner never pays for the list).
 #[derive(Debug)]
 struct RetiredList {
-    /// Set under `list`'s lock when it holds indices, cleared when they are
-    /// taken. Read without the lock: a stale `false` only means a new slot
-    /// instead of a retired one.
-    any: AtomicBool,
+    /// How many indices `list` holds, written under its lock. Read without
+    /// the lock: a stale value only means a new or empty slot instead of a
+    /// retired one.
+    len: AtomicUsize,
     list: Mutex<Retired>,
 }
 
@@ -121,6 +124,9 @@ struct Padded<T>(T);
 struct Slots<T> {
     slots: Vec<Option<T>>,
     free: Vec<u32>,
+    /// How many slots on `free` still hold a retired value (at most
+    /// [`RECLAIM_AT`]).
+    retired_in_free: usize,
 }
 
 #[derive(Debug, Default)]
@@ -154,9 +160,10 @@ impl<T: Listed> Table<T> {
                 slots: Padded(Mutex::new(Slots {
                     slots: Vec::new(),
                     free: Vec::new(),
+                    retired_in_free: 0,
                 })),
                 retired: Padded(RetiredList {
-                    any: AtomicBool::new(false),
+                    len: AtomicUsize::new(0),
                     list: Mutex::new(Retired::default()),
                 }),
             }),
@@ -165,20 +172,36 @@ impl<T: Listed> Table<T> {
 
     /// Stores `value` in the current thread's shard, reusing a retired
     /// slot when there is one (its old value is dropped here, after the
-    /// lock).
+    /// lock): the retired list is taken when no slot is free or once it is
+    /// half of [`RECLAIM_AT`] long.
     pub(crate) fn insert(&self, value: T) -> Slot {
         let shard = home();
         let mut s = self.slots(shard);
-        if s.free.is_empty() && self.any_retired(shard).load(Ordering::Relaxed) {
-            // Take every retired slot at once: one visit to the retired
-            // list's line per batch, and the empty free list's buffer goes
-            // back for the next batch.
+        let waiting = self.retired_len(shard).load(Ordering::Relaxed);
+        if waiting > 0
+            && (s.free.is_empty() || waiting >= RECLAIM_AT / 2)
+            && s.retired_in_free + waiting <= RECLAIM_AT
+        {
+            // Take every retired slot at once (one visit to the retired
+            // list's line per batch), onto the end of the free list, where
+            // the next spawns reuse them first. Taking them before the list
+            // fills keeps exits retiring rather than dropping their own.
             let mut retired = self.retired(shard);
-            std::mem::swap(&mut retired.indices, &mut s.free);
-            self.any_retired(shard).store(false, Ordering::Relaxed);
+            s.retired_in_free += retired.indices.len();
+            if s.free.is_empty() {
+                // The empty free list's buffer goes back for the next batch.
+                std::mem::swap(&mut retired.indices, &mut s.free);
+            } else {
+                s.free.append(&mut retired.indices);
+            }
+            self.retired_len(shard).store(0, Ordering::Relaxed);
         }
         let (index, old) = match s.free.pop() {
-            Some(index) => (index, s.slots[index as usize].replace(value)),
+            Some(index) => {
+                let old = s.slots[index as usize].replace(value);
+                s.retired_in_free -= usize::from(old.is_some());
+                (index, old)
+            }
             None => {
                 assert!(
                     s.slots.len() < SLOTS_PER_SHARD - 1,
@@ -200,36 +223,25 @@ impl<T: Listed> Table<T> {
 
     /// Retires the value in `slot` (which `insert` returned and no earlier
     /// `retire` took), already unlisted by its owner: it stays in its slot
-    /// until the slot is reused, or is dropped now if that makes
-    /// [`RECLAIM_AT`] retired values in the shard or the table is closed.
+    /// until the slot is reused, or is dropped now if the shard's list
+    /// already holds [`RECLAIM_AT`] or the table is closed.
     pub(crate) fn retire(&self, slot: Slot) {
         let shard = slot.shard as usize;
         let mut retired = self.retired(shard);
-        if retired.closed {
-            drop(retired);
-            let mut s = self.slots(shard);
-            let value = s.slots[slot.index as usize].take();
-            s.free.push(slot.index);
-            drop(s);
-            drop(value);
+        if !retired.closed && retired.indices.len() < RECLAIM_AT {
+            retired.indices.push(slot.index);
+            self.retired_len(shard)
+                .store(retired.indices.len(), Ordering::Relaxed);
             return;
         }
-        retired.indices.push(slot.index);
-        if retired.indices.len() < RECLAIM_AT {
-            self.any_retired(shard).store(true, Ordering::Relaxed);
-            return;
-        }
-        let batch = std::mem::take(&mut retired.indices);
-        self.any_retired(shard).store(false, Ordering::Relaxed);
+        // Closed, or the shard's thread is not reusing slots: drop the value
+        // now, as if there were no retired list.
         drop(retired);
-        let mut dead = Vec::with_capacity(batch.len());
         let mut s = self.slots(shard);
-        for &index in &batch {
-            dead.extend(s.slots[index as usize].take());
-        }
-        s.free.extend_from_slice(&batch);
+        let value = s.slots[slot.index as usize].take();
+        s.free.push(slot.index);
         drop(s);
-        drop(dead);
+        drop(value);
     }
 
     /// The number of values in use (retired ones not counted).
@@ -283,7 +295,8 @@ impl<T: Listed> Table<T> {
                 retired.closed = true;
                 let s = &mut *guard;
                 s.free.append(&mut retired.indices);
-                self.any_retired(i).store(false, Ordering::Relaxed);
+                s.retired_in_free = 0;
+                self.retired_len(i).store(0, Ordering::Relaxed);
                 s.free
                     .iter()
                     .filter_map(|&index| s.slots[index as usize].take())
@@ -293,9 +306,9 @@ impl<T: Listed> Table<T> {
         }
     }
 
-    /// The hint of whether `shard`'s retired list holds any index.
-    fn any_retired(&self, shard: usize) -> &AtomicBool {
-        &self.shards[shard].retired.0.any
+    /// The hint of how many indices `shard`'s retired list holds.
+    fn retired_len(&self, shard: usize) -> &AtomicUsize {
+        &self.shards[shard].retired.0.len
     }
 
     fn slots(&self, shard: usize) -> impl std::ops::DerefMut<Target = Slots<T>> + '_ {
@@ -438,16 +451,16 @@ mod tests {
     }
 
     #[test]
-    fn the_retire_that_makes_a_full_batch_drops_it() {
+    fn past_a_full_retired_list_each_retire_drops_its_own_value() {
         let drops = Arc::new(AtomicUsize::new(0));
         let table = Table::new();
-        let exits: Vec<_> = (0..RECLAIM_AT)
+        let exits: Vec<_> = (0..RECLAIM_AT + 3)
             .map(|_| insert(&table, "v", &drops))
             .collect();
         let keep = insert(&table, "keep", &drops);
         for (i, e) in exits.iter().enumerate() {
             exit(&table, e);
-            let expected = if i + 1 == RECLAIM_AT { RECLAIM_AT } else { 0 };
+            let expected = (i + 1).saturating_sub(RECLAIM_AT);
             assert_eq!(
                 drops.load(Ordering::Relaxed),
                 expected,
@@ -456,11 +469,48 @@ mod tests {
             );
         }
         assert_eq!(table.len(), 1);
-        // The reclaimed slots are free and empty: reusing one drops nothing.
+        // Free slots or not, a spawn takes a list that long onto the end of
+        // the free list and reuses a retired slot first, dropping its value.
         let again = insert(&table, "again", &drops);
         assert_ne!(again.0, keep.0);
-        assert_eq!(drops.load(Ordering::Relaxed), RECLAIM_AT);
+        assert_eq!(drops.load(Ordering::Relaxed), 4);
         assert_eq!(names(&table), ["again", "keep"]);
+        assert_eq!(table.len(), 2);
+        drop(table);
+        assert_eq!(
+            drops.load(Ordering::Relaxed),
+            RECLAIM_AT + 5,
+            "every value once"
+        );
+    }
+
+    #[test]
+    fn retired_values_waiting_stay_within_two_lists() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let table = Table::new();
+        let first: Vec<_> = (0..RECLAIM_AT)
+            .map(|_| insert(&table, "v", &drops))
+            .collect();
+        let second: Vec<_> = (0..RECLAIM_AT)
+            .map(|_| insert(&table, "w", &drops))
+            .collect();
+        let keep = insert(&table, "keep", &drops);
+        first.iter().for_each(|e| exit(&table, e));
+        // The full list goes onto the free list; a retired slot is reused.
+        insert(&table, "a", &drops);
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        second.iter().for_each(|e| exit(&table, e));
+        assert_eq!(drops.load(Ordering::Relaxed), 1, "the list had room again");
+        // Taking this full list too would leave 2 * RECLAIM_AT - 1 retired
+        // values on the free list: the spawn reuses one already there.
+        insert(&table, "b", &drops);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+        // So the list is still full: the next exit drops its own value.
+        exit(&table, &keep);
+        assert_eq!(drops.load(Ordering::Relaxed), 3);
+        assert_eq!(names(&table), ["a", "b"]);
+        drop(table);
+        assert_eq!(drops.load(Ordering::Relaxed), 2 * RECLAIM_AT + 3);
     }
 
     #[test]

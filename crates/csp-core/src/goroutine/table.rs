@@ -187,14 +187,18 @@ impl<T: Listed> Table<T> {
             // the next spawns reuse them first. Taking them before the list
             // fills keeps exits retiring rather than dropping their own.
             let mut retired = self.retired(shard);
-            s.retired_in_free += retired.indices.len();
-            if s.free.is_empty() {
-                // The empty free list's buffer goes back for the next batch.
-                std::mem::swap(&mut retired.indices, &mut s.free);
-            } else {
-                s.free.append(&mut retired.indices);
+            // The hint was read without the lock: the bound is checked on
+            // the list itself.
+            if s.retired_in_free + retired.indices.len() <= RECLAIM_AT {
+                s.retired_in_free += retired.indices.len();
+                if s.free.is_empty() {
+                    // The empty free list's buffer goes back for the next batch.
+                    std::mem::swap(&mut retired.indices, &mut s.free);
+                } else {
+                    s.free.append(&mut retired.indices);
+                }
+                self.retired_len(shard).store(0, Ordering::Relaxed);
             }
-            self.retired_len(shard).store(0, Ordering::Relaxed);
         }
         let (index, old) = match s.free.pop() {
             Some(index) => {

@@ -69,48 +69,14 @@ fn run_child(name: &str) -> ChildRun {
     common::spawn_child("child", name)
 }
 
-/// Runs a program that must deadlock and checks Go's report: the message,
-/// one header per goroutine in order, a blocking-call and a creation line
-/// each naming `file`, exit status 2, promptly.
-fn expect_deadlock(name: &str, file: &str, headers: &[&str]) -> ChildRun {
-    let run = run_child(name);
-    let report = run.stderr.as_str();
-    assert_eq!(run.code, Some(2), "{name}: exit status; stderr:\n{report}");
-    let start = report
-        .find(common::DEADLOCK_REPORT)
-        .unwrap_or_else(|| panic!("{name}: no deadlock message in stderr:\n{report}"));
-    let report = &report[start..];
-    let found: Vec<&str> = report
-        .lines()
-        .filter(|l| l.starts_with("goroutine "))
-        .collect();
-    assert_eq!(found, headers, "{name}: goroutine headers in\n{report}");
-    let blocked = report.matches("\tblocked at ").count();
-    let created = report.matches("\tcreated at ").count();
-    assert_eq!(
-        (blocked, created),
-        (headers.len(), headers.len()),
-        "{report}"
-    );
-    for line in report.lines().filter(|l| l.starts_with('\t')) {
-        assert!(line.contains(file), "{name}: {line:?} does not name {file}");
-    }
-    assert!(
-        run.elapsed < Duration::from_secs(10),
-        "{name}: reported after {:?}",
-        run.elapsed
-    );
-    run
-}
-
 #[test]
 fn unbuffered_send_in_main() {
-    expect_deadlock("deadlock", "deadlock.rs:", &["goroutine 1 [chan send]:"]);
+    common::expect_deadlock("deadlock", "deadlock.rs:", &["goroutine 1 [chan send]:"]);
 }
 
 #[test]
 fn buffered_channel_full() {
-    expect_deadlock(
+    common::expect_deadlock(
         "deadlock_buffered",
         "deadlock_buffered.rs:",
         &["goroutine 1 [chan send]:"],
@@ -119,7 +85,7 @@ fn buffered_channel_full() {
 
 #[test]
 fn range_over_a_channel_never_closed() {
-    let run = expect_deadlock(
+    let run = common::expect_deadlock(
         "deadlock_fib",
         "deadlock_fib.rs:",
         &["goroutine 1 [chan receive]:"],
@@ -139,7 +105,7 @@ fn range_over_a_channel_never_closed() {
 
 #[test]
 fn select_with_no_cases() {
-    expect_deadlock(
+    common::expect_deadlock(
         "deadlock_select",
         "deadlock_select.rs:",
         &["goroutine 1 [select (no cases)]:"],
@@ -148,7 +114,7 @@ fn select_with_no_cases() {
 
 #[test]
 fn two_goroutines_waiting_for_each_other() {
-    expect_deadlock(
+    common::expect_deadlock(
         "deadlock_pair",
         "deadlock_pair.rs:",
         &[
@@ -161,7 +127,7 @@ fn two_goroutines_waiting_for_each_other() {
 
 #[test]
 fn waitgroup_with_a_missing_done() {
-    expect_deadlock(
+    common::expect_deadlock(
         "deadlock_waitgroup",
         "deadlock_waitgroup.rs:",
         &["goroutine 1 [sync.WaitGroup.Wait]:"],
@@ -170,7 +136,7 @@ fn waitgroup_with_a_missing_done() {
 
 #[test]
 fn block_on_main_deadlocks_too() {
-    expect_deadlock("block_on", "deadlock.rs:", &["goroutine 1 [chan send]:"]);
+    common::expect_deadlock("block_on", "deadlock.rs:", &["goroutine 1 [chan send]:"]);
 }
 
 /// Child: a service with `dump_on_sigquit` prints the dump and keeps running.

@@ -82,24 +82,6 @@ fn child() {
     std::process::exit(0);
 }
 
-/// Runs `name`, which must end in Go's deadlock report with main parked on
-/// a channel receive (exit 2).
-fn expect_main_deadlocked(name: &str) -> ChildRun {
-    let run = spawn_child("child", name);
-    assert_eq!(run.code, Some(2), "{name}: stderr:\n{}", run.stderr);
-    assert!(
-        run.stderr.contains(common::DEADLOCK_REPORT),
-        "{name}: {}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("goroutine 1 [chan receive]:"),
-        "{name}: {}",
-        run.stderr
-    );
-    run
-}
-
 /// Runs `name`, which must end normally: exit 0, no report, `expect` printed.
 fn expect_clean(name: &str, expect: &str) -> ChildRun {
     let run = spawn_child("child", name);
@@ -276,7 +258,11 @@ async fn channel_wait_after_the_timeout_fired() {
 
 #[test]
 fn a_channel_wait_after_a_fired_timeout_is_still_reported() {
-    let run = expect_main_deadlocked("after_timeout");
+    let run = common::expect_deadlock(
+        "after_timeout",
+        "tokio_mix.rs:",
+        &["goroutine 1 [chan receive]:"],
+    );
     assert!(
         run.stdout.contains("timer fired"),
         "reported before the timer fired"
@@ -330,15 +316,13 @@ async fn channel_wait_after_mixed_goroutines_exited() {
 
 #[test]
 fn a_deadlock_after_mixed_goroutines_exited_is_reported_with_main_alone() {
-    let run = expect_main_deadlocked("after_exits");
-    assert!(run.stdout.contains("all exited"), "{}", run.stdout);
-    assert_eq!(
-        run.stderr.matches("\ngoroutine ").count()
-            + usize::from(run.stderr.starts_with("goroutine ")),
-        1,
-        "only main is in the dump:\n{}",
-        run.stderr
+    // Main alone in the dump: no exited goroutine is listed.
+    let run = common::expect_deadlock(
+        "after_exits",
+        "tokio_mix.rs:",
+        &["goroutine 1 [chan receive]:"],
     );
+    assert!(run.stdout.contains("all exited"), "{}", run.stdout);
 }
 
 /// Goroutines parked sending to channels main owns when main returns: in
@@ -577,25 +561,8 @@ fn a_withdrawn_first_waiter_loses_nothing_on_csp_runtime() {
 
 #[test]
 fn a_withdrawn_first_waiter_loses_nothing_on_plain_tokio_runtimes() {
-    for rt in [
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap(),
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-    ] {
-        rt.block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(20),
-                a_withdrawn_first_waiter_loses_nothing(),
-            )
-            .await
-            .expect("the case finishes");
-        });
+    for rt in [plain_multi_thread(), plain_current_thread()] {
+        finish_on(&rt, a_withdrawn_first_waiter_loses_nothing());
     }
 }
 
@@ -652,54 +619,43 @@ fn a_goroutine_panicking_in_tokio_select_surfaces_through_its_handle() {
         .await
         .expect("the case finishes");
     });
-    for rt in [
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap(),
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-    ] {
-        rt.block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(20),
-                goroutine_panicking_in_tokio_select(),
-            )
-            .await
-            .expect("the case finishes");
-        });
+    for rt in [plain_multi_thread(), plain_current_thread()] {
+        finish_on(&rt, goroutine_panicking_in_tokio_select());
     }
 }
 
-/// Runs [`mixes_on_a_plain_tokio_runtime`] on `rt`, within a deadline.
-fn run_mixes_on(rt: tokio::runtime::Runtime) {
+/// A plain Tokio multi-thread runtime, as `#[tokio::main]` builds it (2 workers).
+fn plain_multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A plain Tokio current-thread runtime, as `#[tokio::test]` builds it.
+fn plain_current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Runs `case` on `rt` to its end, within 20 s.
+fn finish_on<F: std::future::Future>(rt: &tokio::runtime::Runtime, case: F) -> F::Output {
     rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(20), mixes_on_a_plain_tokio_runtime())
+        tokio::time::timeout(Duration::from_secs(20), case)
             .await
-            .expect("the mixes finish");
-    });
+            .expect("the case finishes within 20 s")
+    })
 }
 
 #[test]
 fn mixes_work_on_a_plain_multi_thread_tokio_runtime() {
-    run_mixes_on(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap(),
-    );
+    finish_on(&plain_multi_thread(), mixes_on_a_plain_tokio_runtime());
 }
 
 #[test]
 fn mixes_work_on_a_plain_current_thread_tokio_runtime() {
-    run_mixes_on(
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-    );
+    finish_on(&plain_current_thread(), mixes_on_a_plain_tokio_runtime());
 }

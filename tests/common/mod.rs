@@ -121,3 +121,39 @@ pub fn run_child(test: &str, program: &str) -> String {
     let end = body.find(END).unwrap_or(body.len());
     body[..end].to_string()
 }
+
+/// Runs the child program `name` (of this binary's `child` test), which must
+/// deadlock, and checks Go's report: the message, one header per goroutine
+/// in order, a blocking-call and a creation line each naming `file`, exit
+/// status 2, promptly.
+#[allow(dead_code)] // not every test binary checks for reports
+pub fn expect_deadlock(name: &str, file: &str, headers: &[&str]) -> ChildRun {
+    let run = spawn_child("child", name);
+    let report = run.stderr.as_str();
+    assert_eq!(run.code, Some(2), "{name}: exit status; stderr:\n{report}");
+    let start = report
+        .find(DEADLOCK_REPORT)
+        .unwrap_or_else(|| panic!("{name}: no deadlock message in stderr:\n{report}"));
+    let report = &report[start..];
+    let found: Vec<&str> = report
+        .lines()
+        .filter(|l| l.starts_with("goroutine "))
+        .collect();
+    assert_eq!(found, headers, "{name}: goroutine headers in\n{report}");
+    let blocked = report.matches("\tblocked at ").count();
+    let created = report.matches("\tcreated at ").count();
+    assert_eq!(
+        (blocked, created),
+        (headers.len(), headers.len()),
+        "{report}"
+    );
+    for line in report.lines().filter(|l| l.starts_with('\t')) {
+        assert!(line.contains(file), "{name}: {line:?} does not name {file}");
+    }
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "{name}: reported after {:?}",
+        run.elapsed
+    );
+    run
+}

@@ -272,20 +272,24 @@ mod tests {
         let rt = Runtime::builder().gomaxprocs(2).build().expect("runtime");
         let registry = Arc::downgrade(&rt.ctx.registry);
         let exited = rt.run(async {
-            let (tx, rx) = crate::chan::<u32>(0);
-            for i in 0..200 {
-                let tx = tx.clone();
-                crate::go(async move { tx.send(i).await.expect("main receives") });
-            }
-            let mut sum = 0;
-            for _ in 0..200 {
-                sum += rx.recv().await.expect("a goroutine's value");
-            }
-            // Wait until they are gone from the registry, not merely done.
-            while crate::num_goroutine() > 1 {
-                crate::gosched().await;
-            }
-            sum
+            tokio::time::timeout(Duration::from_secs(20), async {
+                let (tx, rx) = crate::chan::<u32>(0);
+                for i in 0..200 {
+                    let tx = tx.clone();
+                    crate::go(async move { tx.send(i).await.expect("main receives") });
+                }
+                let mut sum = 0;
+                for _ in 0..200 {
+                    sum += rx.recv().await.expect("a goroutine's value");
+                }
+                // Wait until they are gone from the registry, not merely done.
+                while crate::num_goroutine() > 1 {
+                    crate::gosched().await;
+                }
+                sum
+            })
+            .await
+            .expect("the goroutines finish within 20 s")
         });
         assert_eq!(exited, (0..200).sum::<u32>());
         drop(rt);
